@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools).
+# Idempotent: does nothing when they are already present.
+set -euo pipefail
+
+need=()
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
+[ "${#need[@]}" -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${need[*]} with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# The package's own slapd service is not needed: tests and the quickstart start private instances.
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts a system slapd on :389 after install when it can; stop it so it never competes with ours.
+$sudo service slapd stop >/dev/null 2>&1 || true

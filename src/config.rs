@@ -1,0 +1,232 @@
+//! Configuration: compiled defaults, then an optional YAML or TOML file, then `SCIM2LDAP__*` environment
+//! variables (`SCIM2LDAP__LDAP__URL` sets `ldap.url`). A service can run from the environment alone.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::ldap::LdapSettings;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    pub ldap: LdapSettings,
+    /// The mapping file.
+    #[serde(default = "default_mapping")]
+    pub mapping: PathBuf,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub cache: CacheConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+fn default_mapping() -> PathBuf {
+    PathBuf::from("mappings/openldap.yaml")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// Externally visible `…/scim/v2` URL for `meta.location`; the request's Host when absent.
+    pub public_url: Option<String>,
+    pub max_body_bytes: usize,
+    pub request_timeout_ms: u64,
+    /// Largest page a list returns.
+    pub max_results: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_ms: 30_000,
+            max_results: 200,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// One plaintext token (containers, tests); hashed at startup.
+    pub token: Option<String>,
+    /// Named SHA-256 hashes (hex) of valid tokens; `scim2ldap token new` prints an entry.
+    pub tokens: Vec<NamedToken>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("tokens", &self.tokens.iter().map(|t| &t.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedToken {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    pub capacity: u64,
+    pub ttl_seconds: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            capacity: 100_000,
+            ttl_seconds: 600,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads the file (when given) under the `SCIM2LDAP__` environment, then checks the result.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, env)
+    }
+
+    /// As `load`, with the environment given (tests).
+    pub fn load_from(file: Option<&Path>, env: Vec<(String, String)>) -> Result<Config, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError(format!("{} does not exist", file.display())));
+            }
+            builder = builder.add_source(config::File::from(file));
+        }
+        let env_source = config::Environment::with_prefix("SCIM2LDAP")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(env.into_iter().collect()));
+        let config: Config = builder
+            .add_source(env_source)
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.auth.token.as_deref().is_none_or(str::is_empty) && self.auth.tokens.is_empty() {
+            return Err(ConfigError(
+                "no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)".into(),
+            ));
+        }
+        if self.auth.token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError("auth.token must be at least 16 characters".into()));
+        }
+        if self.ldap.starttls && self.ldap.url.starts_with("ldaps://") {
+            return Err(ConfigError("ldap.starttls goes with ldap:// URLs; ldaps:// is TLS already".into()));
+        }
+        if self.server.max_results == 0 || self.ldap.pool_size == 0 {
+            return Err(ConfigError("server.max_results and ldap.pool_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn runs_from_environment_alone() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("SCIM2LDAP__SERVER__LISTEN", "127.0.0.1:9999"),
+                ("SCIM2LDAP__LDAP__URL", "ldap://127.0.0.1:3389"),
+                ("SCIM2LDAP__LDAP__BIND_DN", "cn=admin,dc=example,dc=org"),
+                ("SCIM2LDAP__LDAP__BIND_PASSWORD", "pw"),
+                ("SCIM2LDAP__LDAP__BASE_DN", "dc=example,dc=org"),
+                ("SCIM2LDAP__MAPPING", "mappings/openldap.yaml"),
+                ("SCIM2LDAP__AUTH__TOKEN", "0123456789abcdef0123"),
+                ("SCIM2LDAP__LDAP__POOL_SIZE", "8"),
+                ("UNRELATED", "x"),
+            ]),
+        );
+        let config = config.map_err(|e| e.to_string());
+        assert!(config.is_ok(), "{config:?}");
+        if let Ok(config) = config {
+            assert_eq!(config.server.listen, "127.0.0.1:9999");
+            assert_eq!(config.ldap.base_dn, "dc=example,dc=org");
+            assert_eq!(config.ldap.bind_password, "pw");
+            assert_eq!(config.ldap.pool_size, 8);
+            assert_eq!(config.mapping, PathBuf::from("mappings/openldap.yaml"));
+            assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
+            assert!(!format!("{config:?}").contains("\"pw\""));
+        }
+    }
+
+    #[test]
+    fn refuses_to_run_without_a_token() {
+        let err = Config::load_from(
+            None,
+            env(&[("SCIM2LDAP__LDAP__URL", "ldap://x"), ("SCIM2LDAP__LDAP__BASE_DN", "dc=x")]),
+        );
+        assert!(err.is_err_and(|e| e.to_string().contains("token")));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = Config::load_from(
+            None,
+            env(&[
+                ("SCIM2LDAP__LDAP__URL", "ldap://x"),
+                ("SCIM2LDAP__LDAP__BASE_DN", "dc=x"),
+                ("SCIM2LDAP__LDAP__URLL", "typo"),
+                ("SCIM2LDAP__AUTH__TOKEN", "0123456789abcdef0123"),
+            ]),
+        );
+        assert!(err.is_err_and(|e| e.to_string().contains("urll")));
+    }
+}

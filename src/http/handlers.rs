@@ -1,0 +1,202 @@
+//! Thin handlers: extract, call the service, answer SCIM JSON.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::Extension;
+use serde_json::Value;
+
+use super::response::{ErrorResponse, JsonBody, Scim};
+use super::AppState;
+use crate::mapping::ResourceKind;
+use crate::scim::patch::PatchRequest;
+use crate::scim::resource::{list_response, service_provider_config, Capabilities, Projection};
+use crate::scim::{ScimError, ScimType};
+use crate::service::ListQuery;
+
+type Answer = Result<Scim, ErrorResponse>;
+
+/// The absolute base of SCIM URLs (`…/scim/v2`), for `meta.location`: the configured public URL, or
+/// the request's own host.
+pub struct BaseUrl(pub String);
+
+impl FromRequestParts<AppState> for BaseUrl {
+    type Rejection = ErrorResponse;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(url) = &state.public_url {
+            return Ok(BaseUrl(url.clone()));
+        }
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        Ok(BaseUrl(format!("http://{host}{}", super::SCIM_BASE)))
+    }
+}
+
+/// `attributes` / `excludedAttributes` of any request.
+fn projection(params: &HashMap<String, String>) -> Projection {
+    Projection::new(
+        params.get("attributes").map(String::as_str),
+        params.get("excludedAttributes").map(String::as_str),
+    )
+}
+
+fn project(kind: ResourceKind, state: &AppState, mut resource: serde_json::Map<String, Value>, params: &HashMap<String, String>) -> Value {
+    if let Some(m) = state.service.mapping.resource(kind) {
+        projection(params).apply(&mut resource, &m.schema.core.id);
+    }
+    Value::Object(resource)
+}
+
+fn parse_number(params: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ErrorResponse> {
+    params
+        .get(name)
+        .map(|v| v.trim().parse::<i64>())
+        .transpose()
+        .map_err(|_| ErrorResponse(ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer"))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
+    let query = ListQuery {
+        filter: params.get("filter").cloned(),
+        // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
+        start_index: parse_number(&params, "startIndex")?.unwrap_or(1).max(1) as usize,
+        count: parse_number(&params, "count")?.map(|c| c.max(0) as usize),
+    };
+    let page = state.service.list(kind, &query, &base).await?;
+    let resources = page.resources.into_iter().map(|r| project(kind, &state, r, &params)).collect();
+    Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
+    let resource = state.service.get(kind, &id, &base).await?;
+    Ok(Scim::ok(project(kind, &state, resource, &params)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    JsonBody(body): JsonBody<Value>,
+) -> Answer {
+    let resource = state.service.create(kind, &body, &base).await?;
+    Ok(Scim {
+        status: StatusCode::CREATED,
+        body: Value::Object(resource),
+    })
+}
+
+pub async fn replace(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> Answer {
+    let resource = state.service.replace(kind, &id, &body, &base).await?;
+    Ok(Scim::ok(Value::Object(resource)))
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PatchRequest>,
+) -> Answer {
+    let resource = state.service.patch(kind, &id, &body, &base).await?;
+    Ok(Scim::ok(Value::Object(resource)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ErrorResponse> {
+    state.service.delete(kind, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn capabilities(state: &AppState) -> Capabilities {
+    Capabilities {
+        patch: true,
+        filter_max_results: state.service.max_results,
+        max_payload_size: state.max_body_bytes,
+        etag: false,
+    }
+}
+
+pub async fn service_provider(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Scim {
+    Scim::ok(service_provider_config(&capabilities(&state), &base))
+}
+
+fn resource_types(state: &AppState) -> Vec<&crate::scim::schema::ResourceSchema> {
+    let mapping = &state.service.mapping;
+    std::iter::once(&mapping.users.schema)
+        .chain(mapping.groups.as_ref().map(|g| &g.schema))
+        .collect()
+}
+
+pub async fn list_resource_types(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Scim {
+    let docs: Vec<Value> = resource_types(&state).iter().map(|r| r.to_resource_type_document(&base)).collect();
+    let total = docs.len();
+    Scim::ok(list_response(docs, total, 1))
+}
+
+pub async fn get_resource_type(State(state): State<AppState>, BaseUrl(base): BaseUrl, Path(name): Path<String>) -> Answer {
+    resource_types(&state)
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(&name))
+        .map(|r| Scim::ok(r.to_resource_type_document(&base)))
+        .ok_or_else(|| ErrorResponse(ScimError::not_found(format!("no resource type {name}"))))
+}
+
+fn schemas(state: &AppState) -> Vec<&crate::scim::schema::SchemaDef> {
+    resource_types(state)
+        .into_iter()
+        .flat_map(|r| std::iter::once(&r.core).chain(r.extensions.iter().map(|(s, _)| s)))
+        .collect()
+}
+
+pub async fn list_schemas(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Scim {
+    let docs: Vec<Value> = schemas(&state).iter().map(|s| s.to_document(&base)).collect();
+    let total = docs.len();
+    Scim::ok(list_response(docs, total, 1))
+}
+
+pub async fn get_schema(State(state): State<AppState>, BaseUrl(base): BaseUrl, Path(id): Path<String>) -> Answer {
+    schemas(&state)
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(&id))
+        .map(|s| Scim::ok(s.to_document(&base)))
+        .ok_or_else(|| ErrorResponse(ScimError::not_found(format!("no schema {id}"))))
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ErrorResponse> {
+    state.service.ping().await?;
+    Ok("ready")
+}
+
+pub async fn not_found() -> ErrorResponse {
+    ErrorResponse(ScimError::not_found("no such endpoint"))
+}
+
+pub async fn method_not_allowed() -> ErrorResponse {
+    ErrorResponse(ScimError::new(405, None, "method not allowed on this endpoint"))
+}

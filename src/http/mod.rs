@@ -1,0 +1,102 @@
+//! HTTP: axum routes under `/scim/v2`, bearer auth, limits, request ids and tracing. The only layer
+//! that knows axum.
+
+mod auth;
+mod handlers;
+mod response;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderName;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use auth::{Caller, TokenHash, Tokens};
+
+use crate::mapping::ResourceKind;
+use crate::scim::ScimError;
+use crate::service::Service;
+use response::ErrorResponse;
+
+/// Where the SCIM API lives.
+pub const SCIM_BASE: &str = "/scim/v2";
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+    pub tokens: Arc<Tokens>,
+    /// The externally visible `…/scim/v2` URL, when the gateway sits behind a proxy.
+    pub public_url: Option<String>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+fn resource_routes(kind: ResourceKind) -> Router<AppState> {
+    Router::new()
+        .route("/", get(handlers::list).post(handlers::create))
+        .route(
+            "/{id}",
+            get(handlers::get)
+                .put(handlers::replace)
+                .patch(handlers::patch)
+                .delete(handlers::delete),
+        )
+        .layer(Extension(kind))
+}
+
+/// The whole application: SCIM routes behind auth, health probes without.
+pub fn router(state: AppState) -> Router {
+    let scim = Router::new()
+        .nest("/Users", resource_routes(ResourceKind::User))
+        .nest("/Groups", resource_routes(ResourceKind::Group))
+        .route("/ServiceProviderConfig", get(handlers::service_provider))
+        .route("/ResourceTypes", get(handlers::list_resource_types))
+        .route("/ResourceTypes/{name}", get(handlers::get_resource_type))
+        .route("/Schemas", get(handlers::list_schemas))
+        .route("/Schemas/{id}", get(handlers::get_schema))
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .fallback(handlers::not_found)
+        .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer));
+    let timeout = state.request_timeout;
+    Router::new()
+        .nest(SCIM_BASE, scim)
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .fallback(handlers::not_found)
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Bounds every request's time; a request that takes longer is answered 503 (the directory is slow).
+async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ErrorResponse(ScimError::new(503, None, "the request took too long; retry later")).into_response(),
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

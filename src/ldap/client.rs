@@ -1,0 +1,407 @@
+//! The `Directory` operations the gateway needs, and their implementation over `ldap3`: a small pool of
+//! bound connections that reconnects after a broken one, with per-operation timeouts and TLS by rustls.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ldap3::controls::{ControlParser, PostRead, PostReadResp};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::entry::Entry;
+use super::error::LdapError;
+use super::filter::LdapFilter;
+
+type Result<T> = std::result::Result<T, LdapError>;
+
+/// OID of the RFC 4527 Post-Read control.
+const POST_READ_OID: &str = "1.3.6.1.1.13.2";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Base,
+    One,
+    Sub,
+}
+
+impl From<Scope> for Ldap3Scope {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Base => Ldap3Scope::Base,
+            Scope::One => Ldap3Scope::OneLevel,
+            Scope::Sub => Ldap3Scope::Subtree,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub base: String,
+    pub scope: Scope,
+    pub filter: LdapFilter,
+    pub attrs: Vec<String>,
+    /// 0 means the server's limit.
+    pub size_limit: i32,
+}
+
+/// One change of a modify request; values are exact (add/delete of single values, never a rewrite).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modification {
+    Add(String, Vec<String>),
+    /// Delete these values, or the whole attribute when the list is empty.
+    Delete(String, Vec<String>),
+    Replace(String, Vec<String>),
+}
+
+/// What the service layer needs from a directory. Implemented over LDAP; HTTP unit tests may fake it.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>>;
+    /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
+    async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
+    /// Applies `mods` in one modify request and returns the entry as stored afterwards.
+    async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry>;
+    /// Renames (modrdn, deleting the old RDN value) and optionally moves the entry.
+    async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()>;
+    async fn delete(&self, dn: &str) -> Result<()>;
+    /// Succeeds when a bound connection answers.
+    async fn ping(&self) -> Result<()>;
+}
+
+fn default_pool_size() -> usize {
+    4
+}
+
+fn default_timeout_ms() -> u64 {
+    5000
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    3000
+}
+
+/// How to reach and bind to the directory (`ldap` section of the configuration).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSettings {
+    /// `ldap://host:port`, `ldaps://host:port` or `ldapi://…`.
+    pub url: String,
+    #[serde(default)]
+    pub bind_dn: String,
+    #[serde(default)]
+    pub bind_password: String,
+    pub base_dn: String,
+    /// Upgrade `ldap://` with StartTLS.
+    #[serde(default)]
+    pub starttls: bool,
+    /// PEM file of the CAs that sign the directory's certificate; the system roots when absent.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Skip certificate verification. For labs only: logs a warning at startup.
+    #[serde(default)]
+    pub tls_insecure: bool,
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+}
+
+impl std::fmt::Debug for LdapSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapSettings")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password", &"<redacted>")
+            .field("base_dn", &self.base_dn)
+            .field("starttls", &self.starttls)
+            .field("ca_file", &self.ca_file)
+            .field("tls_insecure", &self.tls_insecure)
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+/// A pool of bound connections. Each `Ldap` handle multiplexes requests over one connection, so the
+/// pool hands out clones round-robin and replaces a connection once it is found broken.
+pub struct LdapDirectory {
+    settings: LdapSettings,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    slots: Vec<Mutex<Option<Ldap>>>,
+    next: AtomicUsize,
+    timeout: Duration,
+    post_read: std::sync::atomic::AtomicBool,
+}
+
+impl LdapDirectory {
+    /// Builds the pool and checks that the directory answers, so that a wrong URL or password fails at
+    /// startup rather than on the first request.
+    pub async fn connect(settings: LdapSettings) -> Result<Self> {
+        let tls = tls_config(&settings)?;
+        if settings.tls_insecure {
+            tracing::warn!("ldap.tls_insecure is set: the directory's certificate is NOT verified");
+        }
+        let slots = (0..settings.pool_size.max(1)).map(|_| Mutex::new(None)).collect();
+        let directory = LdapDirectory {
+            timeout: Duration::from_millis(settings.timeout_ms),
+            settings,
+            tls,
+            slots,
+            next: AtomicUsize::new(0),
+            post_read: std::sync::atomic::AtomicBool::new(false),
+        };
+        let root = directory
+            .search(&SearchRequest {
+                base: String::new(),
+                scope: Scope::Base,
+                filter: LdapFilter::any(),
+                attrs: vec!["supportedControl".to_string()],
+                size_limit: 1,
+            })
+            .await?;
+        let supports_post_read = root
+            .first()
+            .is_some_and(|e| e.get("supportedControl").iter().any(|c| c == POST_READ_OID));
+        directory.post_read.store(supports_post_read, Ordering::Relaxed);
+        Ok(directory)
+    }
+
+    async fn open(&self) -> Result<Ldap> {
+        let mut conn_settings = LdapConnSettings::new()
+            .set_conn_timeout(Duration::from_millis(self.settings.connect_timeout_ms))
+            .set_starttls(self.settings.starttls)
+            .set_no_tls_verify(self.settings.tls_insecure);
+        if let Some(tls) = &self.tls {
+            conn_settings = conn_settings.set_config(tls.clone());
+        }
+        let (conn, mut ldap) = LdapConnAsync::with_settings(conn_settings, &self.settings.url)
+            .await
+            .map_err(|e| LdapError::Connect(e.to_string()))?;
+        ldap3::drive!(conn);
+        if !self.settings.bind_dn.is_empty() {
+            ldap.with_timeout(self.timeout)
+                .simple_bind(&self.settings.bind_dn, &self.settings.bind_password)
+                .await
+                .and_then(|r| r.success())
+                .map_err(|e| LdapError::Connect(format!("bind as {} failed: {e}", self.settings.bind_dn)))?;
+        }
+        Ok(ldap)
+    }
+
+    /// A connection handle from the next slot, (re)connecting that slot when it is empty or closed.
+    async fn handle(&self) -> Result<(usize, Ldap)> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let mut slot = self.slots[index].lock().await;
+        if let Some(ldap) = slot.as_mut() {
+            if !ldap.is_closed() {
+                return Ok((index, ldap.clone()));
+            }
+        }
+        let ldap = self.open().await?;
+        *slot = Some(ldap.clone());
+        Ok((index, ldap))
+    }
+
+    /// Forgets a connection that failed, so that the next use of its slot reconnects.
+    async fn discard(&self, index: usize, err: &LdapError) {
+        if matches!(err, LdapError::Io { .. } | LdapError::Timeout(_)) {
+            *self.slots[index].lock().await = None;
+        }
+    }
+
+    async fn search_once(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
+        let (index, mut ldap) = self.handle().await?;
+        let filter = request.filter.to_string();
+        let result = ldap
+            .with_timeout(self.timeout)
+            .with_search_options(SearchOptions::new().sizelimit(request.size_limit))
+            .search(&request.base, request.scope.into(), &filter, &request.attrs)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| LdapError::from_ldap3("search", e));
+        match result {
+            Ok((entries, _)) => Ok(entries
+                .into_iter()
+                .map(|raw| {
+                    let entry = SearchEntry::construct(raw);
+                    Entry::from_parts(entry.dn, entry.attrs)
+                })
+                .collect()),
+            Err(err) => {
+                self.discard(index, &err).await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn read(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
+        let found = self
+            .search(&SearchRequest {
+                base: dn.to_string(),
+                scope: Scope::Base,
+                filter: LdapFilter::any(),
+                attrs: attrs.to_vec(),
+                size_limit: 1,
+            })
+            .await?;
+        found.into_iter().next().ok_or(LdapError::Result {
+            op: "read",
+            rc: super::error::rc::NO_SUCH_OBJECT,
+            text: String::new(),
+        })
+    }
+
+    /// Runs a write, with the Post-Read control when the server supports it, and returns the entry as
+    /// stored: from the control, or from one read when the server lacks it.
+    async fn write_and_read<F, Fut>(&self, op: &'static str, dn: &str, read_back: &[String], run: F) -> Result<Entry>
+    where
+        F: FnOnce(Ldap, Option<ldap3::controls::RawControl>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<ldap3::LdapResult, ldap3::LdapError>>,
+    {
+        let post_read = self.post_read.load(Ordering::Relaxed) && !read_back.is_empty();
+        let control = post_read.then(|| PostRead::new(read_back.to_vec()));
+        let (index, ldap) = self.handle().await?;
+        let result = run(ldap, control)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| LdapError::from_ldap3(op, e));
+        let result = match result {
+            Ok(result) => result,
+            Err(err) => {
+                self.discard(index, &err).await;
+                return Err(err);
+            }
+        };
+        let from_control = result.ctrls.iter().find_map(|c| {
+            (c.1.ctype == POST_READ_OID)
+                .then_some(c.1.val.as_deref())
+                .flatten()
+                .map(<PostReadResp as ControlParser>::parse)
+        });
+        match from_control {
+            Some(read) => {
+                let mut entry = Entry::from_parts(dn.to_string(), read.attrs);
+                for (name, values) in read.bin_attrs {
+                    entry.set(&name, values.iter().map(hex::encode).collect());
+                }
+                Ok(entry)
+            }
+            None => self.read(dn, read_back).await,
+        }
+    }
+}
+
+#[async_trait]
+impl Directory for LdapDirectory {
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
+        match self.search_once(request).await {
+            // A read is safe to retry once on a fresh connection (the old one may have died idle).
+            Err(LdapError::Io { .. }) => self.search_once(request).await,
+            other => other,
+        }
+    }
+
+    async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
+        let timeout = self.timeout;
+        let attrs: Vec<(String, HashSet<String>)> = attrs
+            .iter()
+            .map(|(name, values)| (name.clone(), values.iter().cloned().collect()))
+            .collect();
+        self.write_and_read("add", dn, read_back, |mut ldap, control| async move {
+            let ldap = ldap.with_timeout(timeout);
+            let ldap = match control {
+                Some(control) => ldap.with_controls(control),
+                None => ldap,
+            };
+            ldap.add(dn, attrs).await
+        })
+        .await
+    }
+
+    async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry> {
+        if mods.is_empty() {
+            return self.read(dn, read_back).await;
+        }
+        let timeout = self.timeout;
+        let mods: Vec<Mod<String>> = mods
+            .iter()
+            .map(|m| match m {
+                Modification::Add(a, v) => Mod::Add(a.clone(), v.iter().cloned().collect()),
+                Modification::Delete(a, v) => Mod::Delete(a.clone(), v.iter().cloned().collect()),
+                Modification::Replace(a, v) => Mod::Replace(a.clone(), v.iter().cloned().collect()),
+            })
+            .collect();
+        self.write_and_read("modify", dn, read_back, |mut ldap, control| async move {
+            let ldap = ldap.with_timeout(timeout);
+            let ldap = match control {
+                Some(control) => ldap.with_controls(control),
+                None => ldap,
+            };
+            ldap.modify(dn, mods).await
+        })
+        .await
+    }
+
+    async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
+        let (index, mut ldap) = self.handle().await?;
+        let result = ldap
+            .with_timeout(self.timeout)
+            .modifydn(dn, new_rdn, true, new_parent)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| LdapError::from_ldap3("modrdn", e));
+        if let Err(err) = &result {
+            self.discard(index, err).await;
+        }
+        result.map(|_| ())
+    }
+
+    async fn delete(&self, dn: &str) -> Result<()> {
+        let (index, mut ldap) = self.handle().await?;
+        let result = ldap
+            .with_timeout(self.timeout)
+            .delete(dn)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| LdapError::from_ldap3("delete", e));
+        if let Err(err) = &result {
+            self.discard(index, err).await;
+        }
+        result.map(|_| ())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read("", &["1.1".to_string()]).await.map(|_| ())
+    }
+}
+
+/// The rustls configuration for a custom CA file; `None` lets ldap3 use the system roots.
+fn tls_config(settings: &LdapSettings) -> Result<Option<Arc<rustls::ClientConfig>>> {
+    let Some(path) = &settings.ca_file else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path).map_err(|e| LdapError::Config(format!("cannot read CA file {}: {e}", path.display())))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        let cert = cert.map_err(|e| LdapError::Config(format!("bad certificate in {}: {e}", path.display())))?;
+        roots
+            .add(cert)
+            .map_err(|e| LdapError::Config(format!("unusable certificate in {}: {e}", path.display())))?;
+    }
+    if roots.is_empty() {
+        return Err(LdapError::Config(format!("no certificate in CA file {}", path.display())));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| LdapError::Config(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Some(Arc::new(config)))
+}

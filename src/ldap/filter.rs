@@ -1,0 +1,148 @@
+//! A typed LDAP filter (RFC 4515). Values are escaped when the filter is rendered, so no caller ever
+//! builds a filter string by concatenation.
+
+use std::fmt;
+
+use ldap3::ldap_escape;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LdapFilter {
+    Equal(String, String),
+    /// `(attr=initial*any*final)`: each part is escaped; `None` parts are absent.
+    Substring {
+        attr: String,
+        initial: Option<String>,
+        any: Vec<String>,
+        last: Option<String>,
+    },
+    GreaterOrEqual(String, String),
+    LessOrEqual(String, String),
+    Present(String),
+    And(Vec<LdapFilter>),
+    Or(Vec<LdapFilter>),
+    Not(Box<LdapFilter>),
+    /// A filter an administrator wrote in the mapping file, validated at startup. Never user input.
+    Raw(String),
+}
+
+impl LdapFilter {
+    pub fn eq(attr: &str, value: &str) -> Self {
+        LdapFilter::Equal(attr.to_string(), value.to_string())
+    }
+
+    /// Always true: `(objectClass=*)`.
+    pub fn any() -> Self {
+        LdapFilter::Present("objectClass".to_string())
+    }
+
+    /// Always false: `(!(objectClass=*))`, which every server accepts (unlike RFC 4526 `(|)`).
+    pub fn none() -> Self {
+        LdapFilter::Not(Box::new(LdapFilter::any()))
+    }
+
+    /// Joins with AND, flattening and dropping no-op terms.
+    pub fn and(filters: Vec<LdapFilter>) -> Self {
+        let mut parts = Vec::new();
+        for f in filters {
+            match f {
+                LdapFilter::And(inner) => parts.extend(inner),
+                f => parts.push(f),
+            }
+        }
+        if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            LdapFilter::And(parts)
+        }
+    }
+
+    pub fn or(filters: Vec<LdapFilter>) -> Self {
+        let mut parts = Vec::new();
+        for f in filters {
+            match f {
+                LdapFilter::Or(inner) => parts.extend(inner),
+                f => parts.push(f),
+            }
+        }
+        if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            LdapFilter::Or(parts)
+        }
+    }
+}
+
+impl fmt::Display for LdapFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LdapFilter::Equal(a, v) => write!(f, "({a}={})", ldap_escape(v.as_str())),
+            LdapFilter::GreaterOrEqual(a, v) => write!(f, "({a}>={})", ldap_escape(v.as_str())),
+            LdapFilter::LessOrEqual(a, v) => write!(f, "({a}<={})", ldap_escape(v.as_str())),
+            LdapFilter::Present(a) => write!(f, "({a}=*)"),
+            LdapFilter::Substring { attr, initial, any, last } => {
+                write!(f, "({attr}=")?;
+                if let Some(i) = initial {
+                    f.write_str(&ldap_escape(i.as_str()))?;
+                }
+                f.write_str("*")?;
+                for part in any {
+                    write!(f, "{}*", ldap_escape(part.as_str()))?;
+                }
+                if let Some(l) = last {
+                    f.write_str(&ldap_escape(l.as_str()))?;
+                }
+                f.write_str(")")
+            }
+            LdapFilter::And(parts) => {
+                f.write_str("(&")?;
+                for p in parts {
+                    write!(f, "{p}")?;
+                }
+                f.write_str(")")
+            }
+            LdapFilter::Or(parts) => {
+                f.write_str("(|")?;
+                for p in parts {
+                    write!(f, "{p}")?;
+                }
+                f.write_str(")")
+            }
+            LdapFilter::Not(inner) => write!(f, "(!{inner})"),
+            LdapFilter::Raw(raw) => f.write_str(raw),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_values_cannot_widen_the_filter() {
+        assert_eq!(LdapFilter::eq("uid", "*)(uid=*").to_string(), r"(uid=\2a\29\28uid=\2a)");
+        assert_eq!(LdapFilter::eq("uid", "a\\b").to_string(), r"(uid=a\5cb)");
+        assert_eq!(LdapFilter::eq("uid", "a\0b").to_string(), r"(uid=a\00b)");
+        assert_eq!(LdapFilter::eq("cn", "Jösé").to_string(), "(cn=Jösé)");
+    }
+
+    #[test]
+    fn substring_parts_are_escaped() {
+        let f = LdapFilter::Substring {
+            attr: "mail".into(),
+            initial: Some("a*".into()),
+            any: vec![],
+            last: None,
+        };
+        assert_eq!(f.to_string(), r"(mail=a\2a*)");
+    }
+
+    #[test]
+    fn and_or_flatten() {
+        let f = LdapFilter::and(vec![
+            LdapFilter::and(vec![LdapFilter::any(), LdapFilter::eq("a", "1")]),
+            LdapFilter::eq("b", "2"),
+        ]);
+        assert_eq!(f.to_string(), "(&(objectClass=*)(a=1)(b=2))");
+        assert_eq!(LdapFilter::or(vec![LdapFilter::eq("a", "1")]).to_string(), "(a=1)");
+    }
+}

@@ -1,0 +1,15 @@
+//! The directory side: connections, typed filters, DN escaping, entries, the id cache. Knows nothing of
+//! SCIM.
+
+pub mod client;
+pub mod dn;
+pub mod entry;
+pub mod error;
+pub mod filter;
+pub mod id_cache;
+
+pub use client::{Directory, LdapDirectory, LdapSettings, Modification, Scope, SearchRequest};
+pub use entry::Entry;
+pub use error::LdapError;
+pub use filter::LdapFilter;
+pub use id_cache::IdCache;

@@ -1,0 +1,153 @@
+//! The `scim2ldap` command: `serve`, `token new`, `check-mapping`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+use tracing_subscriber::EnvFilter;
+
+use scim2ldap::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(name = "scim2ldap", version, about = "SCIM 2.0 service provider in front of an LDAP directory")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the SCIM API.
+    Serve {
+        /// YAML or TOML configuration; SCIM2LDAP__* environment variables override it.
+        #[arg(long, env = "SCIM2LDAP_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Manage bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check a mapping file and print what it maps, without a directory.
+    CheckMapping {
+        file: PathBuf,
+        #[arg(long, default_value = "dc=example,dc=org")]
+        base_dn: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new random token once, and the configuration entry that accepts it.
+    New {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config } => serve(config),
+        Command::Token {
+            command: TokenCommand::New { name },
+        } => {
+            let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+            let digest = hex::encode(Sha256::digest(token.as_bytes()));
+            println!("token (shown once): {token}");
+            println!("add to auth.tokens in the configuration:");
+            println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
+            ExitCode::SUCCESS
+        }
+        Command::CheckMapping { file, base_dn } => match scim2ldap::mapping::load(&file, &base_dn) {
+            Ok(mapping) => {
+                for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
+                    println!("{} under {} ({} attributes)", m.kind.name(), m.base, m.attrs.len());
+                    for a in &m.attrs {
+                        println!("  {:<70} <-> {}", a.scim_path(), a.ldap);
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn serve(config_file: Option<PathBuf>) -> ExitCode {
+    let config = match Config::load(config_file.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let state = match scim2ldap::app::build(&config).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("{e}");
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let listener = match tokio::net::TcpListener::bind(&config.server.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("cannot listen on {}: {e}", config.server.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(listen = %config.server.listen, mapping = %config.mapping.display(), directory = %config.ldap.url, "scim2ldap serving {}", scim2ldap::http::SCIM_BASE);
+        match scim2ldap::http::serve(listener, state, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("server failed: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

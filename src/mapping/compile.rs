@@ -1,0 +1,586 @@
+//! From the mapping file as written to the validated mapping the gateway runs on. Every mistake an
+//! admin can make is caught here, with file and line, before the service starts.
+
+use std::path::Path;
+
+use serde_saphyr::Spanned;
+
+use super::model::{RawAttribute, RawMapping, RawResource};
+use super::{ActiveMap, AttrMap, Computed, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template, ValueKind};
+use crate::ldap::{LdapFilter, Scope};
+use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
+use crate::scim::path::PatchPath;
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDef};
+use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+
+/// A mapping file that cannot be used: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct MappingError {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Reads, parses and validates a mapping file.
+pub fn load(path: &Path, base_dn: &str) -> Result<super::Mapping, MappingError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| MappingError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the mapping file: {e}"),
+    })?;
+    compile_str(&text, &file, base_dn)
+}
+
+/// Parses and validates mapping text; `file` names it in errors.
+pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mapping, MappingError> {
+    let raw: RawMapping = serde_saphyr::from_str(text).map_err(|e| MappingError {
+        file: file.to_string(),
+        line: e.location().map_or(0, |l| l.line()),
+        message: first_line(&e.to_string()),
+    })?;
+    let at = |line: u64, message: String| MappingError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    if raw.version.value != 1 {
+        return Err(at(
+            raw.version.referenced.line(),
+            format!("unsupported mapping version {}: this scim2ldap reads version 1", raw.version.value),
+        ));
+    }
+    let users = compile_resource(&raw.users, ResourceKind::User, base_dn, &at)?;
+    let groups = match &raw.groups {
+        Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, &at)?),
+        None => None,
+    };
+    Ok(super::Mapping { users, groups })
+}
+
+/// serde-saphyr's messages may carry a source snippet after the first line; the line number is enough.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).to_string()
+}
+
+type At<'a> = dyn Fn(u64, String) -> MappingError + 'a;
+
+fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &str, at: &At<'_>) -> Result<ResourceMapping, MappingError> {
+    let line = raw.referenced.line();
+    let raw = &raw.value;
+    let core_urn = match kind {
+        ResourceKind::User => USER_SCHEMA,
+        ResourceKind::Group => GROUP_SCHEMA,
+    };
+    let base = raw.base.value.replace("{base}", base_dn);
+    if base.contains('{') {
+        return Err(at(
+            raw.base.referenced.line(),
+            format!("unknown placeholder in base '{}': only {{base}} is known", raw.base.value),
+        ));
+    }
+    let scope = match raw.scope.as_ref().map(|s| s.value.to_ascii_lowercase()) {
+        None => Scope::One,
+        Some(s) if s == "one" => Scope::One,
+        Some(s) if s == "sub" => Scope::Sub,
+        Some(s) => {
+            return Err(at(
+                raw.scope.as_ref().map_or(line, |s| s.referenced.line()),
+                format!("scope '{s}' is not 'one' or 'sub'"),
+            ))
+        }
+    };
+    let filter = match &raw.filter {
+        Some(f) => {
+            ldap3::parse_filter(&f.value).map_err(|_| at(f.referenced.line(), format!("'{}' is not a valid LDAP filter", f.value)))?;
+            Some(LdapFilter::Raw(f.value.clone()))
+        }
+        None => None,
+    };
+    if raw.object_classes.value.is_empty() {
+        return Err(at(
+            raw.object_classes.referenced.line(),
+            "object_classes must name at least one class".into(),
+        ));
+    }
+    for name in raw.object_classes.value.iter().chain(std::iter::once(&raw.rdn.value)) {
+        check_ldap_name(name).map_err(|m| at(raw.object_classes.referenced.line(), m))?;
+    }
+
+    let mut extensions = Vec::new();
+    for ext in &raw.extensions {
+        let urn = &ext.value.urn;
+        if !urn.starts_with("urn:") || urn.eq_ignore_ascii_case(core_urn) {
+            return Err(at(
+                ext.referenced.line(),
+                format!("extension '{urn}' must be a URN other than the core schema"),
+            ));
+        }
+        let name = ext
+            .value
+            .name
+            .clone()
+            .unwrap_or_else(|| urn.rsplit(':').next().unwrap_or(urn).to_string());
+        extensions.push((
+            SchemaDef {
+                id: urn.clone(),
+                name,
+                attributes: Vec::new(),
+            },
+            ext.value.required,
+        ));
+    }
+    let mut schema = ResourceSchema {
+        name: kind.name().to_string(),
+        endpoint: kind.endpoint().to_string(),
+        core: SchemaDef {
+            id: core_urn.to_string(),
+            name: kind.name().to_string(),
+            attributes: Vec::new(),
+        },
+        extensions,
+    };
+
+    let mut attrs: Vec<AttrMap> = Vec::new();
+    for entry in &raw.attributes {
+        let attr = compile_attribute(&entry.value, &schema, core_urn).map_err(|m| at(entry.referenced.line(), m))?;
+        if attrs.iter().any(|a| a.scim == attr.scim) {
+            return Err(at(entry.referenced.line(), format!("'{}' is mapped twice", entry.value.scim)));
+        }
+        add_to_schema(&mut schema, &attr, kind).map_err(|m| at(entry.referenced.line(), m))?;
+        attrs.push(attr);
+    }
+    if kind == ResourceKind::User && !attrs.iter().any(|a| a.scim.is_simple("userName")) {
+        return Err(at(line, "users must map userName".into()));
+    }
+    if kind == ResourceKind::Group && !attrs.iter().any(|a| a.scim.is_simple("displayName")) {
+        return Err(at(line, "groups must map displayName".into()));
+    }
+    let rdn_attr = raw.rdn.value.clone();
+    let rdn_source = attrs
+        .iter()
+        .position(|a| a.ldap.eq_ignore_ascii_case(&rdn_attr) && a.scim.urn.is_none() && a.scim.type_filter.is_none() && !a.read_only)
+        .ok_or_else(|| {
+            at(
+                raw.rdn.referenced.line(),
+                format!("rdn '{rdn_attr}' must be the LDAP side of a writable, single SCIM attribute (such as userName)"),
+            )
+        })?;
+    attrs[rdn_source].required = true;
+    if let Some(def) = schema
+        .core
+        .attributes
+        .iter_mut()
+        .find(|d| d.name.eq_ignore_ascii_case(&attrs[rdn_source].scim.name))
+    {
+        def.required = true;
+    }
+
+    // Templates may only name SCIM attributes the mapping stores.
+    let check_template = |text: &str, line: u64| -> Result<Template, MappingError> {
+        let template = Template::parse(text).map_err(|m| at(line, m))?;
+        for var in template.vars() {
+            if !attrs.iter().any(|a| a.scim.matches_path(var)) {
+                return Err(at(line, format!("template '{text}' uses '{var}', which no attribute maps")));
+            }
+        }
+        Ok(template)
+    };
+    let defaults = raw
+        .attributes
+        .iter()
+        .map(|entry| {
+            entry
+                .value
+                .default
+                .iter()
+                .map(|t| check_template(t, entry.referenced.line()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut computed = Vec::new();
+    for entry in &raw.computed {
+        check_ldap_name(&entry.value.ldap).map_err(|m| at(entry.referenced.line(), m))?;
+        if entry.value.template.is_empty() {
+            return Err(at(
+                entry.referenced.line(),
+                format!("computed '{}' needs at least one template", entry.value.ldap),
+            ));
+        }
+        let templates = entry
+            .value
+            .template
+            .iter()
+            .map(|t| check_template(t, entry.referenced.line()))
+            .collect::<Result<Vec<_>, _>>()?;
+        computed.push(Computed {
+            ldap: entry.value.ldap.clone(),
+            templates,
+        });
+    }
+    for (attr, templates) in attrs.iter_mut().zip(defaults) {
+        attr.defaults = templates;
+    }
+    let mut constants = Vec::new();
+    for (name, values) in &raw.constants {
+        check_ldap_name(name).map_err(|m| at(values.referenced.line(), m))?;
+        constants.push((name.clone(), values.value.clone()));
+    }
+    let active = match &raw.active {
+        Some(active) => {
+            check_ldap_name(&active.value.attribute).map_err(|m| at(active.referenced.line(), m))?;
+            if attrs.iter().any(|a| a.scim.is_simple("active")) {
+                return Err(at(
+                    active.referenced.line(),
+                    "map active either in attributes or in the active section, not both".into(),
+                ));
+            }
+            schema.core.attributes.push(AttributeDef::new("active", AttrType::Boolean));
+            Some(ActiveMap {
+                attribute: active.value.attribute.clone(),
+                disabled_value: active.value.disabled_value.clone(),
+                enabled_value: active.value.enabled_value.clone(),
+            })
+        }
+        None => None,
+    };
+    let meta = raw.meta.as_ref();
+    let meta = MetaAttrs {
+        created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
+        last_modified: meta
+            .and_then(|m| m.last_modified.clone())
+            .unwrap_or_else(|| "modifyTimestamp".into()),
+        version: meta.and_then(|m| m.version.clone()).unwrap_or_else(|| "entryCSN".into()),
+    };
+    let id_attr = raw.id.as_ref().map_or_else(|| "entryUUID".to_string(), |i| i.value.clone());
+    let id_format = if id_attr.eq_ignore_ascii_case("entryUUID") {
+        IdFormat::Uuid
+    } else {
+        IdFormat::Text
+    };
+
+    let mut fetch_attrs: Vec<String> = vec![
+        id_attr.clone(),
+        meta.created.clone(),
+        meta.last_modified.clone(),
+        meta.version.clone(),
+    ];
+    fetch_attrs.extend(attrs.iter().map(|a| a.ldap.clone()));
+    fetch_attrs.extend(active.iter().map(|a| a.attribute.clone()));
+    let mut seen = std::collections::HashSet::new();
+    fetch_attrs.retain(|a| seen.insert(a.to_ascii_lowercase()));
+
+    Ok(ResourceMapping {
+        kind,
+        schema,
+        base,
+        scope,
+        filter,
+        object_classes: raw.object_classes.value.clone(),
+        rdn_attr,
+        rdn_source,
+        id_attr,
+        id_format,
+        meta,
+        attrs,
+        computed,
+        constants,
+        active,
+        fetch_attrs,
+    })
+}
+
+fn check_ldap_name(name: &str) -> Result<(), String> {
+    let descr = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let oid = !name.is_empty() && name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if descr || oid {
+        Ok(())
+    } else {
+        Err(format!("'{name}' is not an LDAP attribute or class name"))
+    }
+}
+
+fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str) -> Result<AttrMap, String> {
+    check_ldap_name(&raw.ldap)?;
+    let path = PatchPath::parse(&raw.scim).map_err(|e| e.to_string())?;
+    let urn = match path.attr.urn.as_deref() {
+        None => None,
+        Some(u) if u.eq_ignore_ascii_case(core_urn) => None,
+        Some(u) => Some(
+            schema
+                .extension(u)
+                .map(|s| s.id.clone())
+                .ok_or_else(|| format!("'{}' uses schema '{u}', which is not declared under extensions", raw.scim))?,
+        ),
+    };
+    let type_filter = match &path.filter {
+        None => None,
+        Some(Filter::Compare {
+            path: AttrPath {
+                urn: None,
+                name,
+                sub: None,
+            },
+            op: CompareOp::Eq,
+            value: CompValue::Str(t),
+        }) if name.eq_ignore_ascii_case("type") => Some(t.clone()),
+        Some(_) => return Err(format!("'{}': a mapping filter can only be [type eq \"…\"]", raw.scim)),
+    };
+    if type_filter.is_some() && path.attr.sub.is_none() {
+        return Err(format!(
+            "'{}': name the sub-attribute after the filter, as in emails[type eq \"work\"].value",
+            raw.scim
+        ));
+    }
+    let kind = match raw.kind.as_deref() {
+        None | Some("string") => ValueKind::String,
+        Some("boolean") => ValueKind::Boolean,
+        Some("reference") => ValueKind::Reference,
+        Some(other) => return Err(format!("type '{other}' is not string, boolean or reference")),
+    };
+    if raw.primary && type_filter.is_none() {
+        return Err(format!(
+            "'{}': primary applies to a typed value such as emails[type eq \"work\"].value",
+            raw.scim
+        ));
+    }
+    Ok(AttrMap {
+        scim: ScimTarget {
+            urn,
+            name: path.attr.name,
+            sub: path.attr.sub,
+            type_filter,
+        },
+        ldap: raw.ldap.clone(),
+        kind,
+        required: raw.required,
+        unique: raw.unique,
+        read_only: raw.read_only,
+        case_exact: raw.case_exact,
+        primary: raw.primary,
+        defaults: Vec::new(),
+    })
+}
+
+/// What RFC 7643 §4 says about the shape of a standard attribute.
+struct Standard {
+    kind: AttrType,
+    multi_valued: bool,
+}
+
+fn standard(kind: ResourceKind, name: &str) -> Option<Standard> {
+    let complex_multi = || Standard {
+        kind: AttrType::Complex,
+        multi_valued: true,
+    };
+    let n = name.to_ascii_lowercase();
+    let user = match n.as_str() {
+        "emails" | "phonenumbers" | "ims" | "photos" | "addresses" | "entitlements" | "roles" | "x509certificates" => Some(complex_multi()),
+        "name" => Some(Standard {
+            kind: AttrType::Complex,
+            multi_valued: false,
+        }),
+        "active" => Some(Standard {
+            kind: AttrType::Boolean,
+            multi_valued: false,
+        }),
+        "profileurl" => Some(Standard {
+            kind: AttrType::Reference,
+            multi_valued: false,
+        }),
+        "password" => Some(Standard {
+            kind: AttrType::String,
+            multi_valued: false,
+        }),
+        "username" | "displayname" | "nickname" | "title" | "usertype" | "preferredlanguage" | "locale" | "timezone" | "externalid" => {
+            Some(Standard {
+                kind: AttrType::String,
+                multi_valued: false,
+            })
+        }
+        _ => None,
+    };
+    match kind {
+        ResourceKind::User => user,
+        ResourceKind::Group => match n.as_str() {
+            "members" => Some(complex_multi()),
+            "displayname" | "externalid" => Some(Standard {
+                kind: AttrType::String,
+                multi_valued: false,
+            }),
+            _ => None,
+        },
+    }
+}
+
+/// Adds what one mapped attribute stores to the advertised schema.
+fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: ResourceKind) -> Result<(), String> {
+    let scim = &attr.scim;
+    let (attributes, shape) = match &scim.urn {
+        None => {
+            let shape = standard(kind, &scim.name).ok_or_else(|| {
+                format!(
+                    "'{}' is not an attribute of the core {} schema: declare an extension for custom attributes",
+                    scim.name,
+                    kind.name()
+                )
+            })?;
+            (&mut schema.core.attributes, shape)
+        }
+        Some(urn) => {
+            let ext = schema
+                .extensions
+                .iter_mut()
+                .map(|(s, _)| s)
+                .find(|s| s.id == *urn)
+                .ok_or_else(|| format!("schema '{urn}' is not declared"))?;
+            let is_manager = urn == ENTERPRISE_USER_SCHEMA && scim.name.eq_ignore_ascii_case("manager");
+            let shape = if is_manager || scim.sub.is_some() {
+                Standard {
+                    kind: AttrType::Complex,
+                    multi_valued: false,
+                }
+            } else {
+                Standard {
+                    kind: if attr.kind == ValueKind::Boolean {
+                        AttrType::Boolean
+                    } else {
+                        AttrType::String
+                    },
+                    multi_valued: false,
+                }
+            };
+            (&mut ext.attributes, shape)
+        }
+    };
+    if scim.sub.is_some() && shape.kind != AttrType::Complex {
+        return Err(format!("'{}' has no sub-attributes", scim.name));
+    }
+    if scim.sub.is_none() && shape.kind == AttrType::Complex {
+        return Err(format!(
+            "'{}' is complex: map its sub-attributes, such as {}.value",
+            scim.name, scim.name
+        ));
+    }
+    if scim.type_filter.is_none() && shape.multi_valued && scim.sub.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case("value")) {
+        return Err(format!(
+            "'{}.{}' needs a type filter, as in {}[type eq \"work\"].{}",
+            scim.name,
+            scim.sub.as_deref().unwrap_or_default(),
+            scim.name,
+            scim.sub.as_deref().unwrap_or_default()
+        ));
+    }
+    let canonical = match attributes.iter().position(|a| a.name.eq_ignore_ascii_case(&scim.name)) {
+        Some(i) => i,
+        None => {
+            let mut def = AttributeDef::new(&canonical_name(&scim.name), shape.kind);
+            def.multi_valued = shape.multi_valued;
+            attributes.push(def);
+            attributes.len() - 1
+        }
+    };
+    let def = &mut attributes[canonical];
+    let mutability = if attr.read_only {
+        Mutability::ReadOnly
+    } else {
+        Mutability::ReadWrite
+    };
+    match &scim.sub {
+        None => {
+            def.required |= attr.required;
+            def.unique |= attr.unique;
+            def.case_exact = attr.case_exact;
+            def.mutability = mutability;
+            if scim.name.eq_ignore_ascii_case("password") {
+                def.mutability = Mutability::WriteOnly;
+            }
+        }
+        Some(sub) => {
+            let sub_kind = match (attr.kind, sub.to_ascii_lowercase().as_str()) {
+                (ValueKind::Reference, _) => AttrType::String,
+                (ValueKind::Boolean, _) => AttrType::Boolean,
+                _ => AttrType::String,
+            };
+            if def.sub(sub).is_none() {
+                let mut sub_def = AttributeDef::new(&canonical_sub(sub), sub_kind);
+                sub_def.mutability = mutability;
+                sub_def.case_exact = attr.case_exact;
+                sub_def.required = attr.required && scim.type_filter.is_none();
+                def.sub_attributes.push(sub_def);
+            }
+            if let Some(t) = &scim.type_filter {
+                if def.sub("type").is_none() {
+                    def.sub_attributes.push(AttributeDef::new("type", AttrType::String));
+                }
+                if let Some(type_def) = def.sub_attributes.iter_mut().find(|s| s.name == "type") {
+                    if !type_def.canonical_values.iter().any(|v| v == t) {
+                        type_def.canonical_values.push(t.clone());
+                    }
+                }
+                if attr.primary && def.sub("primary").is_none() {
+                    let mut primary = AttributeDef::new("primary", AttrType::Boolean);
+                    primary.mutability = Mutability::ReadOnly;
+                    def.sub_attributes.push(primary);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7643 spelling of standard attribute names, whatever case the mapping used.
+fn canonical_name(name: &str) -> String {
+    const NAMES: &[&str] = &[
+        "userName",
+        "name",
+        "displayName",
+        "nickName",
+        "profileUrl",
+        "title",
+        "userType",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "active",
+        "password",
+        "emails",
+        "phoneNumbers",
+        "ims",
+        "photos",
+        "addresses",
+        "entitlements",
+        "roles",
+        "x509Certificates",
+        "externalId",
+        "members",
+    ];
+    NAMES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |n| n.to_string())
+}
+
+fn canonical_sub(name: &str) -> String {
+    const SUBS: &[&str] = &[
+        "givenName",
+        "familyName",
+        "middleName",
+        "honorificPrefix",
+        "honorificSuffix",
+        "formatted",
+        "value",
+        "display",
+        "type",
+        "primary",
+        "streetAddress",
+        "locality",
+        "region",
+        "postalCode",
+        "country",
+    ];
+    SUBS.iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |n| n.to_string())
+}

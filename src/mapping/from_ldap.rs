@@ -1,0 +1,183 @@
+//! LDAP entry → SCIM resource.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use super::{AttrMap, ResourceMapping, ValueKind};
+use crate::ldap::{dn, Entry};
+
+/// The resource's SCIM id, from the mapping's id attribute.
+pub fn id_of(mapping: &ResourceMapping, entry: &Entry) -> Option<String> {
+    entry.first(&mapping.id_attr).map(str::to_string)
+}
+
+/// DNs that reference attributes hold, to resolve to ids before `from_ldap`.
+pub fn referenced_dns(mapping: &ResourceMapping, entry: &Entry) -> Vec<String> {
+    mapping
+        .attrs
+        .iter()
+        .filter(|a| a.kind == ValueKind::Reference)
+        .flat_map(|a| entry.get(&a.ldap).iter().cloned())
+        .collect()
+}
+
+/// The SCIM resource an entry represents. `refs` maps normalized DNs to ids; `base_url` ends in `/scim/v2`.
+pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, String>, base_url: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    let id = id_of(mapping, entry).unwrap_or_default();
+    for attr in &mapping.attrs {
+        let values: Vec<Value> = entry
+            .get(&attr.ldap)
+            .iter()
+            .filter_map(|v| match attr.kind {
+                ValueKind::String => Some(Value::String(v.clone())),
+                ValueKind::Boolean => Some(Value::Bool(v.eq_ignore_ascii_case("TRUE"))),
+                ValueKind::Reference => refs.get(&dn::normalize(v)).map(|id| Value::String(id.clone())),
+            })
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let container = match &attr.scim.urn {
+            Some(urn) => match out.entry(urn.clone()).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(map) => map,
+                _ => continue,
+            },
+            None => &mut out,
+        };
+        place(mapping, container, attr, values);
+    }
+    if let Some(active) = &mapping.active {
+        let disabled = entry
+            .get(&active.attribute)
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&active.disabled_value));
+        out.insert("active".into(), Value::Bool(!disabled));
+    }
+    let mut schemas = vec![Value::String(mapping.schema.core.id.clone())];
+    schemas.extend(
+        mapping
+            .schema
+            .extensions
+            .iter()
+            .filter(|(s, _)| out.contains_key(&s.id))
+            .map(|(s, _)| Value::String(s.id.clone())),
+    );
+    out.insert("schemas".into(), Value::Array(schemas));
+    let mut meta = json!({
+        "resourceType": mapping.schema.name,
+        "location": format!("{base_url}{}/{id}", mapping.schema.endpoint),
+    });
+    if let Some(created) = entry.first(&mapping.meta.created).and_then(generalized_to_rfc3339) {
+        meta["created"] = Value::String(created);
+    }
+    if let Some(modified) = entry.first(&mapping.meta.last_modified).and_then(generalized_to_rfc3339) {
+        meta["lastModified"] = Value::String(modified);
+    }
+    if let Some(version) = entry.first(&mapping.meta.version) {
+        meta["version"] = Value::String(format!("W/\"{version}\""));
+    }
+    out.insert("meta".into(), meta);
+    out.insert("id".into(), Value::String(id));
+    out
+}
+
+/// Puts LDAP values where the SCIM path says: a typed element, a sub-attribute, or the attribute itself.
+fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &AttrMap, values: Vec<Value>) {
+    let scim = &attr.scim;
+    let def = match &scim.urn {
+        Some(urn) => mapping.schema.extension(urn),
+        None => Some(&mapping.schema.core),
+    }
+    .and_then(|s| s.attribute(&scim.name));
+    let name = def.map_or_else(|| scim.name.clone(), |d| d.name.clone());
+    let multi = def.is_some_and(|d| d.multi_valued);
+    let sub_name = |sub: &str| def.and_then(|d| d.sub(sub)).map_or_else(|| sub.to_string(), |s| s.name.clone());
+    let first = values.first().cloned().unwrap_or(Value::Null);
+    match (&scim.type_filter, &scim.sub) {
+        (Some(t), Some(sub)) => {
+            let items = container.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+            let Value::Array(items) = items else { return };
+            let position = items
+                .iter()
+                .position(|e| e.get("type").and_then(Value::as_str).is_some_and(|x| x.eq_ignore_ascii_case(t)));
+            let index = position.unwrap_or_else(|| {
+                items.push(json!({"type": t}));
+                items.len() - 1
+            });
+            if let Some(element) = items[index].as_object_mut() {
+                element.insert(sub_name(sub), first);
+                if attr.primary {
+                    element.insert("primary".into(), Value::Bool(true));
+                }
+            }
+        }
+        (None, Some(sub)) if multi => {
+            let items = container.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = items {
+                let key = sub_name(sub);
+                items.extend(values.into_iter().map(|v| {
+                    let mut element = Map::new();
+                    element.insert(key.clone(), v);
+                    Value::Object(element)
+                }));
+            }
+        }
+        (_, Some(sub)) => {
+            let object = container.entry(name).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(object) = object {
+                object.insert(sub_name(sub), first);
+            }
+        }
+        (_, None) if multi => {
+            container.insert(name, Value::Array(values));
+        }
+        (_, None) => {
+            container.insert(name, first);
+        }
+    }
+}
+
+/// `20261124210501Z` or `20261124210501.123Z` → `2026-11-24T21:05:01Z` (RFC 4517 §3.3.13 → RFC 3339).
+pub fn generalized_to_rfc3339(value: &str) -> Option<String> {
+    let digits = value.strip_suffix('Z')?;
+    let (whole, fraction) = match digits.split_once(['.', ',']) {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = format!(
+        "{}-{}-{}T{}:{}:{}",
+        &whole[0..4],
+        &whole[4..6],
+        &whole[6..8],
+        &whole[8..10],
+        &whole[10..12],
+        &whole[12..14]
+    );
+    if let Some(f) = fraction.filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())) {
+        out.push('.');
+        out.push_str(f);
+    }
+    out.push('Z');
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generalized_time_converts() {
+        assert_eq!(generalized_to_rfc3339("20261124210501Z").as_deref(), Some("2026-11-24T21:05:01Z"));
+        assert_eq!(
+            generalized_to_rfc3339("20261124210501.123456Z").as_deref(),
+            Some("2026-11-24T21:05:01.123456Z")
+        );
+        assert_eq!(generalized_to_rfc3339("2026"), None);
+        assert_eq!(generalized_to_rfc3339("2026112421050Z"), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! The declarative bridge between SCIM resources and LDAP entries: the only layer that knows both.
+//! `compile` turns the YAML into a `Mapping`; `to_ldap` and `from_ldap` translate in each direction;
+//! `filter` turns SCIM filters into LDAP filters.
+
+mod compile;
+pub mod filter;
+pub mod from_ldap;
+mod model;
+pub mod template;
+pub mod to_ldap;
+
+pub use compile::{compile_str, load, MappingError};
+pub use template::Template;
+
+use crate::ldap::{LdapFilter, Scope};
+use crate::scim::filter::AttrPath;
+use crate::scim::schema::ResourceSchema;
+
+/// The loaded mapping: users always, groups when the file maps them.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub users: ResourceMapping,
+    pub groups: Option<ResourceMapping>,
+}
+
+impl Mapping {
+    pub fn resource(&self, kind: ResourceKind) -> Option<&ResourceMapping> {
+        match kind {
+            ResourceKind::User => Some(&self.users),
+            ResourceKind::Group => self.groups.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    User,
+    Group,
+}
+
+impl ResourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+        }
+    }
+
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            ResourceKind::User => "/Users",
+            ResourceKind::Group => "/Groups",
+        }
+    }
+}
+
+/// How the SCIM `id` is stored, which decides how an id from a URL is checked and searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdFormat {
+    /// A UUID in text form (`entryUUID`): ids that are not UUIDs cannot exist.
+    Uuid,
+    /// Any other attribute, taken as it is.
+    Text,
+}
+
+#[derive(Debug, Clone)]
+pub struct MetaAttrs {
+    pub created: String,
+    pub last_modified: String,
+    pub version: String,
+}
+
+/// The SCIM side of one mapped attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimTarget {
+    /// The extension URN, `None` for the core schema.
+    pub urn: Option<String>,
+    pub name: String,
+    pub sub: Option<String>,
+    /// `emails[type eq "work"]` → `Some("work")`.
+    pub type_filter: Option<String>,
+}
+
+impl ScimTarget {
+    pub fn is_simple(&self, name: &str) -> bool {
+        self.urn.is_none() && self.sub.is_none() && self.type_filter.is_none() && self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// Whether a path (from a template or a filter) names this attribute, ignoring any type filter.
+    pub fn matches_path(&self, path: &AttrPath) -> bool {
+        let same_urn = match (&self.urn, &path.urn) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, Some(b)) => b.eq_ignore_ascii_case(crate::scim::USER_SCHEMA) || b.eq_ignore_ascii_case(crate::scim::GROUP_SCHEMA),
+            (Some(_), None) => false,
+        };
+        let same_sub = match (&self.sub, &path.sub) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        same_urn && same_sub && self.name.eq_ignore_ascii_case(&path.name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    /// LDAP `TRUE`/`FALSE`.
+    Boolean,
+    /// The LDAP value is the DN of another resource; the SCIM value is that resource's id.
+    Reference,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrMap {
+    pub scim: ScimTarget,
+    pub ldap: String,
+    pub kind: ValueKind,
+    pub required: bool,
+    pub unique: bool,
+    pub read_only: bool,
+    pub case_exact: bool,
+    pub primary: bool,
+    pub defaults: Vec<Template>,
+}
+
+/// An LDAP attribute written from templates (such as `cn` from given and family name).
+#[derive(Debug, Clone)]
+pub struct Computed {
+    pub ldap: String,
+    pub templates: Vec<Template>,
+}
+
+/// How `active` is stored: an attribute whose value marks a disabled account.
+#[derive(Debug, Clone)]
+pub struct ActiveMap {
+    pub attribute: String,
+    pub disabled_value: String,
+    pub enabled_value: Option<String>,
+}
+
+/// One resource type's compiled mapping.
+#[derive(Debug, Clone)]
+pub struct ResourceMapping {
+    pub kind: ResourceKind,
+    /// What SCIM clients see (discovery, PATCH engine).
+    pub schema: ResourceSchema,
+    pub base: String,
+    pub scope: Scope,
+    pub filter: Option<LdapFilter>,
+    pub object_classes: Vec<String>,
+    pub rdn_attr: String,
+    /// Index into `attrs` of the attribute that gives the RDN value.
+    pub rdn_source: usize,
+    pub id_attr: String,
+    pub id_format: IdFormat,
+    pub meta: MetaAttrs,
+    pub attrs: Vec<AttrMap>,
+    pub computed: Vec<Computed>,
+    pub constants: Vec<(String, Vec<String>)>,
+    pub active: Option<ActiveMap>,
+    /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).
+    pub fetch_attrs: Vec<String>,
+}
+
+impl ResourceMapping {
+    /// The filter that selects every entry of this type.
+    pub fn type_filter(&self) -> LdapFilter {
+        let mut parts: Vec<LdapFilter> = self
+            .object_classes
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case("top") && !c.eq_ignore_ascii_case("extensibleObject"))
+            .map(|c| LdapFilter::eq("objectClass", c))
+            .collect();
+        parts.extend(self.filter.clone());
+        if parts.is_empty() {
+            LdapFilter::any()
+        } else {
+            LdapFilter::and(parts)
+        }
+    }
+
+    /// The attribute mapped to the RDN.
+    pub fn rdn_map(&self) -> &AttrMap {
+        &self.attrs[self.rdn_source]
+    }
+
+    /// The mapped attribute whose SCIM side is this simple path.
+    pub fn find_simple(&self, name: &str) -> Option<&AttrMap> {
+        self.attrs.iter().find(|a| a.scim.is_simple(name))
+    }
+}

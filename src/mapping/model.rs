@@ -1,0 +1,110 @@
+//! The mapping file as written (version 1). Field names here are the YAML keys documented in
+//! `mappings/README.md`; `Spanned` keeps each entry's line for error messages.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMapping {
+    pub version: Spanned<u32>,
+    pub users: Spanned<RawResource>,
+    #[serde(default)]
+    pub groups: Option<Spanned<RawResource>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResource {
+    /// Parent DN of new entries and search base; `{base}` stands for `ldap.base_dn`.
+    pub base: Spanned<String>,
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
+    /// An LDAP filter that bounds which entries are this resource type.
+    #[serde(default)]
+    pub filter: Option<Spanned<String>>,
+    pub object_classes: Spanned<Vec<String>>,
+    /// The LDAP attribute that names entries; its value comes from the SCIM attribute mapped to it.
+    pub rdn: Spanned<String>,
+    #[serde(default)]
+    pub id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub meta: Option<RawMeta>,
+    #[serde(default)]
+    pub extensions: Vec<Spanned<RawExtension>>,
+    pub attributes: Vec<Spanned<RawAttribute>>,
+    #[serde(default)]
+    pub computed: Vec<Spanned<RawComputed>>,
+    #[serde(default)]
+    pub constants: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub active: Option<Spanned<RawActive>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtension {
+    pub urn: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttribute {
+    /// A SCIM path: `userName`, `name.givenName`, `emails[type eq "work"].value`, `urn:…:department`.
+    pub scim: String,
+    pub ldap: String,
+    /// `string` (default), `boolean`, or `reference` (the LDAP value is the DN of another resource).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub case_exact: bool,
+    /// For a typed value (`emails[type eq "work"]`): mark it `primary` when read.
+    #[serde(default)]
+    pub primary: bool,
+    /// Templates tried in order when the SCIM value is absent: the first whose fields are all present
+    /// gives the LDAP value (for attributes LDAP requires but IdPs may omit).
+    #[serde(default)]
+    pub default: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawComputed {
+    /// An LDAP attribute written from templates, never read back into SCIM.
+    pub ldap: String,
+    pub template: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActive {
+    pub attribute: String,
+    /// The value that marks a disabled account.
+    pub disabled_value: String,
+    /// The value of an enabled account; when absent, enabling removes the attribute.
+    #[serde(default)]
+    pub enabled_value: Option<String>,
+}

@@ -1,0 +1,313 @@
+//! SCIM resource → LDAP: the attribute values an entry should hold, a new entry, and the minimal
+//! modification list from what is stored to what is wanted.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::{AttrMap, ResourceMapping, ValueKind};
+use crate::ldap::{dn, Entry, Modification};
+use crate::scim::filter::AttrPath;
+
+/// Why a resource cannot be written; each becomes a 400 with the named `scimType`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranslateError {
+    /// → 400 `invalidValue`.
+    #[error("'{0}' is required")]
+    Missing(String),
+    /// → 400 `invalidValue`.
+    #[error("'{attribute}' refers to '{id}', which does not exist")]
+    UnknownReference { attribute: String, id: String },
+    /// → 400 `invalidValue`.
+    #[error("'{attribute}': {reason}")]
+    InvalidValue { attribute: String, reason: String },
+    /// → 400 `invalidFilter`.
+    #[error("filter on '{0}', which this service provider does not store")]
+    UnknownAttribute(String),
+    /// → 400 `invalidFilter`.
+    #[error("{0}")]
+    UnsupportedFilter(String),
+}
+
+/// One LDAP attribute's wanted values, and whether SCIM carries all of its values (else only the first:
+/// further values already stored stay untouched).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedAttr {
+    pub name: String,
+    pub values: Vec<String>,
+    pub all_values: bool,
+}
+
+/// The LDAP attributes a resource maps to, in mapping order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LdapAttrs(pub Vec<WantedAttr>);
+
+impl LdapAttrs {
+    pub fn get(&self, name: &str) -> Option<&WantedAttr> {
+        self.0.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    fn push(&mut self, name: &str, values: Vec<String>, all_values: bool) {
+        match self.0.iter_mut().find(|a| a.name.eq_ignore_ascii_case(name)) {
+            Some(existing) => {
+                for v in values {
+                    if !existing.values.contains(&v) {
+                        existing.values.push(v);
+                    }
+                }
+                existing.all_values |= all_values;
+            }
+            None => self.0.push(WantedAttr {
+                name: name.to_string(),
+                values,
+                all_values,
+            }),
+        }
+    }
+}
+
+fn get_ci<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.get(name)
+        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The single value a plain path (`name.givenName`, `urn:…:department`) names, as text.
+pub fn scalar_at(resource: &Map<String, Value>, path: &AttrPath) -> Option<String> {
+    let container = match &path.urn {
+        Some(urn) if !urn.eq_ignore_ascii_case(crate::scim::USER_SCHEMA) && !urn.eq_ignore_ascii_case(crate::scim::GROUP_SCHEMA) => {
+            get_ci(resource, urn)?.as_object()?
+        }
+        _ => resource,
+    };
+    let top = get_ci(container, &path.name)?;
+    match &path.sub {
+        None => scalar_text(top),
+        Some(sub) => scalar_text(get_ci(top.as_object()?, sub)?),
+    }
+}
+
+/// The SCIM values one mapped attribute takes from the resource, as SCIM text (ids for references).
+pub(crate) fn scim_values(mapping: &ResourceMapping, attr: &AttrMap, resource: &Map<String, Value>) -> Vec<String> {
+    let scim = &attr.scim;
+    let container = match &scim.urn {
+        Some(urn) => match get_ci(resource, urn).and_then(Value::as_object) {
+            Some(c) => c,
+            None => return Vec::new(),
+        },
+        None => resource,
+    };
+    let Some(top) = get_ci(container, &scim.name) else {
+        return Vec::new();
+    };
+    let from_element = |element: &Value| -> Option<String> {
+        match &scim.sub {
+            Some(sub) => match element {
+                Value::Object(obj) => get_ci(obj, sub).and_then(scalar_text),
+                other if sub.eq_ignore_ascii_case("value") => scalar_text(other),
+                _ => None,
+            },
+            None => scalar_text(element),
+        }
+    };
+    match (&scim.type_filter, top) {
+        (Some(wanted), Value::Array(items)) => {
+            let typed = items
+                .iter()
+                .find(|e| element_type(e).is_some_and(|t| t.eq_ignore_ascii_case(wanted)));
+            // An element without a type belongs to the first typed mapping of that attribute.
+            let untyped = || {
+                let first_typed = mapping
+                    .attrs
+                    .iter()
+                    .find(|a| a.scim.type_filter.is_some() && a.scim.urn == scim.urn && a.scim.name.eq_ignore_ascii_case(&scim.name));
+                let is_first = first_typed.is_some_and(|a| a.scim.type_filter.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(wanted)));
+                if is_first {
+                    items.iter().find(|e| element_type(e).is_none())
+                } else {
+                    None
+                }
+            };
+            typed.or_else(untyped).and_then(from_element).into_iter().collect()
+        }
+        (Some(_), _) => Vec::new(),
+        (None, Value::Array(items)) => items.iter().filter_map(from_element).collect(),
+        (None, single) => from_element(single).into_iter().collect(),
+    }
+}
+
+fn element_type(element: &Value) -> Option<&str> {
+    element.as_object().and_then(|o| get_ci(o, "type")).and_then(Value::as_str)
+}
+
+/// The SCIM ids that reference attributes (such as `manager`) name, to resolve to DNs before `to_ldap`.
+pub fn referenced_ids(mapping: &ResourceMapping, resource: &Map<String, Value>) -> Vec<String> {
+    mapping
+        .attrs
+        .iter()
+        .filter(|a| a.kind == ValueKind::Reference && !a.read_only)
+        .flat_map(|a| scim_values(mapping, a, resource))
+        .collect()
+}
+
+/// The LDAP attributes the resource maps to; `refs` resolves referenced ids to DNs.
+pub fn to_ldap(
+    mapping: &ResourceMapping,
+    resource: &Map<String, Value>,
+    refs: &HashMap<String, String>,
+) -> Result<LdapAttrs, TranslateError> {
+    let mut out = LdapAttrs::default();
+    for attr in mapping.attrs.iter().filter(|a| !a.read_only) {
+        let mut values = scim_values(mapping, attr, resource);
+        if values.is_empty() {
+            values.extend(attr.defaults.iter().find_map(|t| t.render(resource)));
+        }
+        if values.is_empty() && attr.required {
+            return Err(TranslateError::Missing(attr.scim_path()));
+        }
+        let values = values
+            .into_iter()
+            .map(|v| match attr.kind {
+                ValueKind::String => Ok(v),
+                ValueKind::Boolean => match v.to_ascii_lowercase().as_str() {
+                    "true" => Ok("TRUE".to_string()),
+                    "false" => Ok("FALSE".to_string()),
+                    _ => Err(TranslateError::InvalidValue {
+                        attribute: attr.scim_path(),
+                        reason: format!("'{v}' is not a boolean"),
+                    }),
+                },
+                ValueKind::Reference => refs.get(&v).cloned().ok_or_else(|| TranslateError::UnknownReference {
+                    attribute: attr.scim_path(),
+                    id: v.clone(),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let all_values = attr.scim.type_filter.is_none()
+            && attr.scim.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"))
+            && is_multi(mapping, attr);
+        out.push(&attr.ldap, values, all_values);
+    }
+    for computed in &mapping.computed {
+        let value = computed.templates.iter().find_map(|t| t.render(resource));
+        out.push(&computed.ldap, value.into_iter().collect(), false);
+    }
+    if let Some(active) = &mapping.active {
+        let is_active = get_ci(resource, "active").is_none_or(|v| v != &Value::Bool(false));
+        let value = if is_active {
+            active.enabled_value.clone()
+        } else {
+            Some(active.disabled_value.clone())
+        };
+        out.push(&active.attribute, value.into_iter().collect(), true);
+    }
+    Ok(out)
+}
+
+fn is_multi(mapping: &ResourceMapping, attr: &AttrMap) -> bool {
+    let schema = match &attr.scim.urn {
+        Some(urn) => mapping.schema.extension(urn),
+        None => Some(&mapping.schema.core),
+    };
+    schema.and_then(|s| s.attribute(&attr.scim.name)).is_some_and(|d| d.multi_valued)
+}
+
+impl AttrMap {
+    /// The SCIM path as an admin wrote it, for messages.
+    pub fn scim_path(&self) -> String {
+        let mut out = String::new();
+        if let Some(urn) = &self.scim.urn {
+            out.push_str(urn);
+            out.push(':');
+        }
+        out.push_str(&self.scim.name);
+        if let Some(t) = &self.scim.type_filter {
+            out.push_str(&format!("[type eq \"{t}\"]"));
+        }
+        if let Some(sub) = &self.scim.sub {
+            out.push('.');
+            out.push_str(sub);
+        }
+        out
+    }
+}
+
+/// Attributes of an entry to add, by name.
+pub type EntryAttrs = Vec<(String, Vec<String>)>;
+
+/// The DN and attributes of a new entry: object classes, constants and every mapped value.
+pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs) -> Result<(String, EntryAttrs), TranslateError> {
+    let rdn_map = mapping.rdn_map();
+    let rdn_value = attrs
+        .get(&mapping.rdn_attr)
+        .and_then(|a| a.values.first())
+        .ok_or_else(|| TranslateError::Missing(rdn_map.scim_path()))?;
+    let entry_dn = dn::child(&mapping.rdn_attr, rdn_value, &mapping.base);
+    let mut out: EntryAttrs = vec![("objectClass".to_string(), mapping.object_classes.clone())];
+    out.extend(mapping.constants.iter().cloned());
+    for wanted in &attrs.0 {
+        if wanted.values.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&wanted.name)) {
+            Some((_, values)) => values.extend(wanted.values.iter().filter(|v| !values.contains(v)).cloned().collect::<Vec<_>>()),
+            None => out.push((wanted.name.clone(), wanted.values.clone())),
+        }
+    }
+    Ok((entry_dn, out))
+}
+
+/// The new RDN when the RDN's SCIM source changed (compared as LDAP would: case-insensitively).
+pub fn new_rdn(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Option<String> {
+    let wanted = attrs.get(&mapping.rdn_attr)?.values.first()?;
+    let (current_rdn, _) = dn::split_first(&current.dn);
+    let current_value = current_rdn.split_once('=').map(|(_, v)| v).unwrap_or_default();
+    let wanted_rdn = dn::rdn(&mapping.rdn_attr, wanted);
+    let (_, wanted_value) = wanted_rdn.split_once('=').unwrap_or_default();
+    (!wanted_value.eq_ignore_ascii_case(current_value)).then_some(wanted_rdn)
+}
+
+/// The modifications that turn `current` into what `attrs` wants: a replace for single values, adds and
+/// deletes of exactly the changed values for multi-valued attributes. The RDN attribute is left to
+/// the rename.
+pub fn diff(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Vec<Modification> {
+    let mut mods = Vec::new();
+    for wanted in &attrs.0 {
+        if wanted.name.eq_ignore_ascii_case(&mapping.rdn_attr) {
+            continue;
+        }
+        let stored = current.get(&wanted.name);
+        let mut desired = wanted.values.clone();
+        if !wanted.all_values && stored.len() > 1 {
+            // SCIM shows only the first stored value: keep the others as they are.
+            let kept: Vec<String> = stored[1..].iter().filter(|v| !desired.contains(v)).cloned().collect();
+            desired.extend(kept);
+        }
+        if desired.as_slice() == stored {
+            continue;
+        }
+        if desired.is_empty() {
+            mods.push(Modification::Delete(wanted.name.clone(), Vec::new()));
+        } else if stored.len() <= 1 && desired.len() == 1 {
+            mods.push(Modification::Replace(wanted.name.clone(), desired));
+        } else {
+            let removed: Vec<String> = stored.iter().filter(|v| !desired.contains(v)).cloned().collect();
+            let added: Vec<String> = desired.iter().filter(|v| !stored.contains(v)).cloned().collect();
+            if !removed.is_empty() {
+                mods.push(Modification::Delete(wanted.name.clone(), removed));
+            }
+            if !added.is_empty() {
+                mods.push(Modification::Add(wanted.name.clone(), added));
+            }
+        }
+    }
+    mods
+}

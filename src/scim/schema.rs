@@ -1,0 +1,196 @@
+//! RFC 7643 §7 schema definitions: which attributes a resource type has and how they behave. Built from
+//! the loaded mapping, used by the PATCH engine (multi-valued? read-only?) and by the discovery endpoints.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    Boolean,
+    Decimal,
+    Integer,
+    DateTime,
+    Reference,
+    Complex,
+}
+
+impl AttrType {
+    fn as_str(self) -> &'static str {
+        match self {
+            AttrType::String => "string",
+            AttrType::Boolean => "boolean",
+            AttrType::Decimal => "decimal",
+            AttrType::Integer => "integer",
+            AttrType::DateTime => "dateTime",
+            AttrType::Reference => "reference",
+            AttrType::Complex => "complex",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutability {
+    ReadOnly,
+    ReadWrite,
+    Immutable,
+    WriteOnly,
+}
+
+impl Mutability {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mutability::ReadOnly => "readOnly",
+            Mutability::ReadWrite => "readWrite",
+            Mutability::Immutable => "immutable",
+            Mutability::WriteOnly => "writeOnly",
+        }
+    }
+}
+
+/// One attribute or sub-attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeDef {
+    pub name: String,
+    pub kind: AttrType,
+    pub multi_valued: bool,
+    pub required: bool,
+    pub case_exact: bool,
+    pub mutability: Mutability,
+    pub unique: bool,
+    pub sub_attributes: Vec<AttributeDef>,
+    pub canonical_values: Vec<String>,
+    pub reference_types: Vec<String>,
+}
+
+impl AttributeDef {
+    pub fn new(name: &str, kind: AttrType) -> Self {
+        AttributeDef {
+            name: name.to_string(),
+            kind,
+            multi_valued: false,
+            required: false,
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            unique: false,
+            sub_attributes: Vec::new(),
+            canonical_values: Vec::new(),
+            reference_types: Vec::new(),
+        }
+    }
+
+    /// The sub-attribute named `name`, compared case-insensitively (RFC 7643 §2.1).
+    pub fn sub(&self, name: &str) -> Option<&AttributeDef> {
+        self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn to_document(&self) -> Value {
+        let mut doc = json!({
+            "name": self.name,
+            "type": self.kind.as_str(),
+            "multiValued": self.multi_valued,
+            "description": "",
+            "required": self.required,
+            "caseExact": self.case_exact,
+            "mutability": self.mutability.as_str(),
+            "returned": if self.mutability == Mutability::WriteOnly { "never" } else { "default" },
+            "uniqueness": if self.unique { "server" } else { "none" },
+        });
+        if !self.sub_attributes.is_empty() {
+            doc["subAttributes"] = self.sub_attributes.iter().map(AttributeDef::to_document).collect();
+        }
+        if !self.canonical_values.is_empty() {
+            doc["canonicalValues"] = json!(self.canonical_values);
+        }
+        if self.kind == AttrType::Reference {
+            doc["referenceTypes"] = json!(self.reference_types);
+        }
+        doc
+    }
+}
+
+/// A schema: its URN and attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaDef {
+    pub id: String,
+    pub name: String,
+    pub attributes: Vec<AttributeDef>,
+}
+
+impl SchemaDef {
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn to_document(&self, base_url: &str) -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+            "id": self.id,
+            "name": self.name,
+            "description": format!("{} attributes this service provider stores", self.name),
+            "attributes": self.attributes.iter().map(AttributeDef::to_document).collect::<Vec<_>>(),
+            "meta": {
+                "resourceType": "Schema",
+                "location": format!("{base_url}/Schemas/{}", self.id),
+            },
+        })
+    }
+}
+
+/// A resource type: its core schema and extensions, as the PATCH engine and discovery see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSchema {
+    /// `User` or `Group`.
+    pub name: String,
+    /// `/Users` or `/Groups`.
+    pub endpoint: String,
+    pub core: SchemaDef,
+    /// Extension schemas with whether each is required.
+    pub extensions: Vec<(SchemaDef, bool)>,
+}
+
+impl ResourceSchema {
+    /// The schema an attribute path names: the core one without URN, else the extension with that URN.
+    pub fn schema_for(&self, urn: Option<&str>) -> Option<&SchemaDef> {
+        match urn {
+            None => Some(&self.core),
+            Some(urn) if urn.eq_ignore_ascii_case(&self.core.id) => Some(&self.core),
+            Some(urn) => self
+                .extensions
+                .iter()
+                .map(|(schema, _)| schema)
+                .find(|schema| schema.id.eq_ignore_ascii_case(urn)),
+        }
+    }
+
+    /// The extension schema whose URN is `key`, when `key` names one.
+    pub fn extension(&self, key: &str) -> Option<&SchemaDef> {
+        self.extensions
+            .iter()
+            .map(|(schema, _)| schema)
+            .find(|schema| schema.id.eq_ignore_ascii_case(key))
+    }
+
+    pub fn to_resource_type_document(&self, base_url: &str) -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": self.name,
+            "name": self.name,
+            "endpoint": self.endpoint,
+            "description": format!("{} resources stored in the LDAP directory", self.name),
+            "schema": self.core.id,
+            "schemaExtensions": self.extensions.iter().map(|(schema, required)| json!({
+                "schema": schema.id,
+                "required": required,
+            })).collect::<Vec<_>>(),
+            "meta": {
+                "resourceType": "ResourceType",
+                "location": format!("{base_url}/ResourceTypes/{}", self.name),
+            },
+        })
+    }
+}
+
+/// Attributes every resource carries that clients never write (RFC 7643 §3.1).
+pub fn is_common_read_only(name: &str) -> bool {
+    ["id", "meta", "schemas"].iter().any(|n| n.eq_ignore_ascii_case(name))
+}

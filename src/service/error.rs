@@ -1,0 +1,135 @@
+//! Service errors and THE table that turns them into SCIM error documents.
+
+use crate::ldap::error::rc;
+use crate::ldap::LdapError;
+use crate::mapping::to_ldap::TranslateError;
+use crate::scim::filter::FilterError;
+use crate::scim::patch::PatchError;
+use crate::scim::{ScimError, ScimType};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// → 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// → 409 `uniqueness`.
+    #[error("{0}")]
+    Conflict(String),
+    /// → 400 with the request's own `scimType` (`invalidSyntax`, `invalidValue`, …).
+    #[error("{1}")]
+    BadRequest(ScimType, String),
+    /// → 400 `invalidFilter`.
+    #[error("invalid filter: {0}")]
+    Filter(#[from] FilterError),
+    /// → 400 with the PATCH error's `scimType`.
+    #[error(transparent)]
+    Patch(#[from] PatchError),
+    /// → 400 `invalidValue` / `invalidFilter`.
+    #[error(transparent)]
+    Translate(#[from] TranslateError),
+    /// → by result code: see `From<ServiceError> for ScimError`.
+    #[error(transparent)]
+    Ldap(#[from] LdapError),
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+impl From<ServiceError> for ScimError {
+    fn from(err: ServiceError) -> ScimError {
+        match err {
+            ServiceError::NotFound(detail) => ScimError::not_found(detail),
+            ServiceError::Conflict(detail) => ScimError::new(409, Some(ScimType::Uniqueness), detail),
+            ServiceError::BadRequest(scim_type, detail) => ScimError::bad_request(scim_type, detail),
+            ServiceError::Filter(e) => ScimError::bad_request(ScimType::InvalidFilter, format!("invalid filter: {e}")),
+            ServiceError::Patch(e) => ScimError::bad_request(e.scim_type, e.detail),
+            ServiceError::Translate(e) => {
+                let scim_type = match e {
+                    TranslateError::UnknownAttribute(_) | TranslateError::UnsupportedFilter(_) => ScimType::InvalidFilter,
+                    TranslateError::Missing(_) | TranslateError::UnknownReference { .. } | TranslateError::InvalidValue { .. } => {
+                        ScimType::InvalidValue
+                    }
+                };
+                ScimError::bad_request(scim_type, e.to_string())
+            }
+            ServiceError::Ldap(e) => from_ldap_error(&e),
+        }
+    }
+}
+
+/// LDAP outcomes as SCIM answers. Directory diagnostics reach the client only for 4xx, where they say
+/// what the client sent wrong; 5xx details stay in the log.
+fn from_ldap_error(err: &LdapError) -> ScimError {
+    if err.is_unavailable() {
+        return ScimError::new(503, None, "the directory is unavailable; retry later");
+    }
+    let text = match err {
+        LdapError::Result { text, .. } if !text.is_empty() => format!(": {text}"),
+        _ => String::new(),
+    };
+    match err.result_code() {
+        Some(rc::ENTRY_ALREADY_EXISTS) => ScimError::new(409, Some(ScimType::Uniqueness), "a resource with this name already exists"),
+        Some(rc::NO_SUCH_OBJECT) => ScimError::not_found("resource not found"),
+        Some(rc::SIZE_LIMIT_EXCEEDED) => ScimError::bad_request(ScimType::TooMany, "too many results: narrow the filter"),
+        Some(rc::CONSTRAINT_VIOLATION) => ScimError::bad_request(ScimType::InvalidValue, format!("the directory refused a value{text}")),
+        Some(
+            rc::INVALID_ATTRIBUTE_SYNTAX
+            | rc::UNDEFINED_ATTRIBUTE_TYPE
+            | rc::NAMING_VIOLATION
+            | rc::OBJECT_CLASS_VIOLATION
+            | rc::NOT_ALLOWED_ON_RDN
+            | rc::INVALID_DN_SYNTAX,
+        ) => ScimError::bad_request(ScimType::InvalidValue, format!("the directory refused the entry{text}")),
+        Some(rc::INSUFFICIENT_ACCESS) => ScimError::new(403, None, "the gateway's directory account may not do this"),
+        Some(rc::UNWILLING_TO_PERFORM) => {
+            ScimError::bad_request(ScimType::InvalidValue, format!("the directory is unwilling to perform this{text}"))
+        }
+        _ => ScimError::new(500, None, "internal error"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ldap(code: u32) -> ScimError {
+        ServiceError::Ldap(LdapError::Result {
+            op: "add",
+            rc: code,
+            text: "diag".into(),
+        })
+        .into()
+    }
+
+    fn status(err: ScimError) -> (u16, Option<ScimType>) {
+        (err.status, err.scim_type)
+    }
+
+    #[test]
+    fn the_table() {
+        assert_eq!(status(ServiceError::NotFound("x".into()).into()), (404, None));
+        assert_eq!(status(ServiceError::Conflict("x".into()).into()), (409, Some(ScimType::Uniqueness)));
+        assert_eq!(status(ldap(rc::ENTRY_ALREADY_EXISTS)), (409, Some(ScimType::Uniqueness)));
+        assert_eq!(status(ldap(rc::NO_SUCH_OBJECT)), (404, None));
+        assert_eq!(status(ldap(rc::SIZE_LIMIT_EXCEEDED)), (400, Some(ScimType::TooMany)));
+        assert_eq!(status(ldap(rc::OBJECT_CLASS_VIOLATION)), (400, Some(ScimType::InvalidValue)));
+        assert_eq!(status(ldap(rc::INVALID_ATTRIBUTE_SYNTAX)), (400, Some(ScimType::InvalidValue)));
+        assert_eq!(status(ldap(rc::INSUFFICIENT_ACCESS)), (403, None));
+        assert_eq!(status(ldap(rc::BUSY)), (503, None));
+        assert_eq!(status(ldap(80)), (500, None));
+        assert_eq!(status(ServiceError::Ldap(LdapError::Timeout("search")).into()), (503, None));
+        assert_eq!(
+            status(ServiceError::Translate(TranslateError::UnknownAttribute("x".into())).into()),
+            (400, Some(ScimType::InvalidFilter))
+        );
+        assert_eq!(
+            status(ServiceError::Translate(TranslateError::Missing("userName".into())).into()),
+            (400, Some(ScimType::InvalidValue))
+        );
+    }
+
+    #[test]
+    fn server_errors_do_not_leak_directory_text() {
+        let err = ldap(80);
+        assert!(!err.detail.contains("diag"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Use cases: each SCIM operation as mapping + directory + cache work. The one place where layer errors
+//! become `ServiceError`, and the one table from there to SCIM errors.
+
+pub mod error;
+mod resources;
+
+pub use error::ServiceError;
+pub use resources::{ListQuery, Page, Service};

@@ -1,0 +1,313 @@
+//! The use cases: get, list, create, replace, patch and delete a resource, for any mapped type.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::error::{Result, ServiceError};
+use crate::ldap::error::rc;
+use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, SearchRequest};
+use crate::mapping::filter::to_ldap_filter;
+use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
+use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
+use crate::mapping::{IdFormat, Mapping, ResourceKind, ResourceMapping};
+use crate::scim::patch::{self, PatchRequest};
+use crate::scim::{filter, ScimType};
+
+/// A list request after parsing: RFC 7644 §3.4.2.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    /// 1-based.
+    pub start_index: usize,
+    pub count: Option<usize>,
+}
+
+/// A page of resources and the total that match.
+pub struct Page {
+    pub resources: Vec<Map<String, Value>>,
+    pub total: usize,
+    pub start_index: usize,
+}
+
+/// Everything a request needs: the mapping, the directory and the id cache.
+#[derive(Clone)]
+pub struct Service {
+    pub mapping: Arc<Mapping>,
+    pub directory: Arc<dyn Directory>,
+    pub ids: IdCache,
+    /// Largest page served, and the default `count`.
+    pub max_results: usize,
+}
+
+impl Service {
+    fn resource(&self, kind: ResourceKind) -> Result<&ResourceMapping> {
+        self.mapping
+            .resource(kind)
+            .ok_or_else(|| ServiceError::NotFound(format!("{} resources are not mapped", kind.name())))
+    }
+
+    /// Reads an entry by SCIM id: through the cache, else by searching for the id; a stale cached DN
+    /// (renamed or deleted entry) is forgotten and the id searched once.
+    async fn locate(&self, m: &ResourceMapping, id: &str) -> Result<Entry> {
+        let not_found = || ServiceError::NotFound(format!("{} {id} not found", m.kind.name()));
+        if m.id_format == IdFormat::Uuid && uuid::Uuid::parse_str(id).is_err() {
+            return Err(not_found());
+        }
+        let by_id = LdapFilter::and(vec![m.type_filter(), LdapFilter::eq(&m.id_attr, id)]);
+        if let Some(cached) = self.ids.get(id).await {
+            let found = self
+                .directory
+                .search(&SearchRequest {
+                    base: cached,
+                    scope: crate::ldap::Scope::Base,
+                    filter: by_id.clone(),
+                    attrs: m.fetch_attrs.clone(),
+                    size_limit: 1,
+                })
+                .await;
+            match found {
+                Ok(mut entries) if !entries.is_empty() => return Ok(entries.remove(0)),
+                Ok(_) => self.ids.remove(id).await,
+                Err(LdapError::Result {
+                    rc: rc::NO_SUCH_OBJECT, ..
+                }) => self.ids.remove(id).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let entry = self
+            .directory
+            .search(&SearchRequest {
+                base: m.base.clone(),
+                scope: m.scope,
+                filter: by_id,
+                attrs: m.fetch_attrs.clone(),
+                size_limit: 2,
+            })
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(not_found)?;
+        self.ids.insert(id, &entry.dn).await;
+        Ok(entry)
+    }
+
+    /// The SCIM form of an entry, references (DNs) resolved to ids.
+    async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
+        let mut refs = HashMap::new();
+        for target in referenced_dns(m, entry) {
+            if let Some(id) = self.id_of_dn(&target).await? {
+                refs.insert(dn::normalize(&target), id);
+            }
+        }
+        Ok(from_ldap(m, entry, &refs, base_url))
+    }
+
+    async fn id_of_dn(&self, target: &str) -> Result<Option<String>> {
+        let id_attr = self.mapping.users.id_attr.clone();
+        let found = self
+            .directory
+            .search(&SearchRequest {
+                base: target.to_string(),
+                scope: crate::ldap::Scope::Base,
+                filter: LdapFilter::any(),
+                attrs: vec![id_attr.clone()],
+                size_limit: 1,
+            })
+            .await;
+        match found {
+            Ok(entries) => Ok(entries.first().and_then(|e| e.first(&id_attr)).map(str::to_string)),
+            // A reference to an entry that is gone is shown as absent, as LDAP's refint would leave it.
+            Err(LdapError::Result {
+                rc: rc::NO_SUCH_OBJECT, ..
+            }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Referenced ids (such as `manager`) → DNs; an unknown id is the client's error.
+    async fn resolve_refs(&self, m: &ResourceMapping, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
+        let mut refs = HashMap::new();
+        for id in referenced_ids(m, resource) {
+            match self.locate(&self.mapping.users, &id).await {
+                Ok(entry) => {
+                    refs.insert(id, entry.dn);
+                }
+                Err(ServiceError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(refs)
+    }
+
+    fn normalize(&self, m: &ResourceMapping, body: &Value) -> Result<Map<String, Value>> {
+        let Value::Object(body) = body else {
+            return Err(ServiceError::BadRequest(
+                ScimType::InvalidSyntax,
+                "the body must be a JSON object".into(),
+            ));
+        };
+        Ok(patch::normalize(body, &m.schema)?)
+    }
+
+    /// 409 when another entry already holds a value the mapping declares unique. The RDN attribute is
+    /// left to the directory, which refuses a duplicate name itself.
+    async fn check_unique(&self, m: &ResourceMapping, attrs: &LdapAttrs, except_dn: Option<&str>) -> Result<()> {
+        for attr in m.attrs.iter().filter(|a| a.unique && !a.ldap.eq_ignore_ascii_case(&m.rdn_attr)) {
+            let Some(value) = attrs.get(&attr.ldap).and_then(|w| w.values.first()) else {
+                continue;
+            };
+            let found = self
+                .directory
+                .search(&SearchRequest {
+                    base: m.base.clone(),
+                    scope: m.scope,
+                    filter: LdapFilter::and(vec![m.type_filter(), LdapFilter::eq(&attr.ldap, value)]),
+                    attrs: vec!["1.1".into()],
+                    size_limit: 2,
+                })
+                .await?;
+            if found
+                .iter()
+                .any(|e| except_dn.is_none_or(|d| dn::normalize(d) != dn::normalize(&e.dn)))
+            {
+                return Err(ServiceError::Conflict(format!("{} '{value}' is already taken", attr.scim_path())));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn get(&self, kind: ResourceKind, id: &str, base_url: &str) -> Result<Map<String, Value>> {
+        let m = self.resource(kind)?;
+        let entry = self.locate(m, id).await?;
+        self.render(m, &entry, base_url).await
+    }
+
+    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, base_url: &str) -> Result<Page> {
+        let m = self.resource(kind)?;
+        let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(text) => to_ldap_filter(m, &filter::parse(text)?)?,
+            None => m.type_filter(),
+        };
+        let start_index = query.start_index.max(1);
+        let count = query.count.unwrap_or(self.max_results).min(self.max_results);
+        let mut entries = self
+            .directory
+            .search(&SearchRequest {
+                base: m.base.clone(),
+                scope: m.scope,
+                filter: ldap_filter,
+                attrs: m.fetch_attrs.clone(),
+                size_limit: 0,
+            })
+            .await?;
+        // A stable order, so that pages do not overlap or skip (Okta imports page by startIndex).
+        entries.sort_by_key(|e| id_of(m, e));
+        let total = entries.len();
+        let mut resources = Vec::new();
+        for entry in entries.iter().skip(start_index - 1).take(count) {
+            resources.push(self.render(m, entry, base_url).await?);
+        }
+        Ok(Page {
+            resources,
+            total,
+            start_index,
+        })
+    }
+
+    pub async fn create(&self, kind: ResourceKind, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
+        let m = self.resource(kind)?;
+        let resource = self.normalize(m, body)?;
+        let refs = self.resolve_refs(m, &resource).await?;
+        let attrs = to_ldap(m, &resource, &refs)?;
+        self.check_unique(m, &attrs, None).await?;
+        let (entry_dn, ldap_attrs) = new_entry(m, &attrs)?;
+        let entry = self
+            .directory
+            .add(&entry_dn, &ldap_attrs, &m.fetch_attrs)
+            .await
+            .map_err(|e| match e.result_code() {
+                Some(rc::ENTRY_ALREADY_EXISTS) => {
+                    ServiceError::Conflict(format!("{} '{}' already exists", m.rdn_map().scim_path(), rdn_value(&attrs, m)))
+                }
+                _ => e.into(),
+            })?;
+        if let Some(id) = id_of(m, &entry) {
+            self.ids.insert(&id, &entry.dn).await;
+        }
+        tracing::info!(resource = kind.name(), dn = %entry.dn, "created");
+        self.render(m, &entry, base_url).await
+    }
+
+    pub async fn replace(&self, kind: ResourceKind, id: &str, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
+        let m = self.resource(kind)?;
+        let current = self.locate(m, id).await?;
+        let wanted = self.normalize(m, body)?;
+        self.write(m, id, current, wanted, base_url).await
+    }
+
+    pub async fn patch(&self, kind: ResourceKind, id: &str, request: &PatchRequest, base_url: &str) -> Result<Map<String, Value>> {
+        let m = self.resource(kind)?;
+        let current = self.locate(m, id).await?;
+        let mut resource = self.render(m, &current, base_url).await?;
+        patch::apply(&mut resource, &request.operations, &m.schema)?;
+        self.write(m, id, current, resource, base_url).await
+    }
+
+    /// Writes the difference between what the entry shows as SCIM and `wanted`: a rename when the RDN's
+    /// source changed, then one modify with only the changed attributes. LDAP values SCIM does not show
+    /// (further values, attributes outside the mapping) are never touched.
+    async fn write(
+        &self,
+        m: &ResourceMapping,
+        id: &str,
+        current: Entry,
+        wanted: Map<String, Value>,
+        base_url: &str,
+    ) -> Result<Map<String, Value>> {
+        let shown = self.render(m, &current, base_url).await?;
+        let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
+        let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
+        let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
+        self.check_unique(m, &changed, Some(&current.dn)).await?;
+        let mut entry_dn = current.dn.clone();
+        if let Some(rdn) = new_rdn(m, &current, &after) {
+            let (_, parent) = dn::split_first(&current.dn);
+            self.directory
+                .rename(&current.dn, &rdn, None)
+                .await
+                .map_err(|e| match e.result_code() {
+                    Some(rc::ENTRY_ALREADY_EXISTS) => {
+                        ServiceError::Conflict(format!("{} '{}' already exists", m.rdn_map().scim_path(), rdn_value(&after, m)))
+                    }
+                    _ => e.into(),
+                })?;
+            entry_dn = format!("{rdn},{parent}");
+            self.ids.insert(id, &entry_dn).await;
+        }
+        let mods = diff(m, &current, &changed);
+        let mut entry = self.directory.modify(&entry_dn, &mods, &m.fetch_attrs).await?;
+        entry.dn = entry_dn;
+        tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
+        self.render(m, &entry, base_url).await
+    }
+
+    pub async fn delete(&self, kind: ResourceKind, id: &str) -> Result<()> {
+        let m = self.resource(kind)?;
+        let entry = self.locate(m, id).await?;
+        self.directory.delete(&entry.dn).await?;
+        self.ids.remove(id).await;
+        tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
+        Ok(())
+    }
+
+    /// Whether the directory answers (for readiness).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.directory.ping().await?)
+    }
+}
+
+fn rdn_value(attrs: &LdapAttrs, m: &ResourceMapping) -> String {
+    attrs.get(&m.rdn_attr).and_then(|a| a.values.first()).cloned().unwrap_or_default()
+}
