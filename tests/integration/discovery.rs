@@ -1,0 +1,50 @@
+//! Discovery documents describe what the loaded mapping stores.
+
+use serde_json::Value;
+
+use crate::support::{Gateway, ENTERPRISE};
+
+#[tokio::test]
+async fn discovery_is_generated_from_the_mapping() {
+    let gw = Gateway::start().await;
+    let (status, spc) = gw.get("/ServiceProviderConfig").await;
+    assert_eq!(status, 200);
+    assert_eq!(spc["patch"]["supported"], true);
+    assert_eq!(spc["filter"]["supported"], true);
+    assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
+
+    let (status, types) = gw.get("/ResourceTypes").await;
+    assert_eq!(status, 200);
+    assert_eq!(types["Resources"][0]["name"], "User", "User is listed first");
+    assert_eq!(types["Resources"][0]["schemaExtensions"][0]["schema"], ENTERPRISE);
+    let (status, user_type) = gw.get("/ResourceTypes/User").await;
+    assert_eq!((status, user_type["endpoint"].clone()), (200, Value::from("/Users")));
+
+    let (status, schemas) = gw.get("/Schemas").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = schemas["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]);
+    let (_, user) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
+    let attribute = |name: &str| {
+        user["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["name"] == name)
+            .cloned()
+    };
+    let user_name = attribute("userName").unwrap_or_default();
+    assert_eq!(user_name["required"], true);
+    assert_eq!(user_name["uniqueness"], "server");
+    let emails = attribute("emails").unwrap_or_default();
+    assert_eq!(emails["multiValued"], true);
+    assert!(attribute("active").is_some());
+    assert!(attribute("nickName").is_none(), "only mapped attributes are advertised");
+    let (status, _) = gw.get("/Schemas/urn:nope").await;
+    assert_eq!(status, 404);
+}

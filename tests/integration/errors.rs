@@ -1,0 +1,105 @@
+//! Bad requests get RFC 7644 error documents, never a 500; auth comes before any LDAP traffic.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{assert_scim_error, read, Gateway, TOKEN};
+
+#[tokio::test]
+async fn authentication_routes_and_methods_answer_scim_errors() {
+    let gw = Gateway::start().await;
+    for token in [None, Some("wrong-token-wrong-token")] {
+        let (status, body) = read(gw.raw(Method::GET, "/scim/v2/Users", None, token).await).await;
+        assert_scim_error(status, &body, 401, None);
+    }
+    let (status, body) = gw.get("/Nope").await;
+    assert_scim_error(status, &body, 404, None);
+    let (status, body) = read(gw.raw(Method::GET, "/elsewhere", None, None).await).await;
+    assert_scim_error(status, &body, 404, None);
+    for path in ["/Schemas", "/ResourceTypes", "/ServiceProviderConfig"] {
+        let (status, body) = gw.post(path, json!({})).await;
+        assert_scim_error(status, &body, 405, None);
+    }
+    let (status, body) = gw.call(Method::DELETE, "/Users", None).await;
+    assert_scim_error(status, &body, 405, None);
+    let health = gw.raw(Method::GET, "/healthz", None, None).await;
+    assert_eq!(health.status(), 200);
+    let ready = gw.raw(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_with_the_right_scim_type() {
+    let gw = Gateway::start().await;
+    let id = gw.create_user(json!({"userName": "target"})).await;
+    let not_json = gw
+        .client
+        .post(format!("{}/scim/v2/Users", gw.base))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = read(not_json).await;
+    assert_scim_error(status, &body, 400, Some("invalidSyntax"));
+    let (status, body) = gw.post("/Users", json!(["array"])).await;
+    assert_scim_error(status, &body, 400, Some("invalidSyntax"));
+    let (status, body) = gw.post("/Users", json!({"displayName": "no user name"})).await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    let (status, body) = gw.post("/Users", json!({"userName": "x", "active": "maybe"})).await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    let (status, body) = gw
+        .post(
+            "/Users",
+            json!({"userName": "badcountry", "addresses": [{"type": "work", "country": "Germany"}]}),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    let (status, body) = gw
+        .post("/Users", json!({"userName": "y", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "00000000-0000-0000-0000-000000000000"}}}))
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+
+    for filter in [
+        "userName%20zz%20%22a%22",
+        "userName%20eq",
+        "(userName%20eq%20%22a%22",
+        "nickName%20eq%20%22a%22",
+    ] {
+        let (status, body) = gw.get(&format!("/Users?filter={filter}")).await;
+        assert_scim_error(status, &body, 400, Some("invalidFilter"));
+    }
+    let (status, body) = gw.get("/Users?count=abc").await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+
+    let path = format!("/Users/{id}");
+    let (status, body) = gw.patch(&path, json!([{"op": "remove"}])).await;
+    assert_scim_error(status, &body, 400, Some("noTarget"));
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]))
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidPath"));
+    let (status, body) = gw.patch(&path, json!([{"op": "replace", "path": "id", "value": "x"}])).await;
+    assert_scim_error(status, &body, 400, Some("mutability"));
+    let (status, body) = gw.patch(&path, json!([{"op": "jump", "path": "title", "value": "x"}])).await;
+    assert_scim_error(status, &body, 400, Some("invalidSyntax"));
+    // A failing operation leaves nothing half-applied.
+    let (status, _) = gw
+        .patch(
+            &path,
+            json!([{"op": "replace", "path": "title", "value": "set"}, {"op": "replace", "path": "active", "value": "maybe"}]),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let entry = gw.slapd.entry("uid=target,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    assert_eq!(entry.get("title"), None);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__MAX_BODY_BYTES", "2048")]).await;
+    let (status, body) = gw.post("/Users", json!({"userName": "big", "displayName": "x".repeat(4096)})).await;
+    assert_scim_error(status, &body, 413, None);
+    assert!(gw.slapd.find("(uid=big)").await.is_empty());
+}

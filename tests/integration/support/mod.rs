@@ -1,0 +1,142 @@
+//! Test support: a real slapd and the gateway in-process on a free port.
+
+pub mod slapd;
+
+use std::time::Duration;
+
+use reqwest::{Method, Response};
+use scim2ldap::config::Config;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub use slapd::Slapd;
+
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The gateway on a free port in front of its own slapd.
+pub struct Gateway {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub slapd: Slapd,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Gateway {
+    /// A gateway with the default mapping, on an empty directory.
+    pub async fn start() -> Gateway {
+        Self::start_with(&[], &[]).await
+    }
+
+    /// A gateway whose directory holds `ldifs`, with extra `SCIM2LDAP__*` settings.
+    pub async fn start_with(ldifs: &[&str], settings: &[(&str, &str)]) -> Gateway {
+        let slapd = Slapd::start(ldifs).await;
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mapping = format!("{root}/mappings/openldap.yaml");
+        let mut env: Vec<(String, String)> = vec![
+            ("SCIM2LDAP__LDAP__URL".into(), slapd.url.clone()),
+            ("SCIM2LDAP__LDAP__BIND_DN".into(), slapd::ROOT_DN.into()),
+            ("SCIM2LDAP__LDAP__BIND_PASSWORD".into(), slapd::ROOT_PW.into()),
+            ("SCIM2LDAP__LDAP__BASE_DN".into(), slapd::SUFFIX.into()),
+            ("SCIM2LDAP__MAPPING".into(), mapping),
+            ("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()),
+        ];
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::load_from(None, env).unwrap_or_else(|e| panic!("config: {e}"));
+        let state = scim2ldap::app::build(&config).await.unwrap_or_else(|e| panic!("build: {e}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(scim2ldap::http::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Gateway {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_else(|e| panic!("client: {e}")),
+            slapd,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Sends a SCIM request with the test token; `path` is below `/scim/v2`.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let response = self.raw(method, &format!("/scim/v2{path}"), body, Some(TOKEN)).await;
+        read(response).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, body: Option<Value>, token: Option<&str>) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/scim+json").body(body.to_string());
+        }
+        request.send().await.unwrap_or_else(|e| panic!("request {path}: {e}"))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, ops: Value) -> (u16, Value) {
+        let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call(Method::DELETE, path, None).await
+    }
+
+    /// Creates a user and returns its SCIM id.
+    pub async fn create_user(&self, body: Value) -> String {
+        let (status, created) = self.post("/Users", body).await;
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_str().unwrap_or_else(|| panic!("no id in {created}")).to_string()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Status and JSON body (Null when empty).
+pub async fn read(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} body is not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// Asserts an RFC 7644 §3.12 error document.
+pub fn assert_scim_error(status: u16, body: &Value, expected_status: u16, scim_type: Option<&str>) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error", "{body}");
+    assert_eq!(body["status"], expected_status.to_string(), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    match scim_type {
+        Some(t) => assert_eq!(body["scimType"], t, "{body}"),
+        None => assert!(body.get("scimType").is_none(), "{body}"),
+    }
+}
