@@ -1,5 +1,7 @@
 //! The one integration test binary: the gateway over HTTP against a real slapd per test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 mod discovery;
