@@ -584,3 +584,91 @@ fn canonical_sub(name: &str) -> String {
         .find(|n| n.eq_ignore_ascii_case(name))
         .map_or_else(|| name.to_string(), |n| n.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPerson]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid }
+    - { scim: name.familyName, ldap: sn, default: ["{userName}"] }
+"#;
+
+    fn error(text: &str) -> MappingError {
+        match compile_str(text, "test.yaml", "dc=x") {
+            Ok(_) => unreachable!("mapping should have been refused:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_good_mapping_compiles() {
+        let mapping = compile_str(GOOD, "test.yaml", "dc=x").map_err(|e| e.to_string());
+        assert!(
+            mapping
+                .as_ref()
+                .is_ok_and(|m| m.users.base == "ou=people,dc=x" && m.groups.is_none()),
+            "{mapping:?}"
+        );
+    }
+
+    #[test]
+    fn errors_name_file_line_and_reason() {
+        let cases = [
+            (GOOD.replace("version: 1", "version: 2"), 1, "unsupported mapping version"),
+            (GOOD.replace("rdn: uid", "rdn: uid\n  colour: blue"), 6, "colour"),
+            (GOOD.replace("ldap: sn,", "ldap: 'bad name',"), 8, "not an LDAP attribute"),
+            (GOOD.replace("name.familyName", "nickname.x"), 8, "no sub-attributes"),
+            (
+                GOOD.replace("name.familyName", "shoeSize"),
+                8,
+                "not an attribute of the core User schema",
+            ),
+            (GOOD.replace("{userName}", "{title}"), 8, "no attribute maps"),
+            (GOOD.replace("{userName}", "{userName"), 8, "unclosed"),
+            (GOOD.replace("rdn: uid", "rdn: cn"), 5, "rdn 'cn'"),
+            (GOOD.replace("{base}", "{basis}"), 3, "unknown placeholder"),
+            (
+                GOOD.replace("scim: name.familyName", "scim: 'emails[value eq \"x\"].value'"),
+                8,
+                "only be [type eq",
+            ),
+            (
+                GOOD.replace("scim: name.familyName", "scim: 'urn:example:ext:shoeSize'"),
+                8,
+                "not declared under extensions",
+            ),
+            (
+                GOOD.replace(
+                    "    - { scim: name.familyName, ldap: sn, default: [\"{userName}\"] }\n",
+                    "    - { scim: userName, ldap: cn }\n",
+                ),
+                8,
+                "mapped twice",
+            ),
+            (
+                GOOD.replace(
+                    "  object_classes: [inetOrgPerson]\n",
+                    "  filter: '(broken'\n  object_classes: [inetOrgPerson]\n",
+                ),
+                4,
+                "not a valid LDAP filter",
+            ),
+            ("version: 1\nusers: [1, 2\n".to_string(), 0, ""),
+        ];
+        for (text, line, reason) in cases {
+            let err = error(&text);
+            assert_eq!(err.file, "test.yaml");
+            if line > 0 {
+                assert_eq!(err.line, line, "{err}\n{text}");
+            }
+            assert!(err.to_string().contains(reason), "{err} should say {reason}");
+            assert!(err.to_string().starts_with("test.yaml:"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Golden tests of mapping translation in both directions, on every shipped mapping (no directory).
+//! Review changes with `cargo insta review`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use scim2ldap::ldap::Entry;
+use scim2ldap::mapping::filter::to_ldap_filter;
+use scim2ldap::mapping::from_ldap::from_ldap;
+use scim2ldap::mapping::to_ldap::{new_entry, to_ldap};
+use scim2ldap::mapping::{load, Mapping};
+use scim2ldap::scim::{filter, patch};
+use serde_json::{Map, Value};
+
+const BASE_DN: &str = "dc=example,dc=org";
+
+fn openldap() -> Mapping {
+    load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")), BASE_DN).unwrap()
+}
+
+#[test]
+fn every_shipped_mapping_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            load(&path, BASE_DN).unwrap_or_else(|e| panic!("{e}"));
+            loaded += 1;
+        }
+    }
+    assert!(loaded >= 1);
+}
+
+#[test]
+fn scim_to_ldap() {
+    let mapping = openldap();
+    insta::glob!("golden/to_ldap/*.json", |path| {
+        let body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let resource = patch::normalize(body.as_object().unwrap(), &mapping.users.schema).unwrap();
+        let refs: HashMap<String, String> = [("manager-id".to_string(), "uid=boss,ou=people,dc=example,dc=org".to_string())].into();
+        let attrs = to_ldap(&mapping.users, &resource, &refs).unwrap();
+        let (dn, mut entry) = new_entry(&mapping.users, &attrs).unwrap();
+        entry.sort();
+        insta::assert_yaml_snapshot!((dn, entry));
+    });
+}
+
+#[test]
+fn ldap_to_scim() {
+    let mapping = openldap();
+    insta::glob!("golden/from_ldap/*.json", |path| {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let attrs: HashMap<String, Vec<String>> = serde_json::from_value(doc["attrs"].clone()).unwrap();
+        let entry = Entry::from_parts(doc["dn"].as_str().unwrap().to_string(), attrs);
+        let refs: HashMap<String, String> = [("uid=boss,ou=people,dc=example,dc=org".to_string(), "boss-id".to_string())].into();
+        let resource: Map<String, Value> = from_ldap(&mapping.users, &entry, &refs, "https://scim.example.org/scim/v2");
+        insta::assert_json_snapshot!(Value::Object(resource));
+    });
+}
+
+#[test]
+fn scim_filters_to_ldap_filters() {
+    let mapping = openldap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/filters.txt")).unwrap();
+    let translated: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let result = filter::parse(line)
+                .map_err(|e| e.to_string())
+                .and_then(|f| to_ldap_filter(&mapping.users, &f).map_err(|e| e.to_string()));
+            match result {
+                Ok(ldap) => format!("{line}\n  => {ldap}"),
+                Err(e) => format!("{line}\n  => error: {e}"),
+            }
+        })
+        .collect();
+    insta::assert_snapshot!(translated.join("\n"));
+}
