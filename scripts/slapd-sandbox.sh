@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a private OpenLDAP instance in DIR and runs slapd in the foreground on 127.0.0.1:PORT
-# (and ldapi://DIR/ldapi). Used by the test harness and the quickstart; nothing outside DIR is touched.
+# (and ldapi://DIR/ldapi; SLAPD_LISTEN sets another address). Used by the tests, the quickstart and
+# docker/openldap; nothing outside DIR is touched.
 #
 #   scripts/slapd-sandbox.sh DIR PORT [LDIF...]
 #
@@ -133,4 +134,4 @@ for ldif in "$@"; do
 done
 
 socket=$(printf '%s' "$dir/ldapi" | sed 's|/|%2F|g')
-exec "$slapd" -d 0 -F "$dir/config" -h "ldap://127.0.0.1:$port/ ldapi://$socket"
+exec "$slapd" -d 0 -F "$dir/config" -h "ldap://${SLAPD_LISTEN:-127.0.0.1}:$port/ ldapi://$socket"
