@@ -18,7 +18,7 @@ use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use auth::{Caller, TokenHash, Tokens};
+pub use auth::{TokenHash, Tokens};
 
 use crate::mapping::ResourceKind;
 use crate::scim::ScimError;

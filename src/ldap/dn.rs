@@ -9,7 +9,16 @@ pub fn rdn(attr: &str, value: &str) -> String {
 
 /// `rdn,parent`, the RDN value escaped.
 pub fn child(attr: &str, value: &str, parent: &str) -> String {
-    format!("{},{parent}", rdn(attr, value))
+    join(&rdn(attr, value), parent)
+}
+
+/// `rdn,parent`, for an RDN already escaped (from `rdn`) and a parent DN as the directory gave it.
+pub fn join(rdn: &str, parent: &str) -> String {
+    if parent.is_empty() {
+        rdn.to_string()
+    } else {
+        format!("{rdn},{parent}")
+    }
 }
 
 /// Splits a DN into its first RDN and the parent DN, honouring escaped commas.

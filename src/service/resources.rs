@@ -244,18 +244,20 @@ impl Service {
         let m = self.resource(kind)?;
         let current = self.locate(m, id).await?;
         let wanted = self.normalize(m, body)?;
-        self.write(m, id, current, wanted, base_url).await
+        let shown = self.render(m, &current, base_url).await?;
+        self.write(m, id, current, shown, wanted, base_url).await
     }
 
     pub async fn patch(&self, kind: ResourceKind, id: &str, request: &PatchRequest, base_url: &str) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
         let current = self.locate(m, id).await?;
-        let mut resource = self.render(m, &current, base_url).await?;
-        patch::apply(&mut resource, &request.operations, &m.schema)?;
-        self.write(m, id, current, resource, base_url).await
+        let shown = self.render(m, &current, base_url).await?;
+        let mut wanted = shown.clone();
+        patch::apply(&mut wanted, &request.operations, &m.schema)?;
+        self.write(m, id, current, shown, wanted, base_url).await
     }
 
-    /// Writes the difference between what the entry shows as SCIM and `wanted`: a rename when the RDN's
+    /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's
     /// source changed, then one modify with only the changed attributes. LDAP values SCIM does not show
     /// (further values, attributes outside the mapping) are never touched.
     async fn write(
@@ -263,10 +265,10 @@ impl Service {
         m: &ResourceMapping,
         id: &str,
         current: Entry,
+        shown: Map<String, Value>,
         wanted: Map<String, Value>,
         base_url: &str,
     ) -> Result<Map<String, Value>> {
-        let shown = self.render(m, &current, base_url).await?;
         let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
         let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
         let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
@@ -283,7 +285,7 @@ impl Service {
                     }
                     _ => e.into(),
                 })?;
-            entry_dn = format!("{rdn},{parent}");
+            entry_dn = dn::join(&rdn, parent);
             self.ids.insert(id, &entry_dn).await;
         }
         let mods = diff(m, &current, &changed);
