@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools).
+# Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools,
+# openssl for the TLS tests).
 # Idempotent: does nothing when they are already present.
 set -euo pipefail
 
 need=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
+# The TLS tests make their throwaway CA with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""

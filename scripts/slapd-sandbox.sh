@@ -8,6 +8,7 @@
 # Suffix dc=example,dc=org, root cn=admin,dc=example,dc=org with password $SLAPD_ROOT_PASSWORD
 # (default "secret"); ou=people, ou=groups and a ppolicy default policy; then each LDIF given.
 # Overlays: memberof, refint, ppolicy. Indexes: eq on objectClass, uid, mail, cn, member, entryUUID.
+# With SLAPD_TLS_CERT and SLAPD_TLS_KEY (PEM files), the listener also offers StartTLS.
 set -euo pipefail
 
 dir=${1:?usage: slapd-sandbox.sh DIR PORT [LDIF...]}
@@ -28,6 +29,8 @@ dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: $dir/slapd.pid
+${SLAPD_TLS_CERT:+olcTLSCertificateFile: $SLAPD_TLS_CERT}
+${SLAPD_TLS_KEY:+olcTLSCertificateKeyFile: $SLAPD_TLS_KEY}
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList

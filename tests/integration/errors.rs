@@ -24,6 +24,12 @@ async fn authentication_routes_and_methods_answer_scim_errors() {
     assert_scim_error(status, &body, 405, None);
     let health = gw.raw(Method::GET, "/healthz", None, None).await;
     assert_eq!(health.status(), 200);
+    let request_id = health
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(uuid::Uuid::parse_str(request_id).is_ok(), "every response carries its request id");
     let ready = gw.raw(Method::GET, "/readyz", None, None).await;
     assert_eq!(ready.status(), 200);
 }

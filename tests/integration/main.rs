@@ -6,4 +6,5 @@ mod support;
 
 mod discovery;
 mod errors;
+mod tls;
 mod users;

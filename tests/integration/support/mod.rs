@@ -30,7 +30,11 @@ impl Gateway {
 
     /// A gateway whose directory holds `ldifs`, with extra `SCIM2LDAP__*` settings.
     pub async fn start_with(ldifs: &[&str], settings: &[(&str, &str)]) -> Gateway {
-        let slapd = Slapd::start(ldifs).await;
+        Self::attach(Slapd::start(ldifs).await, settings).await
+    }
+
+    /// The configuration of a gateway in front of `slapd`, with extra `SCIM2LDAP__*` settings.
+    pub fn config(slapd: &Slapd, settings: &[(&str, &str)]) -> Result<Config, String> {
         let root = env!("CARGO_MANIFEST_DIR");
         let mapping = format!("{root}/mappings/openldap.yaml");
         let mut env: Vec<(String, String)> = vec![
@@ -42,7 +46,12 @@ impl Gateway {
             ("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()),
         ];
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::load_from(None, env).unwrap_or_else(|e| panic!("config: {e}"));
+        Config::load_from(None, env).map_err(|e| e.to_string())
+    }
+
+    /// A gateway in front of an already started slapd.
+    pub async fn attach(slapd: Slapd, settings: &[(&str, &str)]) -> Gateway {
+        let config = Self::config(&slapd, settings).unwrap_or_else(|e| panic!("config: {e}"));
         let state = scim2ldap::app::build(&config).await.unwrap_or_else(|e| panic!("build: {e}"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

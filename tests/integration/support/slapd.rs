@@ -28,6 +28,11 @@ fn free_port() -> u16 {
 impl Slapd {
     /// Starts slapd with the base tree and the given LDIF files; fails loudly when slapd is missing.
     pub async fn start(ldifs: &[&str]) -> Slapd {
+        Self::start_with_env(ldifs, &[]).await
+    }
+
+    /// As `start`, with environment for the sandbox script (such as `SLAPD_TLS_CERT`).
+    pub async fn start_with_env(ldifs: &[&str], env: &[(&str, &str)]) -> Slapd {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         assert!(
             Path::new("/usr/sbin/slapd").exists(),
@@ -44,6 +49,7 @@ impl Slapd {
             for ldif in ldifs {
                 command.arg(root.join(ldif));
             }
+            command.envs(env.iter().copied());
             let child = command
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
