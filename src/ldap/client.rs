@@ -258,27 +258,28 @@ impl LdapDirectory {
         })
     }
 
+    /// A successful result, or the error, after forgetting the connection when it broke.
+    async fn checked(&self, index: usize, op: &'static str, result: ldap3::result::Result<ldap3::LdapResult>) -> Result<ldap3::LdapResult> {
+        let result = result.and_then(|r| r.success()).map_err(|e| LdapError::from_ldap3(op, e));
+        if let Err(err) = &result {
+            self.discard(index, err).await;
+        }
+        result
+    }
+
     /// Runs a write, with the Post-Read control when the server supports it, and returns the entry as
     /// stored: from the control, or from one read when the server lacks it.
     async fn write_and_read<F, Fut>(&self, op: &'static str, dn: &str, read_back: &[String], run: F) -> Result<Entry>
     where
-        F: FnOnce(Ldap, Option<ldap3::controls::RawControl>) -> Fut,
+        F: FnOnce(Ldap) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<ldap3::LdapResult, ldap3::LdapError>>,
     {
-        let post_read = self.post_read.load(Ordering::Relaxed) && !read_back.is_empty();
-        let control = post_read.then(|| PostRead::new(read_back.to_vec()));
-        let (index, ldap) = self.handle().await?;
-        let result = run(ldap, control)
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| LdapError::from_ldap3(op, e));
-        let result = match result {
-            Ok(result) => result,
-            Err(err) => {
-                self.discard(index, &err).await;
-                return Err(err);
-            }
-        };
+        let (index, mut ldap) = self.handle().await?;
+        ldap.with_timeout(self.timeout);
+        if self.post_read.load(Ordering::Relaxed) && !read_back.is_empty() {
+            ldap.with_controls(PostRead::new(read_back.to_vec()));
+        }
+        let result = self.checked(index, op, run(ldap).await).await?;
         let from_control = result.ctrls.iter().find_map(|c| {
             (c.1.ctype == POST_READ_OID)
                 .then_some(c.1.val.as_deref())
@@ -309,27 +310,18 @@ impl Directory for LdapDirectory {
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
-        let timeout = self.timeout;
         let attrs: Vec<(String, HashSet<String>)> = attrs
             .iter()
             .map(|(name, values)| (name.clone(), values.iter().cloned().collect()))
             .collect();
-        self.write_and_read("add", dn, read_back, |mut ldap, control| async move {
-            let ldap = ldap.with_timeout(timeout);
-            let ldap = match control {
-                Some(control) => ldap.with_controls(control),
-                None => ldap,
-            };
-            ldap.add(dn, attrs).await
-        })
-        .await
+        self.write_and_read("add", dn, read_back, |mut ldap| async move { ldap.add(dn, attrs).await })
+            .await
     }
 
     async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry> {
         if mods.is_empty() {
             return self.read(dn, read_back).await;
         }
-        let timeout = self.timeout;
         let mods: Vec<Mod<String>> = mods
             .iter()
             .map(|m| match m {
@@ -338,43 +330,20 @@ impl Directory for LdapDirectory {
                 Modification::Replace(a, v) => Mod::Replace(a.clone(), v.iter().cloned().collect()),
             })
             .collect();
-        self.write_and_read("modify", dn, read_back, |mut ldap, control| async move {
-            let ldap = ldap.with_timeout(timeout);
-            let ldap = match control {
-                Some(control) => ldap.with_controls(control),
-                None => ldap,
-            };
-            ldap.modify(dn, mods).await
-        })
-        .await
+        self.write_and_read("modify", dn, read_back, |mut ldap| async move { ldap.modify(dn, mods).await })
+            .await
     }
 
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
         let (index, mut ldap) = self.handle().await?;
-        let result = ldap
-            .with_timeout(self.timeout)
-            .modifydn(dn, new_rdn, true, new_parent)
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| LdapError::from_ldap3("modrdn", e));
-        if let Err(err) = &result {
-            self.discard(index, err).await;
-        }
-        result.map(|_| ())
+        let result = ldap.with_timeout(self.timeout).modifydn(dn, new_rdn, true, new_parent).await;
+        self.checked(index, "modrdn", result).await.map(|_| ())
     }
 
     async fn delete(&self, dn: &str) -> Result<()> {
         let (index, mut ldap) = self.handle().await?;
-        let result = ldap
-            .with_timeout(self.timeout)
-            .delete(dn)
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| LdapError::from_ldap3("delete", e));
-        if let Err(err) = &result {
-            self.discard(index, err).await;
-        }
-        result.map(|_| ())
+        let result = ldap.with_timeout(self.timeout).delete(dn).await;
+        self.checked(index, "delete", result).await.map(|_| ())
     }
 
     async fn ping(&self) -> Result<()> {

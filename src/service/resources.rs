@@ -227,12 +227,7 @@ impl Service {
             .directory
             .add(&entry_dn, &ldap_attrs, &m.fetch_attrs)
             .await
-            .map_err(|e| match e.result_code() {
-                Some(rc::ENTRY_ALREADY_EXISTS) => {
-                    ServiceError::Conflict(format!("{} '{}' already exists", m.rdn_map().scim_path(), rdn_value(&attrs, m)))
-                }
-                _ => e.into(),
-            })?;
+            .map_err(|e| name_taken(e, m, &attrs))?;
         if let Some(id) = id_of(m, &entry) {
             self.ids.insert(&id, &entry.dn).await;
         }
@@ -279,12 +274,7 @@ impl Service {
             self.directory
                 .rename(&current.dn, &rdn, None)
                 .await
-                .map_err(|e| match e.result_code() {
-                    Some(rc::ENTRY_ALREADY_EXISTS) => {
-                        ServiceError::Conflict(format!("{} '{}' already exists", m.rdn_map().scim_path(), rdn_value(&after, m)))
-                    }
-                    _ => e.into(),
-                })?;
+                .map_err(|e| name_taken(e, m, &after))?;
             entry_dn = dn::join(&rdn, parent);
             self.ids.insert(id, &entry_dn).await;
         }
@@ -310,6 +300,13 @@ impl Service {
     }
 }
 
-fn rdn_value(attrs: &LdapAttrs, m: &ResourceMapping) -> String {
-    attrs.get(&m.rdn_attr).and_then(|a| a.values.first()).cloned().unwrap_or_default()
+/// An add or rename onto an existing name is the client's conflict, named in SCIM terms.
+fn name_taken(err: LdapError, m: &ResourceMapping, attrs: &LdapAttrs) -> ServiceError {
+    match err.result_code() {
+        Some(rc::ENTRY_ALREADY_EXISTS) => {
+            let name = attrs.get(&m.rdn_attr).and_then(|a| a.values.first()).cloned().unwrap_or_default();
+            ServiceError::Conflict(format!("{} '{name}' already exists", m.rdn_map().scim_path()))
+        }
+        _ => err.into(),
+    }
 }
