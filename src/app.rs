@@ -21,6 +21,10 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
         mapping: Arc::new(mapping),
         directory: Arc::new(directory),
         ids: IdCache::new(config.cache.capacity, Duration::from_secs(config.cache.ttl_seconds)),
+        dn_targets: moka::future::Cache::builder()
+            .max_capacity(config.cache.capacity)
+            .time_to_live(Duration::from_secs(config.cache.ttl_seconds))
+            .build(),
         max_results: config.server.max_results,
     };
     Ok(AppState {

@@ -10,7 +10,7 @@ use scim2ldap::ldap::Entry;
 use scim2ldap::mapping::filter::to_ldap_filter;
 use scim2ldap::mapping::from_ldap::from_ldap;
 use scim2ldap::mapping::to_ldap::{new_entry, to_ldap};
-use scim2ldap::mapping::{load, Mapping};
+use scim2ldap::mapping::{load, Mapping, RefTarget, ResourceKind};
 use scim2ldap::scim::{filter, patch};
 use serde_json::{Map, Value};
 
@@ -55,7 +55,11 @@ fn ldap_to_scim() {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let attrs: HashMap<String, Vec<String>> = serde_json::from_value(doc["attrs"].clone()).unwrap();
         let entry = Entry::from_parts(doc["dn"].as_str().unwrap().to_string(), attrs);
-        let refs: HashMap<String, String> = [("uid=boss,ou=people,dc=example,dc=org".to_string(), "boss-id".to_string())].into();
+        let boss = RefTarget {
+            id: "boss-id".to_string(),
+            kind: ResourceKind::User,
+        };
+        let refs: HashMap<String, RefTarget> = [("uid=boss,ou=people,dc=example,dc=org".to_string(), boss)].into();
         let resource: Map<String, Value> = from_ldap(&mapping.users, &entry, &refs, "https://scim.example.org/scim/v2");
         insta::assert_json_snapshot!(Value::Object(resource));
     });
@@ -65,13 +69,14 @@ fn ldap_to_scim() {
 fn scim_filters_to_ldap_filters() {
     let mapping = openldap();
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/filters.txt")).unwrap();
+    let refs: HashMap<String, String> = [("boss-id".to_string(), "uid=boss,ou=people,dc=example,dc=org".to_string())].into();
     let translated: Vec<String> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let result = filter::parse(line)
                 .map_err(|e| e.to_string())
-                .and_then(|f| to_ldap_filter(&mapping.users, &f).map_err(|e| e.to_string()));
+                .and_then(|f| to_ldap_filter(&mapping.users, &f, &refs).map_err(|e| e.to_string()));
             match result {
                 Ok(ldap) => format!("{line}\n  => {ldap}"),
                 Err(e) => format!("{line}\n  => error: {e}"),

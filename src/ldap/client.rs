@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ldap3::controls::{ControlParser, PostRead, PostReadResp};
+use ldap3::controls::{Assertion, ControlParser, PostRead, PostReadResp};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -67,6 +67,9 @@ pub trait Directory: Send + Sync {
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
     /// Applies `mods` in one modify request and returns the entry as stored afterwards.
     async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry>;
+    /// Applies `mods` in one modify request, only if the entry matches `assertion` (RFC 4528; result 122
+    /// otherwise). Reads nothing back: for writes whose answer does not need the entry.
+    async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()>;
     /// Renames (modrdn, deleting the old RDN value) and optionally moves the entry.
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()>;
     async fn delete(&self, dn: &str) -> Result<()>;
@@ -322,16 +325,24 @@ impl Directory for LdapDirectory {
         if mods.is_empty() {
             return self.read(dn, read_back).await;
         }
-        let mods: Vec<Mod<String>> = mods
-            .iter()
-            .map(|m| match m {
-                Modification::Add(a, v) => Mod::Add(a.clone(), v.iter().cloned().collect()),
-                Modification::Delete(a, v) => Mod::Delete(a.clone(), v.iter().cloned().collect()),
-                Modification::Replace(a, v) => Mod::Replace(a.clone(), v.iter().cloned().collect()),
-            })
-            .collect();
+        let mods = to_ldap3_mods(mods);
         self.write_and_read("modify", dn, read_back, |mut ldap| async move { ldap.modify(dn, mods).await })
             .await
+    }
+
+    async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
+        let (index, mut ldap) = self.handle().await?;
+        ldap.with_timeout(self.timeout);
+        if let Some(assertion) = assertion {
+            let text = assertion.to_string();
+            // The control encoder panics on a filter it cannot parse: check first.
+            ldap3::parse_filter(&text).map_err(|_| LdapError::Config(format!("invalid assertion filter {text}")))?;
+            let mut control = Assertion::new(text);
+            control.crit = true;
+            ldap.with_controls(control);
+        }
+        let result = ldap.modify(dn, to_ldap3_mods(mods)).await;
+        self.checked(index, "modify", result).await.map(|_| ())
     }
 
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
@@ -349,6 +360,16 @@ impl Directory for LdapDirectory {
     async fn ping(&self) -> Result<()> {
         self.read("", &["1.1".to_string()]).await.map(|_| ())
     }
+}
+
+fn to_ldap3_mods(mods: &[Modification]) -> Vec<Mod<String>> {
+    mods.iter()
+        .map(|m| match m {
+            Modification::Add(a, v) => Mod::Add(a.clone(), v.iter().cloned().collect()),
+            Modification::Delete(a, v) => Mod::Delete(a.clone(), v.iter().cloned().collect()),
+            Modification::Replace(a, v) => Mod::Replace(a.clone(), v.iter().cloned().collect()),
+        })
+        .collect()
 }
 
 /// The rustls configuration for a custom CA file; `None` lets ldap3 use the system roots.

@@ -19,6 +19,7 @@ pub mod rc {
     pub const NOT_ALLOWED_ON_RDN: u32 = 67;
     pub const ENTRY_ALREADY_EXISTS: u32 = 68;
     pub const UNDEFINED_ATTRIBUTE_TYPE: u32 = 17;
+    pub const ASSERTION_FAILED: u32 = 122;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,9 @@ use std::path::Path;
 use serde_saphyr::Spanned;
 
 use super::model::{RawAttribute, RawMapping, RawResource};
-use super::{ActiveMap, AttrMap, Computed, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template, ValueKind};
+use super::{
+    ActiveMap, AttrMap, Computed, EmptyGroup, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template, ValueKind,
+};
 use crate::ldap::{LdapFilter, Scope};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::path::PatchPath;
@@ -56,7 +58,13 @@ pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mappi
         Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, &at)?),
         None => None,
     };
-    Ok(super::Mapping { users, groups })
+    let dn_attribute = raw.dn_attribute.clone().unwrap_or_else(|| "entryDN".into());
+    check_ldap_name(&dn_attribute).map_err(|m| at(0, m))?;
+    Ok(super::Mapping {
+        users,
+        groups,
+        dn_attribute,
+    })
 }
 
 /// serde-saphyr's messages may carry a source snippet after the first line; the line number is enough.
@@ -245,6 +253,40 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         }
         None => None,
     };
+    let empty_group = match (&raw.empty_group, kind) {
+        (None, _) => EmptyGroup::Allow,
+        (Some(e), ResourceKind::User) => return Err(at(e.referenced.line(), "empty_group applies to groups only".into())),
+        (Some(e), ResourceKind::Group) => match (e.value.strategy.as_str(), &e.value.placeholder) {
+            ("allow", None) => EmptyGroup::Allow,
+            ("refuse", None) => EmptyGroup::Refuse,
+            ("placeholder", Some(placeholder)) if !placeholder.trim().is_empty() => {
+                EmptyGroup::Placeholder(placeholder.replace("{base}", base_dn))
+            }
+            ("placeholder", _) => return Err(at(e.referenced.line(), "strategy placeholder needs a placeholder DN".into())),
+            ("allow" | "refuse", Some(_)) => {
+                return Err(at(
+                    e.referenced.line(),
+                    "a placeholder DN goes with strategy placeholder only".into(),
+                ))
+            }
+            (other, _) => {
+                return Err(at(
+                    e.referenced.line(),
+                    format!("empty_group strategy '{other}' is not placeholder, allow or refuse"),
+                ))
+            }
+        },
+    };
+    if empty_group != EmptyGroup::Allow
+        && !attrs
+            .iter()
+            .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"))
+    {
+        return Err(at(
+            line,
+            "empty_group needs members mapped (members.value with type: reference)".into(),
+        ));
+    }
     let meta = raw.meta.as_ref();
     let meta = MetaAttrs {
         created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
@@ -287,6 +329,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         computed,
         constants,
         active,
+        empty_group,
         fetch_attrs,
     })
 }
@@ -376,7 +419,9 @@ fn standard(kind: ResourceKind, name: &str) -> Option<Standard> {
     };
     let n = name.to_ascii_lowercase();
     let user = match n.as_str() {
-        "emails" | "phonenumbers" | "ims" | "photos" | "addresses" | "entitlements" | "roles" | "x509certificates" => Some(complex_multi()),
+        "emails" | "phonenumbers" | "ims" | "photos" | "addresses" | "entitlements" | "roles" | "x509certificates" | "groups" => {
+            Some(complex_multi())
+        }
         "name" => Some(Standard {
             kind: AttrType::Complex,
             multi_valued: false,
@@ -472,6 +517,12 @@ fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: ResourceKind
             scim.sub.as_deref().unwrap_or_default()
         ));
     }
+    if kind == ResourceKind::User && scim.urn.is_none() && scim.name.eq_ignore_ascii_case("groups") && !attr.read_only {
+        return Err("a user's groups come from the groups' members: map groups with read_only: true".into());
+    }
+    if attr.kind == ValueKind::Reference && scim.sub.as_deref().is_none_or(|s| !s.eq_ignore_ascii_case("value")) {
+        return Err(format!("a reference maps the id, as in {}.value", scim.name));
+    }
     let canonical = match attributes.iter().position(|a| a.name.eq_ignore_ascii_case(&scim.name)) {
         Some(i) => i,
         None => {
@@ -523,6 +574,22 @@ fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: ResourceKind
                     let mut primary = AttributeDef::new("primary", AttrType::Boolean);
                     primary.mutability = Mutability::ReadOnly;
                     def.sub_attributes.push(primary);
+                }
+            }
+            if attr.kind == ValueKind::Reference {
+                // What the gateway adds when it shows a reference: its URL and, in a list, its type.
+                def.mutability = mutability;
+                if def.sub("$ref").is_none() {
+                    let mut reference = AttributeDef::new("$ref", AttrType::Reference);
+                    reference.mutability = Mutability::ReadOnly;
+                    reference.reference_types = vec!["User".into(), "Group".into()];
+                    def.sub_attributes.push(reference);
+                }
+                if def.multi_valued && def.sub("type").is_none() {
+                    let mut kind = AttributeDef::new("type", AttrType::String);
+                    kind.mutability = Mutability::ReadOnly;
+                    kind.canonical_values = vec!["User".into(), "Group".into()];
+                    def.sub_attributes.push(kind);
                 }
             }
         }

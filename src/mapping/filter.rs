@@ -1,6 +1,8 @@
 //! SCIM filter → LDAP filter, so that the directory does the searching. Constant parts (a value path's
 //! `type eq "work"` against a mapping for work emails) are decided here and folded away.
 
+use std::collections::HashMap;
+
 use super::to_ldap::TranslateError;
 use super::{AttrMap, IdFormat, ResourceMapping, ValueKind};
 use crate::ldap::LdapFilter;
@@ -44,9 +46,10 @@ impl Term {
     }
 }
 
-/// The LDAP filter for a SCIM filter, already bounded to this resource type.
-pub fn to_ldap_filter(mapping: &ResourceMapping, filter: &Filter) -> Result<LdapFilter, TranslateError> {
-    let term = translate(mapping, filter, None)?;
+/// The LDAP filter for a SCIM filter, already bounded to this resource type. `refs` gives the DNs of
+/// the ids that reference comparisons name (`members[value eq "id"]`), from `referenced_ids`.
+pub fn to_ldap_filter(mapping: &ResourceMapping, filter: &Filter, refs: &HashMap<String, String>) -> Result<LdapFilter, TranslateError> {
+    let term = Context { mapping, refs }.translate(filter, None)?;
     Ok(match term {
         Term::True => mapping.type_filter(),
         Term::False => LdapFilter::none(),
@@ -54,50 +57,83 @@ pub fn to_ldap_filter(mapping: &ResourceMapping, filter: &Filter) -> Result<Ldap
     })
 }
 
-/// `within`: the multi-valued attribute a value path's inner filter is about, and the type that the
-/// mapping under consideration stores.
-fn translate(mapping: &ResourceMapping, filter: &Filter, within: Option<(&AttrPath, Option<&str>)>) -> Result<Term, TranslateError> {
-    Ok(match filter {
-        Filter::And(a, b) => Term::and(translate(mapping, a, within)?, translate(mapping, b, within)?),
-        Filter::Or(a, b) => Term::or(translate(mapping, a, within)?, translate(mapping, b, within)?),
-        Filter::Not(inner) => Term::not(translate(mapping, inner, within)?),
-        Filter::ValuePath { attr, filter } => {
-            let types = typed_variants(mapping, attr);
-            if types.is_empty() {
-                return Err(TranslateError::UnknownAttribute(attr.to_string()));
+/// The ids a filter compares reference attributes with, to resolve before `to_ldap_filter`.
+pub fn referenced_ids(mapping: &ResourceMapping, filter: &Filter) -> Vec<String> {
+    fn walk(mapping: &ResourceMapping, filter: &Filter, within: Option<&AttrPath>, out: &mut Vec<String>) {
+        match filter {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                walk(mapping, a, within, out);
+                walk(mapping, b, within, out);
             }
-            Term::any(
-                types
-                    .into_iter()
-                    .map(|t| translate(mapping, filter, Some((attr, t))))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-        }
-        Filter::Present(path) => {
-            let path = qualify(path, within);
-            if within.is_some() && path.sub.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("type")) {
-                return Ok(if within.and_then(|(_, t)| t).is_some() {
-                    Term::True
-                } else {
-                    Term::False
-                });
-            }
-            if is_simple(&path, "id") {
-                return Ok(Term::Ldap(LdapFilter::Present(mapping.id_attr.clone())));
-            }
-            let attrs = resolve(mapping, &path, within.and_then(|(_, t)| t))?;
-            Term::any(attrs.into_iter().map(|a| Term::Ldap(LdapFilter::Present(a.ldap.clone()))))
-        }
-        Filter::Compare { path, op, value } => {
-            let path = qualify(path, within);
-            if let Some((_, stored_type)) = within {
-                if path.sub.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("type")) {
-                    return Ok(compare_constant(stored_type, *op, value));
+            Filter::Not(inner) => walk(mapping, inner, within, out),
+            Filter::ValuePath { attr, filter } => walk(mapping, filter, Some(attr), out),
+            Filter::Present(_) => {}
+            Filter::Compare { path, value, .. } => {
+                let path = qualify(path, within.map(|w| (w, None)));
+                let is_reference = resolve(mapping, &path, None).is_ok_and(|found| found.iter().any(|a| a.kind == ValueKind::Reference));
+                if let (true, Some(id)) = (is_reference, value.as_text()) {
+                    out.push(id);
                 }
             }
-            compare(mapping, &path, *op, value, within.and_then(|(_, t)| t))?
         }
-    })
+    }
+    let mut out = Vec::new();
+    walk(mapping, filter, None, &mut out);
+    out
+}
+
+struct Context<'a> {
+    mapping: &'a ResourceMapping,
+    refs: &'a HashMap<String, String>,
+}
+
+impl Context<'_> {
+    /// `within`: the multi-valued attribute a value path's inner filter is about, and the type that the
+    /// mapping under consideration stores.
+    fn translate(&self, filter: &Filter, within: Option<(&AttrPath, Option<&str>)>) -> Result<Term, TranslateError> {
+        let mapping = self.mapping;
+        Ok(match filter {
+            Filter::And(a, b) => Term::and(self.translate(a, within)?, self.translate(b, within)?),
+            Filter::Or(a, b) => Term::or(self.translate(a, within)?, self.translate(b, within)?),
+            Filter::Not(inner) => Term::not(self.translate(inner, within)?),
+            Filter::ValuePath { attr, filter } => {
+                let types = typed_variants(mapping, attr);
+                if types.is_empty() {
+                    return Err(TranslateError::UnknownAttribute(attr.to_string()));
+                }
+                Term::any(
+                    types
+                        .into_iter()
+                        .map(|t| self.translate(filter, Some((attr, t))))
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            }
+            Filter::Present(path) => {
+                let path = qualify(path, within);
+                if within.is_some() && path.sub.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("type")) {
+                    return Ok(if within.and_then(|(_, t)| t).is_some() {
+                        Term::True
+                    } else {
+                        Term::False
+                    });
+                }
+                if is_simple(&path, "id") {
+                    return Ok(Term::Ldap(LdapFilter::Present(mapping.id_attr.clone())));
+                }
+                let attrs = resolve(mapping, &path, within.and_then(|(_, t)| t))?;
+                Term::any(attrs.into_iter().map(|a| Term::Ldap(LdapFilter::Present(a.ldap.clone()))))
+            }
+            Filter::Compare { path, op, value } => {
+                let path = qualify(path, within);
+                if let Some((_, stored_type)) = within {
+                    if path.sub.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("type")) {
+                        return Ok(compare_constant(stored_type, *op, value));
+                    }
+                }
+                self.compare(&path, *op, value, within.and_then(|(_, t)| t))?
+            }
+        })
+    }
 }
 
 /// Inside `emails[...]`, `value` means `emails.value`.
@@ -189,68 +225,81 @@ fn resolve<'a>(mapping: &'a ResourceMapping, path: &AttrPath, stored_type: Optio
     Ok(found)
 }
 
-fn compare(
-    mapping: &ResourceMapping,
-    path: &AttrPath,
-    op: CompareOp,
-    value: &CompValue,
-    stored_type: Option<&str>,
-) -> Result<Term, TranslateError> {
-    if is_simple(path, "id") {
-        let Some(id) = value.as_text() else {
-            return Ok(Term::False);
-        };
-        if mapping.id_format == IdFormat::Uuid && op == CompareOp::Eq && uuid::Uuid::parse_str(&id).is_err() {
-            return Ok(Term::False);
-        }
-        return comparison(&mapping.id_attr, op, value, ValueKind::String);
-    }
-    if is_simple(path, "active") {
-        if let Some(active) = &mapping.active {
-            let disabled = Term::Ldap(LdapFilter::eq(&active.attribute, &active.disabled_value));
-            let wants_active = match value {
-                CompValue::Bool(b) => *b,
-                CompValue::Str(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => s.eq_ignore_ascii_case("true"),
-                _ => return Err(TranslateError::UnsupportedFilter("active compares with true or false".into())),
+impl Context<'_> {
+    fn compare(&self, path: &AttrPath, op: CompareOp, value: &CompValue, stored_type: Option<&str>) -> Result<Term, TranslateError> {
+        let mapping = self.mapping;
+        if is_simple(path, "id") {
+            let Some(id) = value.as_text() else {
+                return Ok(Term::False);
             };
-            return Ok(match op {
-                CompareOp::Eq if wants_active => Term::not(disabled),
-                CompareOp::Eq => disabled,
-                CompareOp::Ne if wants_active => disabled,
-                CompareOp::Ne => Term::not(disabled),
-                _ => return Err(TranslateError::UnsupportedFilter("active supports eq and ne".into())),
-            });
+            if mapping.id_format == IdFormat::Uuid && op == CompareOp::Eq && uuid::Uuid::parse_str(&id).is_err() {
+                return Ok(Term::False);
+            }
+            return comparison(&mapping.id_attr, op, value, ValueKind::String);
+        }
+        if is_simple(path, "active") {
+            if let Some(active) = &mapping.active {
+                let disabled = Term::Ldap(LdapFilter::eq(&active.attribute, &active.disabled_value));
+                let wants_active = match value {
+                    CompValue::Bool(b) => *b,
+                    CompValue::Str(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                        s.eq_ignore_ascii_case("true")
+                    }
+                    _ => return Err(TranslateError::UnsupportedFilter("active compares with true or false".into())),
+                };
+                return Ok(match op {
+                    CompareOp::Eq if wants_active => Term::not(disabled),
+                    CompareOp::Eq => disabled,
+                    CompareOp::Ne if wants_active => disabled,
+                    CompareOp::Ne => Term::not(disabled),
+                    _ => return Err(TranslateError::UnsupportedFilter("active supports eq and ne".into())),
+                });
+            }
+        }
+        if path.urn.is_none() && path.name.eq_ignore_ascii_case("meta") {
+            let attr = match path.sub.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("lastmodified") => &mapping.meta.last_modified,
+                Some("created") => &mapping.meta.created,
+                _ => return Err(TranslateError::UnknownAttribute(path.to_string())),
+            };
+            let CompValue::Str(text) = value else {
+                return Err(TranslateError::UnsupportedFilter(format!(
+                    "'{path}' compares with a date-time string"
+                )));
+            };
+            let time = rfc3339_to_generalized(text)
+                .ok_or_else(|| TranslateError::UnsupportedFilter(format!("'{text}' is not an RFC 3339 date-time")))?;
+            return comparison(attr, op, &CompValue::Str(time), ValueKind::String);
+        }
+        let attrs = resolve(mapping, path, stored_type)?;
+        let terms = attrs
+            .into_iter()
+            .map(|a| {
+                if a.kind == ValueKind::Reference {
+                    return self.reference(a, op, value);
+                }
+                comparison(&a.ldap, op, value, a.kind)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Term::any(terms))
+    }
+
+    /// `members[value eq "id"]`: the DN of the id; an id that does not exist matches nothing.
+    fn reference(&self, attr: &AttrMap, op: CompareOp, value: &CompValue) -> Result<Term, TranslateError> {
+        let target = value.as_text().and_then(|id| self.refs.get(&id));
+        let matches = match target {
+            Some(dn) => Term::Ldap(LdapFilter::eq(&attr.ldap, dn)),
+            None => Term::False,
+        };
+        match op {
+            CompareOp::Eq => Ok(matches),
+            CompareOp::Ne => Ok(Term::not(matches)),
+            _ => Err(TranslateError::UnsupportedFilter(format!(
+                "'{}' compares with eq or ne",
+                attr.scim_path()
+            ))),
         }
     }
-    if path.urn.is_none() && path.name.eq_ignore_ascii_case("meta") {
-        let attr = match path.sub.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("lastmodified") => &mapping.meta.last_modified,
-            Some("created") => &mapping.meta.created,
-            _ => return Err(TranslateError::UnknownAttribute(path.to_string())),
-        };
-        let CompValue::Str(text) = value else {
-            return Err(TranslateError::UnsupportedFilter(format!(
-                "'{path}' compares with a date-time string"
-            )));
-        };
-        let time = rfc3339_to_generalized(text)
-            .ok_or_else(|| TranslateError::UnsupportedFilter(format!("'{text}' is not an RFC 3339 date-time")))?;
-        return comparison(attr, op, &CompValue::Str(time), ValueKind::String);
-    }
-    let attrs = resolve(mapping, path, stored_type)?;
-    let terms = attrs
-        .into_iter()
-        .map(|a| {
-            if a.kind == ValueKind::Reference {
-                return Err(TranslateError::UnsupportedFilter(format!(
-                    "filtering on the reference '{}' is not supported",
-                    a.scim_path()
-                )));
-            }
-            comparison(&a.ldap, op, value, a.kind)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Term::any(terms))
 }
 
 fn comparison(attr: &str, op: CompareOp, value: &CompValue, kind: ValueKind) -> Result<Term, TranslateError> {

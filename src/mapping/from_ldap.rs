@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::{AttrMap, ResourceMapping, ValueKind};
+use super::{AttrMap, EmptyGroup, RefTarget, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry};
 
 /// The resource's SCIM id, from the mapping's id attribute.
@@ -12,18 +12,24 @@ pub fn id_of(mapping: &ResourceMapping, entry: &Entry) -> Option<String> {
     entry.first(&mapping.id_attr).map(str::to_string)
 }
 
-/// DNs that reference attributes hold, to resolve to ids before `from_ldap`.
+/// DNs that reference attributes hold (an empty group's placeholder aside), to resolve to ids before
+/// `from_ldap`.
 pub fn referenced_dns(mapping: &ResourceMapping, entry: &Entry) -> Vec<String> {
     mapping
         .attrs
         .iter()
         .filter(|a| a.kind == ValueKind::Reference)
-        .flat_map(|a| entry.get(&a.ldap).iter().cloned())
+        .flat_map(|a| entry.get(&a.ldap).iter().filter(|v| !is_placeholder(mapping, v)).cloned())
         .collect()
 }
 
-/// The SCIM resource an entry represents. `refs` maps normalized DNs to ids; `base_url` ends in `/scim/v2`.
-pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, String>, base_url: &str) -> Map<String, Value> {
+fn is_placeholder(mapping: &ResourceMapping, value: &str) -> bool {
+    matches!(&mapping.empty_group, EmptyGroup::Placeholder(p) if dn::normalize(p) == dn::normalize(value))
+}
+
+/// The SCIM resource an entry represents. `refs` maps normalized DNs to what they reference (DNs
+/// without an entry are left out); `base_url` ends in `/scim/v2`.
+pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, RefTarget>, base_url: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let id = id_of(mapping, entry).unwrap_or_default();
     for attr in &mapping.attrs {
@@ -33,7 +39,7 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
             .filter_map(|v| match attr.kind {
                 ValueKind::String => Some(Value::String(v.clone())),
                 ValueKind::Boolean => Some(Value::Bool(v.eq_ignore_ascii_case("TRUE"))),
-                ValueKind::Reference => refs.get(&dn::normalize(v)).map(|id| Value::String(id.clone())),
+                ValueKind::Reference => refs.get(&dn::normalize(v)).map(|target| reference(target, base_url)),
             })
             .collect();
         if values.is_empty() {
@@ -83,6 +89,15 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
     out
 }
 
+/// A reference as SCIM shows it: `{"value": id, "$ref": url, "type": "User"}`.
+fn reference(target: &RefTarget, base_url: &str) -> Value {
+    json!({
+        "value": target.id,
+        "$ref": format!("{base_url}{}/{}", target.kind.endpoint(), target.id),
+        "type": target.kind.name(),
+    })
+}
+
 /// Puts LDAP values where the SCIM path says: a typed element, a sub-attribute, or the attribute itself.
 fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &AttrMap, values: Vec<Value>) {
     let scim = &attr.scim;
@@ -113,6 +128,9 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
                 }
             }
         }
+        (None, Some(_)) if multi && attr.kind == ValueKind::Reference => {
+            container.insert(name, Value::Array(values));
+        }
         (None, Some(sub)) if multi => {
             let items = container.entry(name).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items) = items {
@@ -127,7 +145,16 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
         (_, Some(sub)) => {
             let object = container.entry(name).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(object) = object {
-                object.insert(sub_name(sub), first);
+                match first {
+                    // A single reference (manager) is shown without its type.
+                    Value::Object(mut reference) if attr.kind == ValueKind::Reference => {
+                        reference.remove("type");
+                        object.extend(reference);
+                    }
+                    other => {
+                        object.insert(sub_name(sub), other);
+                    }
+                }
             }
         }
         (_, None) if multi => {

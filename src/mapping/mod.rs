@@ -21,6 +21,8 @@ use crate::scim::schema::ResourceSchema;
 pub struct Mapping {
     pub users: ResourceMapping,
     pub groups: Option<ResourceMapping>,
+    /// The attribute whose equality filter finds entries by DN, to resolve many DNs in one search.
+    pub dn_attribute: String,
 }
 
 impl Mapping {
@@ -132,6 +134,24 @@ pub struct Computed {
     pub templates: Vec<Template>,
 }
 
+/// What a group without members becomes (groupOfNames requires a `member`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmptyGroup {
+    /// The directory accepts empty groups.
+    Allow,
+    /// Refuse with 400 `invalidValue`.
+    Refuse,
+    /// Keep this DN as the only member; it is never shown in SCIM.
+    Placeholder(String),
+}
+
+/// Where a reference points: the id and type of the resource a DN belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefTarget {
+    pub id: String,
+    pub kind: ResourceKind,
+}
+
 /// How `active` is stored: an attribute whose value marks a disabled account.
 #[derive(Debug, Clone)]
 pub struct ActiveMap {
@@ -160,6 +180,7 @@ pub struct ResourceMapping {
     pub computed: Vec<Computed>,
     pub constants: Vec<(String, Vec<String>)>,
     pub active: Option<ActiveMap>,
+    pub empty_group: EmptyGroup,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).
     pub fetch_attrs: Vec<String>,
 }
@@ -184,6 +205,27 @@ impl ResourceMapping {
     /// The attribute mapped to the RDN.
     pub fn rdn_map(&self) -> &AttrMap {
         &self.attrs[self.rdn_source]
+    }
+
+    /// The group's `members` attribute, when mapped.
+    pub fn members(&self) -> Option<&AttrMap> {
+        self.attrs
+            .iter()
+            .find(|a| a.kind == ValueKind::Reference && a.scim.urn.is_none() && a.scim.name.eq_ignore_ascii_case("members"))
+    }
+
+    /// Whether a DN lies where entries of this type live (under the base, one level down for `one`).
+    pub fn holds(&self, entry_dn: &str) -> bool {
+        let (_, parent) = crate::ldap::dn::split_first(entry_dn);
+        let base = crate::ldap::dn::normalize(&self.base);
+        let candidate = crate::ldap::dn::normalize(match self.scope {
+            Scope::One => parent,
+            _ => entry_dn,
+        });
+        match self.scope {
+            Scope::One => candidate == base,
+            _ => candidate.ends_with(&format!(",{base}")),
+        }
     }
 
     /// The mapped attribute whose SCIM side is this simple path.

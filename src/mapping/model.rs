@@ -10,6 +10,9 @@ use serde_saphyr::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct RawMapping {
     pub version: Spanned<u32>,
+    /// The attribute whose equality filter finds an entry by DN (`entryDN`; AD: `distinguishedName`).
+    #[serde(default)]
+    pub dn_attribute: Option<String>,
     pub users: Spanned<RawResource>,
     #[serde(default)]
     pub groups: Option<Spanned<RawResource>>,
@@ -41,6 +44,19 @@ pub struct RawResource {
     pub constants: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub active: Option<Spanned<RawActive>>,
+    /// Groups only: what to do when a group has no members.
+    #[serde(default)]
+    pub empty_group: Option<Spanned<RawEmptyGroup>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmptyGroup {
+    /// `placeholder`, `allow` or `refuse`.
+    pub strategy: String,
+    /// With `placeholder`: the member DN an otherwise empty group holds; `{base}` allowed.
+    #[serde(default)]
+    pub placeholder: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

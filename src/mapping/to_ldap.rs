@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{AttrMap, ResourceMapping, ValueKind};
+use super::{AttrMap, EmptyGroup, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry, Modification};
 use crate::scim::filter::AttrPath;
 
@@ -191,6 +191,19 @@ pub fn to_ldap(
                 }),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let values = match (
+            &mapping.empty_group,
+            values.is_empty() && mapping.members().is_some_and(|m| std::ptr::eq(m, attr)),
+        ) {
+            (EmptyGroup::Placeholder(placeholder), true) => vec![placeholder.clone()],
+            (EmptyGroup::Refuse, true) => {
+                return Err(TranslateError::InvalidValue {
+                    attribute: attr.scim_path(),
+                    reason: "groups in this directory need at least one member".into(),
+                })
+            }
+            _ => values,
+        };
         let all_values = attr.scim.type_filter.is_none()
             && attr.scim.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"))
             && is_multi(mapping, attr);

@@ -11,7 +11,7 @@ use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, SearchRe
 use crate::mapping::filter::to_ldap_filter;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{IdFormat, Mapping, ResourceKind, ResourceMapping};
+use crate::mapping::{IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::{filter, ScimType};
 
@@ -37,6 +37,8 @@ pub struct Service {
     pub mapping: Arc<Mapping>,
     pub directory: Arc<dyn Directory>,
     pub ids: IdCache,
+    /// Normalized DN → what it references, for showing members, managers and groups.
+    pub dn_targets: moka::future::Cache<String, RefTarget>,
     /// Largest page served, and the default `count`.
     pub max_results: usize,
 }
@@ -95,50 +97,13 @@ impl Service {
 
     /// The SCIM form of an entry, references (DNs) resolved to ids.
     async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
-        let mut refs = HashMap::new();
-        for target in referenced_dns(m, entry) {
-            if let Some(id) = self.id_of_dn(&target).await? {
-                refs.insert(dn::normalize(&target), id);
-            }
-        }
+        let refs = self.targets_of(&referenced_dns(m, entry)).await?;
         Ok(from_ldap(m, entry, &refs, base_url))
     }
 
-    async fn id_of_dn(&self, target: &str) -> Result<Option<String>> {
-        let id_attr = self.mapping.users.id_attr.clone();
-        let found = self
-            .directory
-            .search(&SearchRequest {
-                base: target.to_string(),
-                scope: crate::ldap::Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: vec![id_attr.clone()],
-                size_limit: 1,
-            })
-            .await;
-        match found {
-            Ok(entries) => Ok(entries.first().and_then(|e| e.first(&id_attr)).map(str::to_string)),
-            // A reference to an entry that is gone is shown as absent, as LDAP's refint would leave it.
-            Err(LdapError::Result {
-                rc: rc::NO_SUCH_OBJECT, ..
-            }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Referenced ids (such as `manager`) → DNs; an unknown id is the client's error.
+    /// Referenced ids (members, manager) → DNs; an unknown id is the client's error.
     async fn resolve_refs(&self, m: &ResourceMapping, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
-        let mut refs = HashMap::new();
-        for id in referenced_ids(m, resource) {
-            match self.locate(&self.mapping.users, &id).await {
-                Ok(entry) => {
-                    refs.insert(id, entry.dn);
-                }
-                Err(ServiceError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(refs)
+        self.dns_of(&referenced_ids(m, resource)).await
     }
 
     fn normalize(&self, m: &ResourceMapping, body: &Value) -> Result<Map<String, Value>> {
@@ -187,7 +152,11 @@ impl Service {
     pub async fn list(&self, kind: ResourceKind, query: &ListQuery, base_url: &str) -> Result<Page> {
         let m = self.resource(kind)?;
         let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-            Some(text) => to_ldap_filter(m, &filter::parse(text)?)?,
+            Some(text) => {
+                let parsed = filter::parse(text)?;
+                let refs = self.dns_of(&crate::mapping::filter::referenced_ids(m, &parsed)).await?;
+                to_ldap_filter(m, &parsed, &refs)?
+            }
             None => m.type_filter(),
         };
         let start_index = query.start_index.max(1);
@@ -276,6 +245,7 @@ impl Service {
                 .await
                 .map_err(|e| name_taken(e, m, &after))?;
             entry_dn = dn::join(&rdn, parent);
+            self.forget(id, &current.dn).await;
             self.ids.insert(id, &entry_dn).await;
         }
         let mods = diff(m, &current, &changed);
@@ -289,7 +259,7 @@ impl Service {
         let m = self.resource(kind)?;
         let entry = self.locate(m, id).await?;
         self.directory.delete(&entry.dn).await?;
-        self.ids.remove(id).await;
+        self.forget(id, &entry.dn).await;
         tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
         Ok(())
     }

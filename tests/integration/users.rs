@@ -27,11 +27,17 @@ fn full_user(user_name: &str, manager_id: &str) -> Value {
     })
 }
 
-/// Keeps only what a client sent, to compare with what came back.
+/// Keeps only what a client sent, to compare with what came back: no id, meta or reference URLs.
 fn without_server_fields(mut resource: Value) -> Value {
     if let Some(obj) = resource.as_object_mut() {
         obj.remove("id");
         obj.remove("meta");
+    }
+    if let Some(manager) = resource
+        .pointer_mut(&format!("/{ENTERPRISE}/manager").replace("~", "~0"))
+        .and_then(Value::as_object_mut)
+    {
+        manager.remove("$ref");
     }
     resource
 }
@@ -75,6 +81,12 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
     assert!(created["meta"]["created"].as_str().is_some_and(|c| c.ends_with('Z')));
     assert!(created["meta"]["version"].as_str().is_some_and(|v| v.starts_with("W/\"")));
     assert_eq!(without_server_fields(created.clone()), sent, "every mapped attribute round-trips");
+    assert!(
+        created[ENTERPRISE]["manager"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with(&format!("/scim/v2/Users/{manager_id}"))),
+        "{created}"
+    );
 
     // What LDAP holds.
     let dn = "uid=ada@example.org,ou=people,dc=example,dc=org";

@@ -1,0 +1,104 @@
+//! References between resources (group members, manager, a user's groups) resolved in batches: ids to
+//! DNs and DNs to ids with one search per chunk and resource type, never one search per value.
+
+use std::collections::HashMap;
+
+use super::error::Result;
+use super::Service;
+use crate::ldap::{dn, LdapFilter, SearchRequest};
+use crate::mapping::{IdFormat, RefTarget, ResourceMapping};
+
+/// Values per OR filter: large enough to make few round trips, small enough for any server's limits.
+const CHUNK: usize = 200;
+
+impl Service {
+    fn referable(&self) -> impl Iterator<Item = &ResourceMapping> {
+        std::iter::once(&self.mapping.users).chain(self.mapping.groups.as_ref())
+    }
+
+    /// The DNs of users or groups with these ids; ids that exist nowhere are absent from the answer.
+    pub(super) async fn dns_of(&self, ids: &[String]) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.ids.get(id).await {
+                Some(cached) => {
+                    found.insert(id.clone(), cached);
+                }
+                None if !missing.contains(id) => missing.push(id.clone()),
+                None => {}
+            }
+        }
+        for m in self.referable() {
+            let wanted: Vec<&String> = missing
+                .iter()
+                .filter(|id| !found.contains_key(*id))
+                .filter(|id| m.id_format != IdFormat::Uuid || uuid::Uuid::parse_str(id).is_ok())
+                .collect();
+            for chunk in wanted.chunks(CHUNK) {
+                let any_id = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
+                for entry in self.search_in(m, any_id, vec![m.id_attr.clone()]).await? {
+                    if let Some(id) = entry.first(&m.id_attr) {
+                        self.ids.insert(id, &entry.dn).await;
+                        found.insert(id.to_string(), entry.dn.clone());
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// What these DNs are, keyed by normalized DN; DNs outside the mapped resources are absent.
+    pub(super) async fn targets_of(&self, dns: &[String]) -> Result<HashMap<String, RefTarget>> {
+        let mut found = HashMap::new();
+        let mut missing: Vec<String> = Vec::new();
+        for target in dns {
+            let key = dn::normalize(target);
+            match self.dn_targets.get(&key).await {
+                Some(hit) => {
+                    found.insert(key, hit);
+                }
+                None => missing.push(target.clone()),
+            }
+        }
+        for m in self.referable() {
+            let here: Vec<&String> = missing.iter().filter(|d| m.holds(d)).collect();
+            for chunk in here.chunks(CHUNK) {
+                let any_dn = LdapFilter::or(chunk.iter().map(|d| LdapFilter::eq(&self.mapping.dn_attribute, d)).collect());
+                for entry in self.search_in(m, any_dn, vec![m.id_attr.clone()]).await? {
+                    if let Some(id) = entry.first(&m.id_attr) {
+                        let target = RefTarget {
+                            id: id.to_string(),
+                            kind: m.kind,
+                        };
+                        let key = dn::normalize(&entry.dn);
+                        self.ids.insert(id, &entry.dn).await;
+                        self.dn_targets.insert(key.clone(), target.clone()).await;
+                        found.insert(key, target);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Entries of type `m` that match `filter`, with the given attributes.
+    async fn search_in(&self, m: &ResourceMapping, filter: LdapFilter, attrs: Vec<String>) -> Result<Vec<crate::ldap::Entry>> {
+        Ok(self
+            .directory
+            .search(&SearchRequest {
+                base: m.base.clone(),
+                scope: m.scope,
+                filter: LdapFilter::and(vec![m.type_filter(), filter]),
+                attrs,
+                size_limit: 0,
+            })
+            .await?)
+    }
+
+    /// Forgets what is known of an entry that was deleted or renamed.
+    pub(super) async fn forget(&self, id: &str, old_dn: &str) {
+        self.ids.remove(id).await;
+        self.dn_targets.invalidate(&dn::normalize(old_dn)).await;
+    }
+}
