@@ -28,7 +28,15 @@ async fn discovery_is_generated_from_the_mapping() {
         .flatten()
         .filter_map(|s| s["id"].as_str())
         .collect();
-    assert_eq!(ids, vec!["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]);
+    assert_eq!(
+        ids,
+        vec![
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            ENTERPRISE,
+            "urn:ietf:params:scim:schemas:core:2.0:Group"
+        ]
+    );
+    assert_eq!(types["Resources"][1]["name"], "Group");
     let (_, user) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
     let attribute = |name: &str| {
         user["attributes"]
@@ -45,6 +53,23 @@ async fn discovery_is_generated_from_the_mapping() {
     assert_eq!(emails["multiValued"], true);
     assert!(attribute("active").is_some());
     assert!(attribute("nickName").is_none(), "only mapped attributes are advertised");
+    assert_eq!(attribute("groups").unwrap_or_default()["mutability"], "readOnly");
+    let (_, group) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group").await;
+    let members = group["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["name"] == "members")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(members["multiValued"], true);
+    let subs: Vec<&str> = members["subAttributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(subs, vec!["value", "$ref", "type"]);
     let (status, _) = gw.get("/Schemas/urn:nope").await;
     assert_eq!(status, 404);
 }

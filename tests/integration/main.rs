@@ -6,5 +6,6 @@ mod support;
 
 mod discovery;
 mod errors;
+mod groups;
 mod tls;
 mod users;

@@ -1,0 +1,205 @@
+//! /Groups against a real OpenLDAP: IdP group flows, asserted with LDAP reads.
+
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+
+use crate::support::{assert_scim_error, Gateway};
+
+const PLACEHOLDER: &str = "cn=empty-group-placeholder,dc=example,dc=org";
+
+async fn members_in_ldap(gw: &Gateway, dn: &str) -> Vec<String> {
+    let mut members = gw.slapd.entry(dn).await.and_then(|e| e.get("member").cloned()).unwrap_or_default();
+    members.sort();
+    members
+}
+
+fn user_dn(name: &str) -> String {
+    format!("uid={name},ou=people,dc=example,dc=org")
+}
+
+fn ids(group: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = group["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["value"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn entra_group_flow_create_empty_add_rename_remove_delete() {
+    let gw = Gateway::start().await;
+    let alice = gw.create_user(json!({"userName": "alice"})).await;
+    let bob = gw.create_user(json!({"userName": "bob"})).await;
+    let carol = gw.create_user(json!({"userName": "carol"})).await;
+
+    // Entra checks for the group, then creates it without members.
+    let (status, probe) = gw
+        .get("/Groups?filter=displayName%20eq%20%22Engineers%22&excludedAttributes=members")
+        .await;
+    assert_eq!((status, probe["totalResults"].clone()), (200, json!(0)));
+    let (status, group) = gw
+        .post("/Groups", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineers", "externalId": "aad-1", "members": []}))
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let id = group["id"].as_str().unwrap_or_default().to_string();
+    assert!(group.get("members").is_none(), "the placeholder is never shown: {group}");
+    let dn = "cn=Engineers,ou=groups,dc=example,dc=org";
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![PLACEHOLDER]);
+
+    // Entra adds members, one op per call, capitalised.
+    let path = format!("/Groups/{id}");
+    for member in [&alice, &bob, &carol] {
+        let (status, body) = gw
+            .patch(&path, json!([{"op": "Add", "path": "members", "value": [{"value": member}]}]))
+            .await;
+        assert!(status == 200 || status == 204, "{status} {body}");
+    }
+    assert_eq!(
+        members_in_ldap(&gw, dn).await,
+        vec![user_dn("alice"), user_dn("bob"), user_dn("carol")]
+    );
+    let (_, fetched) = gw.get(&path).await;
+    let mut expected = vec![alice.clone(), bob.clone(), carol.clone()];
+    expected.sort();
+    assert_eq!(ids(&fetched), expected);
+    assert!(fetched["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|m| m["type"] == "User" && m["$ref"].as_str().is_some()));
+
+    // The user side shows the group.
+    let (_, user) = gw.get(&format!("/Users/{alice}")).await;
+    assert_eq!(user["groups"][0]["value"], id.as_str(), "{user}");
+
+    // Rename.
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "Replace", "path": "displayName", "value": "Engineering"}]))
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let renamed = "cn=Engineering,ou=groups,dc=example,dc=org";
+    assert!(gw.slapd.entry(dn).await.is_none());
+    assert_eq!(members_in_ldap(&gw, renamed).await.len(), 3);
+
+    // Both removal shapes remove only the named member; a retry of either succeeds.
+    for _ in 0..2 {
+        let (status, body) = gw
+            .patch(&path, json!([{"op": "Remove", "path": "members", "value": [{"value": alice}]}]))
+            .await;
+        assert!(status == 200 || status == 204, "{status} {body}");
+    }
+    assert_eq!(members_in_ldap(&gw, renamed).await, vec![user_dn("bob"), user_dn("carol")]);
+    for _ in 0..2 {
+        let (status, body) = gw
+            .patch(&path, json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]))
+            .await;
+        assert!(status == 200 || status == 204, "{status} {body}");
+    }
+    assert_eq!(members_in_ldap(&gw, renamed).await, vec![user_dn("carol")]);
+
+    // Removing the last member leaves the placeholder, and SCIM shows an empty group.
+    let (status, body) = gw.patch(&path, json!([{"op": "remove", "path": "members"}])).await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    assert_eq!(members_in_ldap(&gw, renamed).await, vec![PLACEHOLDER]);
+    let (_, fetched) = gw.get(&path).await;
+    assert!(fetched.get("members").is_none(), "{fetched}");
+
+    let (status, _) = gw.delete(&path).await;
+    assert_eq!(status, 204);
+    assert!(gw.slapd.entry(renamed).await.is_none());
+    let (status, body) = gw.get(&path).await;
+    assert_scim_error(status, &body, 404, None);
+}
+
+#[tokio::test]
+async fn okta_group_push_replace_and_remove_add_pair() {
+    let gw = Gateway::start().await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let b = gw.create_user(json!({"userName": "b"})).await;
+    let c = gw.create_user(json!({"userName": "c"})).await;
+    let (status, group) = gw
+        .post("/Groups", json!({"displayName": "Sales", "members": [{"value": a}, {"value": b}]}))
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let path = format!("/Groups/{id}");
+    let dn = "cn=Sales,ou=groups,dc=example,dc=org";
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("a"), user_dn("b")]);
+
+    // Okta renames with the read-only id inside the value.
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "replace", "value": {"id": id, "displayName": "Sales EMEA"}}]))
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let dn = "cn=Sales EMEA,ou=groups,dc=example,dc=org";
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("a"), user_dn("b")]);
+
+    // Okta's remove + add pair in one request.
+    let (status, body) = gw
+        .patch(
+            &path,
+            json!([
+                {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
+                {"op": "add", "path": "members", "value": [{"value": c}]}
+            ]),
+        )
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("b"), user_dn("c")]);
+
+    // replace sets the list exactly.
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "replace", "path": "members", "value": [{"value": a}]}]))
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("a")]);
+
+    // PUT with an empty list keeps the group, with the placeholder.
+    let (status, body) = gw.put(&path, json!({"displayName": "Sales EMEA", "members": []})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![PLACEHOLDER]);
+}
+
+#[tokio::test]
+async fn members_filter_nested_groups_and_unknown_members() {
+    let gw = Gateway::start().await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let (_, inner) = gw.post("/Groups", json!({"displayName": "Inner", "members": [{"value": a}]})).await;
+    let inner_id = inner["id"].as_str().unwrap_or_default().to_string();
+    let (status, outer) = gw
+        .post("/Groups", json!({"displayName": "Outer", "members": [{"value": inner_id}]}))
+        .await;
+    assert_eq!(status, 201, "{outer}");
+    assert_eq!(outer["members"][0]["type"], "Group");
+    assert_eq!(
+        members_in_ldap(&gw, "cn=Outer,ou=groups,dc=example,dc=org").await,
+        vec!["cn=Inner,ou=groups,dc=example,dc=org"]
+    );
+
+    let query = format!("members%5Bvalue%20eq%20%22{a}%22%5D");
+    let (status, found) = gw.get(&format!("/Groups?filter={query}")).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["displayName"], "Inner");
+    let (_, found) = gw.get("/Groups?filter=displayName%20eq%20%22outer%22").await;
+    assert_eq!(found["totalResults"], 1, "displayName matches case-insensitively");
+
+    let unknown = "00000000-0000-0000-0000-000000000000";
+    let (status, body) = gw
+        .post("/Groups", json!({"displayName": "Bad", "members": [{"value": unknown}]}))
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains(unknown)), "{body}");
+    let (status, body) = gw
+        .patch(
+            &format!("/Groups/{inner_id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": unknown}]}]),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    let (status, body) = gw.post("/Groups", json!({"displayName": "Inner"})).await;
+    assert_scim_error(status, &body, 409, Some("uniqueness"));
+}
