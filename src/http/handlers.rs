@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::Value;
 
@@ -109,15 +110,24 @@ pub async fn replace(
     Ok(Scim::ok(Value::Object(resource)))
 }
 
+/// 200 with the resource, or 204 for a member change that was written without reading the group
+/// (RFC 7644 §3.5.2 allows either) unless the request asks for attributes.
 pub async fn patch(
     State(state): State<AppState>,
     Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
     JsonBody(body): JsonBody<PatchRequest>,
-) -> Answer {
-    let resource = state.service.patch(kind, &id, &body, &base).await?;
-    Ok(Scim::ok(Value::Object(resource)))
+) -> Result<Response, ErrorResponse> {
+    let resource = match state.service.patch(kind, &id, &body, &base).await? {
+        Some(resource) => resource,
+        None if params.contains_key("attributes") || params.contains_key("excludedAttributes") => {
+            state.service.get(kind, &id, &base).await?
+        }
+        None => return Ok(StatusCode::NO_CONTENT.into_response()),
+    };
+    Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
 }
 
 pub async fn delete(

@@ -2,6 +2,7 @@
 //! become `ServiceError`, and the one table from there to SCIM errors.
 
 pub mod error;
+mod members;
 mod references;
 mod resources;
 

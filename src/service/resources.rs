@@ -11,7 +11,7 @@ use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, SearchRe
 use crate::mapping::filter::to_ldap_filter;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
+use crate::mapping::{EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::{filter, ScimType};
 
@@ -53,6 +53,11 @@ impl Service {
     /// Reads an entry by SCIM id: through the cache, else by searching for the id; a stale cached DN
     /// (renamed or deleted entry) is forgotten and the id searched once.
     async fn locate(&self, m: &ResourceMapping, id: &str) -> Result<Entry> {
+        self.locate_with(m, id, m.fetch_attrs.clone()).await
+    }
+
+    /// As `locate`, reading only `attrs`.
+    pub(super) async fn locate_with(&self, m: &ResourceMapping, id: &str, attrs: Vec<String>) -> Result<Entry> {
         let not_found = || ServiceError::NotFound(format!("{} {id} not found", m.kind.name()));
         if m.id_format == IdFormat::Uuid && uuid::Uuid::parse_str(id).is_err() {
             return Err(not_found());
@@ -65,7 +70,7 @@ impl Service {
                     base: cached,
                     scope: crate::ldap::Scope::Base,
                     filter: by_id.clone(),
-                    attrs: m.fetch_attrs.clone(),
+                    attrs: attrs.clone(),
                     size_limit: 1,
                 })
                 .await;
@@ -84,7 +89,7 @@ impl Service {
                 base: m.base.clone(),
                 scope: m.scope,
                 filter: by_id,
-                attrs: m.fetch_attrs.clone(),
+                attrs,
                 size_limit: 2,
             })
             .await?
@@ -212,13 +217,31 @@ impl Service {
         self.write(m, id, current, shown, wanted, base_url).await
     }
 
-    pub async fn patch(&self, kind: ResourceKind, id: &str, request: &PatchRequest, base_url: &str) -> Result<Map<String, Value>> {
+    /// Applies a PATCH. A change of group members only is written without reading the group and
+    /// answers `None` (204); anything else answers the resource.
+    pub async fn patch(&self, kind: ResourceKind, id: &str, request: &PatchRequest, base_url: &str) -> Result<Option<Map<String, Value>>> {
         let m = self.resource(kind)?;
-        let current = self.locate(m, id).await?;
+        if let (Some(members), Some(plan)) = (m.members(), super::members::member_plan(&request.operations)) {
+            self.patch_members(m, members, id, plan).await?;
+            return Ok(None);
+        }
+        // Members are read only when the request touches them (a rename of a 50,000-member group
+        // must not read 50,000 values); an unread list compares equal before and after.
+        let skip = m
+            .members()
+            .filter(|_| m.empty_group != EmptyGroup::Refuse)
+            .filter(|_| !request.operations.iter().any(touches_members));
+        let attrs = m
+            .fetch_attrs
+            .iter()
+            .filter(|a| skip.is_none_or(|s| !s.ldap.eq_ignore_ascii_case(a)))
+            .cloned()
+            .collect();
+        let current = self.locate_with(m, id, attrs).await?;
         let shown = self.render(m, &current, base_url).await?;
         let mut wanted = shown.clone();
         patch::apply(&mut wanted, &request.operations, &m.schema)?;
-        self.write(m, id, current, shown, wanted, base_url).await
+        self.write(m, id, current, shown, wanted, base_url).await.map(Some)
     }
 
     /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's
@@ -267,6 +290,19 @@ impl Service {
     /// Whether the directory answers (for readiness).
     pub async fn ping(&self) -> Result<()> {
         Ok(self.directory.ping().await?)
+    }
+}
+
+/// Whether an operation names `members`, by path or as a key of a pathless value.
+fn touches_members(op: &patch::PatchOperation) -> bool {
+    let names_members = |text: &str| {
+        let attribute = text.rsplit(':').next().unwrap_or(text);
+        attribute.len() >= 7 && attribute.is_char_boundary(7) && attribute[..7].eq_ignore_ascii_case("members")
+    };
+    match (&op.path, &op.value) {
+        (Some(path), _) => names_members(path),
+        (None, Some(Value::Object(values))) => values.keys().any(|k| names_members(k)),
+        (None, _) => false,
     }
 }
 

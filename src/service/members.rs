@@ -1,0 +1,386 @@
+//! Member changes of a group as one LDAP modify carrying exactly the added and removed values. The
+//! member list is never read, so adding one member costs the same for 10 members as for 50,000.
+//! Retries are idempotent, and an empty group keeps its placeholder, without Permissive Modify
+//! (which OpenLDAP lacks): the rare conflicts are resolved by asking the directory about the few
+//! values involved.
+
+use serde_json::Value;
+
+use super::error::{Result, ServiceError};
+use super::Service;
+use crate::ldap::error::rc;
+use crate::ldap::{LdapError, LdapFilter, Modification, Scope, SearchRequest};
+use crate::mapping::to_ldap::TranslateError;
+use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::patch::{OpKind, PatchOperation};
+use crate::scim::path::PatchPath;
+
+/// What a members-only PATCH does, by member id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum MemberPlan {
+    /// Add and remove these members; the others stay.
+    Delta { add: Vec<String>, remove: Vec<String> },
+    /// The members become exactly these.
+    Exact(Vec<String>),
+}
+
+/// The plan of a PATCH whose every operation changes members only; `None` for anything else (the
+/// general path handles it, errors included).
+pub(super) fn member_plan(ops: &[PatchOperation]) -> Option<MemberPlan> {
+    let mut add: Vec<String> = Vec::new();
+    let mut remove: Vec<String> = Vec::new();
+    let mut exact: Option<Vec<String>> = None;
+    for op in ops {
+        let (path, value) = match &op.path {
+            Some(text) => (PatchPath::parse(text).ok()?, op.value.clone()),
+            None => {
+                let object = op.value.as_ref()?.as_object()?;
+                let (key, value) = object.iter().next().filter(|_| object.len() == 1)?;
+                (PatchPath::parse(key).ok()?, Some(value.clone()))
+            }
+        };
+        let core = path
+            .attr
+            .urn
+            .as_deref()
+            .is_none_or(|u| u.eq_ignore_ascii_case(crate::scim::GROUP_SCHEMA));
+        if !core || !path.attr.name.eq_ignore_ascii_case("members") || path.attr.sub.is_some() {
+            return None;
+        }
+        let ids = match (&path.filter, op.op, value) {
+            (None, _, Some(value)) => member_ids(&value)?,
+            (None, OpKind::Remove, None) => {
+                exact = Some(Vec::new());
+                add.clear();
+                remove.clear();
+                continue;
+            }
+            (Some(filter), OpKind::Remove, None) => vec![filtered_id(filter)?],
+            _ => return None,
+        };
+        let ids = dedup(ids);
+        match (op.op, exact.as_mut()) {
+            (OpKind::Replace, _) => {
+                exact = Some(ids);
+                add.clear();
+                remove.clear();
+            }
+            (OpKind::Add, Some(list)) => list.extend(ids.into_iter().filter(|id| !list_contains(list, id)).collect::<Vec<_>>()),
+            (OpKind::Remove, Some(list)) => list.retain(|id| !ids.contains(id)),
+            (OpKind::Add, None) => {
+                remove.retain(|id| !ids.contains(id));
+                add.extend(ids.into_iter().filter(|id| !list_contains(&add, id)).collect::<Vec<_>>());
+            }
+            (OpKind::Remove, None) => {
+                add.retain(|id| !ids.contains(id));
+                remove.extend(ids.into_iter().filter(|id| !list_contains(&remove, id)).collect::<Vec<_>>());
+            }
+        }
+    }
+    Some(match exact {
+        Some(list) => MemberPlan::Exact(list),
+        None => MemberPlan::Delta { add, remove },
+    })
+}
+
+fn list_contains(list: &[String], id: &str) -> bool {
+    list.iter().any(|x| x == id)
+}
+
+fn dedup(ids: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !list_contains(&out, &id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// `[{"value": id}, …]`, `{"value": id}` or bare ids.
+fn member_ids(value: &Value) -> Option<Vec<String>> {
+    let one = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string),
+        _ => None,
+    };
+    match value {
+        Value::Array(items) => items.iter().map(one).collect(),
+        other => one(other).map(|id| vec![id]),
+    }
+}
+
+/// The id of `members[value eq "id"]`.
+fn filtered_id(filter: &Filter) -> Option<String> {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::Str(id),
+        } if path.urn.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("value") => Some(id.clone()),
+        _ => None,
+    }
+}
+
+/// Whether a member write finished, or must be retried with the group located afresh.
+enum Attempt {
+    Done,
+    Stale,
+}
+
+impl Service {
+    /// Applies a member plan to group `id`: resolves the member ids (an unknown one is 400), then one
+    /// modify on the cached DN; a DN gone stale (renamed or deleted elsewhere) is located again.
+    pub(super) async fn patch_members(&self, m: &ResourceMapping, members: &AttrMap, id: &str, plan: MemberPlan) -> Result<()> {
+        let ids: Vec<String> = match &plan {
+            MemberPlan::Delta { add, remove } => add.iter().chain(remove).cloned().collect(),
+            MemberPlan::Exact(list) => list.clone(),
+        };
+        let dns = self.dns_of(&ids).await?;
+        let to_dns = |list: &[String]| -> Result<Vec<String>> {
+            list.iter()
+                .map(|member| {
+                    dns.get(member).cloned().ok_or_else(|| {
+                        ServiceError::Translate(TranslateError::UnknownReference {
+                            attribute: members.scim_path(),
+                            id: member.clone(),
+                        })
+                    })
+                })
+                .collect()
+        };
+        let plan = match plan {
+            // Removing a member that does not exist removes nothing: retries must succeed.
+            MemberPlan::Delta { add, remove } => MemberPlan::Delta {
+                add: to_dns(&add)?,
+                remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
+            },
+            MemberPlan::Exact(list) => MemberPlan::Exact(to_dns(&list)?),
+        };
+        let cached = self.ids.get(id).await;
+        let mut group_dn = match cached {
+            Some(dn) => dn,
+            None => self.locate_with(m, id, vec!["1.1".into()]).await?.dn,
+        };
+        for _ in 0..2 {
+            match self.write_members(m, members, &group_dn, &plan).await? {
+                Attempt::Done => return Ok(()),
+                Attempt::Stale => {
+                    self.ids.remove(id).await;
+                    group_dn = self.locate_with(m, id, vec!["1.1".into()]).await?.dn;
+                }
+            }
+        }
+        Err(ServiceError::NotFound(format!("Group {id} not found")))
+    }
+
+    async fn write_members(&self, m: &ResourceMapping, members: &AttrMap, group_dn: &str, plan: &MemberPlan) -> Result<Attempt> {
+        let attr = members.ldap.as_str();
+        let placeholder = match &m.empty_group {
+            EmptyGroup::Placeholder(p) => Some(p.clone()),
+            _ => None,
+        };
+        let (mut add, mut remove) = match plan {
+            MemberPlan::Exact(list) => {
+                let values = match (&m.empty_group, list.is_empty()) {
+                    (EmptyGroup::Placeholder(p), true) => vec![p.clone()],
+                    (EmptyGroup::Refuse, true) => return Err(empty_refused(members)),
+                    _ => list.clone(),
+                };
+                let mods = [Modification::Replace(attr.to_string(), values)];
+                return match self.directory.modify_if(group_dn, &mods, None).await {
+                    Ok(()) => Ok(Attempt::Done),
+                    Err(e) if e.result_code() == Some(rc::NO_SUCH_OBJECT) => Ok(Attempt::Stale),
+                    Err(e) => Err(e.into()),
+                };
+            }
+            MemberPlan::Delta { add, remove } => (add.clone(), remove.clone()),
+        };
+        // Adding to a group that holds only its placeholder must drop the placeholder: assume it is
+        // absent (the common case) and learn otherwise from an assertion. OpenLDAP's memberof overlay
+        // applies the request's assertion to its own updates of the member entries too, so it is used
+        // only when it holds for every member added (users, which have no members); else we ask.
+        let assertion_holds_for_members = add.iter().all(|d| self.mapping.users.holds(d));
+        let mut guard_placeholder = placeholder.is_some() && !add.is_empty() && assertion_holds_for_members;
+        let mut drop_placeholder = match &placeholder {
+            Some(p) if !add.is_empty() && !assertion_holds_for_members => self.has_value(group_dn, attr, p).await?,
+            _ => false,
+        };
+        let mut keep_placeholder = false;
+        for _ in 0..6 {
+            let mut mods = Vec::new();
+            if let (true, Some(p)) = (keep_placeholder, &placeholder) {
+                mods.push(Modification::Add(attr.to_string(), vec![p.clone()]));
+            }
+            if !add.is_empty() {
+                mods.push(Modification::Add(attr.to_string(), add.clone()));
+            }
+            if let (true, Some(p)) = (drop_placeholder, &placeholder) {
+                mods.push(Modification::Delete(attr.to_string(), vec![p.clone()]));
+            }
+            if !remove.is_empty() {
+                mods.push(Modification::Delete(attr.to_string(), remove.clone()));
+            }
+            if mods.is_empty() {
+                return Ok(Attempt::Done);
+            }
+            let assertion = match (&placeholder, guard_placeholder) {
+                (Some(p), true) => Some(LdapFilter::Not(Box::new(LdapFilter::eq(attr, p)))),
+                _ => None,
+            };
+            let failure = match self.directory.modify_if(group_dn, &mods, assertion.as_ref()).await {
+                Ok(()) => return Ok(Attempt::Done),
+                Err(e) => e,
+            };
+            match failure.result_code() {
+                Some(rc::NO_SUCH_OBJECT) => return Ok(Attempt::Stale),
+                Some(rc::ASSERTION_FAILED) => {
+                    guard_placeholder = false;
+                    drop_placeholder = true;
+                }
+                Some(rc::OBJECT_CLASS_VIOLATION) if placeholder.is_some() && !keep_placeholder && add.is_empty() => keep_placeholder = true,
+                Some(rc::OBJECT_CLASS_VIOLATION) if m.empty_group == EmptyGroup::Refuse => return Err(empty_refused(members)),
+                Some(rc::ATTRIBUTE_OR_VALUE_EXISTS | rc::NO_SUCH_ATTRIBUTE) => {
+                    // A retry, or a member added or removed elsewhere: ask about just these values.
+                    let mut kept = Vec::new();
+                    for value in &add {
+                        if !self.has_value(group_dn, attr, value).await? {
+                            kept.push(value.clone());
+                        }
+                    }
+                    add = kept;
+                    let mut kept = Vec::new();
+                    for value in &remove {
+                        if self.has_value(group_dn, attr, value).await? {
+                            kept.push(value.clone());
+                        }
+                    }
+                    remove = kept;
+                    if let Some(p) = &placeholder {
+                        let present = self.has_value(group_dn, attr, p).await?;
+                        drop_placeholder &= present;
+                        keep_placeholder &= !present;
+                    }
+                }
+                _ => return Err(failure.into()),
+            }
+        }
+        Err(ServiceError::Ldap(LdapError::Result {
+            op: "modify",
+            rc: rc::ATTRIBUTE_OR_VALUE_EXISTS,
+            text: "members changed concurrently; retry".into(),
+        }))
+    }
+
+    /// Whether the entry holds `attr=value`, asked of the directory without reading the attribute.
+    async fn has_value(&self, entry_dn: &str, attr: &str, value: &str) -> Result<bool> {
+        let found = self
+            .directory
+            .search(&SearchRequest {
+                base: entry_dn.to_string(),
+                scope: Scope::Base,
+                filter: LdapFilter::eq(attr, value),
+                attrs: vec!["1.1".into()],
+                size_limit: 1,
+            })
+            .await;
+        match found {
+            Ok(entries) => Ok(!entries.is_empty()),
+            Err(LdapError::Result {
+                rc: rc::NO_SUCH_OBJECT, ..
+            }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn empty_refused(members: &AttrMap) -> ServiceError {
+    ServiceError::Translate(TranslateError::InvalidValue {
+        attribute: members.scim_path(),
+        reason: "groups in this directory need at least one member".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan(ops: Value) -> Option<MemberPlan> {
+        let ops: Vec<PatchOperation> = serde_json::from_value(ops).ok()?;
+        member_plan(&ops)
+    }
+
+    fn delta(add: &[&str], remove: &[&str]) -> Option<MemberPlan> {
+        Some(MemberPlan::Delta {
+            add: add.iter().map(|s| s.to_string()).collect(),
+            remove: remove.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn the_three_removal_shapes_and_adds() {
+        assert_eq!(
+            plan(json!([{"op": "Remove", "path": "members", "value": [{"value": "a"}]}])),
+            delta(&[], &["a"])
+        );
+        assert_eq!(
+            plan(json!([{"op": "remove", "path": "members[value eq \"a\"]"}])),
+            delta(&[], &["a"])
+        );
+        assert_eq!(
+            plan(json!([{"op": "remove", "path": "members[value eq \"a\"]"}, {"op": "add", "path": "members", "value": [{"value": "b"}]}])),
+            delta(&["b"], &["a"])
+        );
+        assert_eq!(
+            plan(json!([{"op": "Add", "path": "members", "value": [{"value": "a"}, {"value": "a"}]}])),
+            delta(&["a"], &[])
+        );
+        assert_eq!(
+            plan(json!([{"op": "add", "value": {"members": [{"value": "a"}]}}])),
+            delta(&["a"], &[])
+        );
+        assert_eq!(
+            plan(
+                json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}, {"op": "remove", "path": "members", "value": [{"value": "a"}]}])
+            ),
+            delta(&[], &["a"])
+        );
+    }
+
+    #[test]
+    fn replace_and_clear_are_exact() {
+        assert_eq!(
+            plan(json!([{"op": "replace", "path": "members", "value": [{"value": "a"}]}])),
+            Some(MemberPlan::Exact(vec!["a".into()]))
+        );
+        assert_eq!(plan(json!([{"op": "remove", "path": "members"}])), Some(MemberPlan::Exact(vec![])));
+        assert_eq!(
+            plan(json!([{"op": "remove", "path": "members"}, {"op": "add", "path": "members", "value": [{"value": "b"}]}])),
+            Some(MemberPlan::Exact(vec!["b".into()]))
+        );
+    }
+
+    #[test]
+    fn anything_else_takes_the_general_path() {
+        assert_eq!(plan(json!([{"op": "replace", "path": "displayName", "value": "x"}])), None);
+        assert_eq!(
+            plan(
+                json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}, {"op": "replace", "path": "displayName", "value": "x"}])
+            ),
+            None
+        );
+        assert_eq!(plan(json!([{"op": "replace", "value": {"id": "g", "displayName": "x"}}])), None);
+        assert_eq!(plan(json!([{"op": "remove", "path": "members[display eq \"a\"]"}])), None);
+        assert_eq!(plan(json!([{"op": "add", "path": "members", "value": 5}])), None);
+        assert_eq!(
+            plan(json!([{"op": "replace", "path": "members[value eq \"a\"].value", "value": "b"}])),
+            None
+        );
+    }
+}
