@@ -43,6 +43,15 @@ fn projection(params: &HashMap<String, String>) -> Projection {
     )
 }
 
+/// Whether the request's projection leaves out `members`, so that they need not be read.
+fn without_members(kind: ResourceKind, state: &AppState, params: &HashMap<String, String>) -> bool {
+    state
+        .service
+        .mapping
+        .resource(kind)
+        .is_some_and(|m| projection(params).omits("members", &m.schema.core.id))
+}
+
 fn project(kind: ResourceKind, state: &AppState, mut resource: serde_json::Map<String, Value>, params: &HashMap<String, String>) -> Value {
     if let Some(m) = state.service.mapping.resource(kind) {
         projection(params).apply(&mut resource, &m.schema.core.id);
@@ -70,7 +79,10 @@ pub async fn list(
         start_index: parse_number(&params, "startIndex")?.unwrap_or(1).max(1) as usize,
         count: parse_number(&params, "count")?.map(|c| c.max(0) as usize),
     };
-    let page = state.service.list(kind, &query, &base).await?;
+    let page = state
+        .service
+        .list(kind, &query, without_members(kind, &state, &params), &base)
+        .await?;
     let resources = page.resources.into_iter().map(|r| project(kind, &state, r, &params)).collect();
     Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
 }
@@ -82,7 +94,7 @@ pub async fn get(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Answer {
-    let resource = state.service.get(kind, &id, &base).await?;
+    let resource = state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?;
     Ok(Scim::ok(project(kind, &state, resource, &params)))
 }
 
@@ -123,7 +135,7 @@ pub async fn patch(
     let resource = match state.service.patch(kind, &id, &body, &base).await? {
         Some(resource) => resource,
         None if params.contains_key("attributes") || params.contains_key("excludedAttributes") => {
-            state.service.get(kind, &id, &base).await?
+            state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?
         }
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
     };

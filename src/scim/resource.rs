@@ -70,6 +70,13 @@ impl Projection {
         }
     }
 
+    /// Whether the projection drops the core attribute `name` entirely, so that it need not be read.
+    pub fn omits(&self, name: &str, core_urn: &str) -> bool {
+        let whole = |p: &AttrPath| p.sub.is_none() && selects(p, core_urn, None, name, None);
+        let any_part = |p: &AttrPath| selects(p, core_urn, None, name, p.sub.as_deref());
+        self.excluded.iter().any(whole) || (!self.attributes.is_empty() && !self.attributes.iter().any(any_part))
+    }
+
     /// Applies the projection to a resource; `id`, `schemas` and `meta` always stay (returned "always").
     pub fn apply(&self, resource: &mut Map<String, Value>, core_urn: &str) {
         if !self.attributes.is_empty() {
@@ -183,6 +190,16 @@ mod tests {
             project(Some("userName,name.givenName"), None),
             json!({"id": "1", "schemas": [CORE], "userName": "a", "name": {"givenName": "A"}})
         );
+    }
+
+    #[test]
+    fn omits_tells_what_need_not_be_read() {
+        let group = "urn:ietf:params:scim:schemas:core:2.0:Group";
+        assert!(Projection::new(None, Some("members")).omits("members", group));
+        assert!(Projection::new(Some("displayName"), None).omits("members", group));
+        assert!(!Projection::new(Some("members.value"), None).omits("members", group));
+        assert!(!Projection::new(None, Some("members.display")).omits("members", group));
+        assert!(!Projection::new(None, None).omits("members", group));
     }
 
     #[test]

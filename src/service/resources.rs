@@ -148,13 +148,15 @@ impl Service {
         Ok(())
     }
 
-    pub async fn get(&self, kind: ResourceKind, id: &str, base_url: &str) -> Result<Map<String, Value>> {
+    /// A resource by id. `without_members` leaves a group's member list unread (Entra's lookups send
+    /// `excludedAttributes=members`; a 50,000-member list is not read to be thrown away).
+    pub async fn get(&self, kind: ResourceKind, id: &str, without_members: bool, base_url: &str) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
-        let entry = self.locate(m, id).await?;
+        let entry = self.locate_with(m, id, read_attrs(m, without_members)).await?;
         self.render(m, &entry, base_url).await
     }
 
-    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, base_url: &str) -> Result<Page> {
+    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
         let m = self.resource(kind)?;
         let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             Some(text) => {
@@ -172,7 +174,7 @@ impl Service {
                 base: m.base.clone(),
                 scope: m.scope,
                 filter: ldap_filter,
-                attrs: m.fetch_attrs.clone(),
+                attrs: read_attrs(m, without_members),
                 size_limit: 0,
             })
             .await?;
@@ -291,6 +293,16 @@ impl Service {
     pub async fn ping(&self) -> Result<()> {
         Ok(self.directory.ping().await?)
     }
+}
+
+/// The attributes a read requests: all the mapping needs, less a group's members when unwanted.
+fn read_attrs(m: &ResourceMapping, without_members: bool) -> Vec<String> {
+    let skip = m.members().filter(|_| without_members).map(|a| a.ldap.as_str());
+    m.fetch_attrs
+        .iter()
+        .filter(|a| skip.is_none_or(|s| !s.eq_ignore_ascii_case(a)))
+        .cloned()
+        .collect()
 }
 
 /// Whether an operation names `members`, by path or as a key of a pathless value.

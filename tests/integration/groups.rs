@@ -203,3 +203,63 @@ async fn members_filter_nested_groups_and_unknown_members() {
     let (status, body) = gw.post("/Groups", json!({"displayName": "Inner"})).await;
     assert_scim_error(status, &body, 409, Some("uniqueness"));
 }
+
+#[tokio::test]
+async fn member_changes_survive_stale_caches_nested_groups_and_projections() {
+    let gw = Gateway::start().await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let (_, team) = gw.post("/Groups", json!({"displayName": "Team"})).await;
+    let team_id = team["id"].as_str().unwrap_or_default().to_string();
+    let (_, parent) = gw.post("/Groups", json!({"displayName": "Parent"})).await;
+    let parent_id = parent["id"].as_str().unwrap_or_default().to_string();
+
+    // Renamed behind the gateway's back: the member add finds the group again.
+    gw.slapd.rename("cn=Team,ou=groups,dc=example,dc=org", "cn=Squad").await;
+    let (status, body) = gw
+        .patch(
+            &format!("/Groups/{team_id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": a}]}]),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(
+        members_in_ldap(&gw, "cn=Squad,ou=groups,dc=example,dc=org").await,
+        vec![user_dn("a")]
+    );
+
+    // A group as a member of an empty group: the placeholder goes, the nested group gets memberOf.
+    let (status, body) = gw
+        .patch(
+            &format!("/Groups/{parent_id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": team_id}]}]),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(
+        members_in_ldap(&gw, "cn=Parent,ou=groups,dc=example,dc=org").await,
+        vec!["cn=Squad,ou=groups,dc=example,dc=org"]
+    );
+    let squad = gw.slapd.entry("cn=Squad,ou=groups,dc=example,dc=org").await.unwrap_or_default();
+    assert_eq!(
+        squad.get("memberof"),
+        Some(&vec!["cn=Parent,ou=groups,dc=example,dc=org".to_string()])
+    );
+
+    // Asked for attributes, a member PATCH answers the projected resource.
+    let (status, body) = gw
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/Groups/{parent_id}?attributes=displayName"),
+            Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": a}]}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["displayName"], "Parent");
+    assert!(body.get("members").is_none());
+
+    let (status, body) = gw.get(&format!("/Groups/{parent_id}?excludedAttributes=members")).await;
+    assert_eq!(status, 200);
+    assert!(body.get("members").is_none() && body["displayName"] == "Parent", "{body}");
+    let (_, body) = gw.get(&format!("/Groups/{parent_id}")).await;
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(2), "{body}");
+}
