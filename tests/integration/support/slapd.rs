@@ -60,7 +60,7 @@ impl Slapd {
                 _dir: dir,
                 url: format!("ldap://127.0.0.1:{port}"),
             };
-            if slapd.wait_ready(Duration::from_secs(15)).await {
+            if slapd.wait_ready(Duration::from_secs(120)).await {
                 return slapd;
             }
             eprintln!("slapd did not start on port {port} (attempt {attempt})");
