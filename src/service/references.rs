@@ -82,6 +82,38 @@ impl Service {
         Ok(found)
     }
 
+    /// The members of a large group, found the other way round: the entries whose membership attribute
+    /// (the users' `groups`, from `memberOf`) names the group. One search per resource type instead of
+    /// one per chunk of members; `None` when the mapping declares no such attribute.
+    pub(super) async fn members_by_membership(&self, group_dn: &str) -> Result<Option<HashMap<String, RefTarget>>> {
+        let Some(membership) = self.mapping.users.attrs.iter().find(|a| {
+            a.read_only
+                && a.kind == crate::mapping::ValueKind::Reference
+                && a.scim.urn.is_none()
+                && a.scim.name.eq_ignore_ascii_case("groups")
+        }) else {
+            return Ok(None);
+        };
+        let mut found = HashMap::new();
+        for m in self.referable() {
+            for entry in self
+                .search_in(m, LdapFilter::eq(&membership.ldap, group_dn), vec![m.id_attr.clone()])
+                .await?
+            {
+                if let Some(id) = entry.first(&m.id_attr) {
+                    found.insert(
+                        dn::normalize(&entry.dn),
+                        RefTarget {
+                            id: id.to_string(),
+                            kind: m.kind,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(Some(found))
+    }
+
     /// Entries of type `m` that match `filter`, with the given attributes.
     async fn search_in(&self, m: &ResourceMapping, filter: LdapFilter, attrs: Vec<String>) -> Result<Vec<crate::ldap::Entry>> {
         Ok(self

@@ -15,6 +15,10 @@ use crate::mapping::{EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, Res
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::{filter, ScimType};
 
+/// Above this many members, a group's members are found by their membership attribute (one search)
+/// rather than by their DNs (a search per few hundred).
+const LARGE_GROUP: usize = 1000;
+
 /// A list request after parsing: RFC 7644 §3.4.2.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -102,7 +106,18 @@ impl Service {
 
     /// The SCIM form of an entry, references (DNs) resolved to ids.
     async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
-        let refs = self.targets_of(&referenced_dns(m, entry)).await?;
+        let dns = referenced_dns(m, entry);
+        let large_group = m.members().is_some_and(|a| entry.get(&a.ldap).len() > LARGE_GROUP);
+        if large_group {
+            if let Some(mut refs) = self.members_by_membership(&entry.dn).await? {
+                // Members the membership attribute misses (loaded offline, overlay added later) are
+                // resolved by DN: an incomplete memberOf must never hide a member.
+                let rest: Vec<String> = dns.into_iter().filter(|d| !refs.contains_key(&dn::normalize(d))).collect();
+                refs.extend(self.targets_of(&rest).await?);
+                return Ok(from_ldap(m, entry, &refs, base_url));
+            }
+        }
+        let refs = self.targets_of(&dns).await?;
         Ok(from_ldap(m, entry, &refs, base_url))
     }
 
