@@ -263,3 +263,45 @@ async fn member_changes_survive_stale_caches_nested_groups_and_projections() {
     let (_, body) = gw.get(&format!("/Groups/{parent_id}")).await;
     assert_eq!(body["members"].as_array().map(Vec::len), Some(2), "{body}");
 }
+
+#[tokio::test]
+async fn large_groups_show_every_member_even_with_an_incomplete_member_of() {
+    // 1,200 users and a group of all of them loaded offline: no entry has memberOf.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ldif = dir.path().join("large.ldif");
+    let mut text = String::new();
+    for i in 0..1200 {
+        text.push_str(&format!(
+            "dn: {}\nobjectClass: inetOrgPerson\nuid: m{i}\ncn: m{i}\nsn: m{i}\n\n",
+            user_dn(&format!("m{i}"))
+        ));
+    }
+    text.push_str("dn: cn=Large,ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: Large\n");
+    for i in 0..1200 {
+        text.push_str(&format!("member: {}\n", user_dn(&format!("m{i}"))));
+    }
+    std::fs::write(&ldif, text).unwrap_or_else(|e| panic!("{e}"));
+    let gw = Gateway::start_with(&[ldif.to_str().unwrap_or_default()], &[]).await;
+    let (_, found) = gw
+        .get("/Groups?filter=displayName%20eq%20%22Large%22&excludedAttributes=members")
+        .await;
+    let id = found["Resources"][0]["id"].as_str().unwrap_or_default().to_string();
+    assert!(found["Resources"][0].get("members").is_none());
+
+    // One member added online gets memberOf; the other 1,199 are found by DN.
+    let newcomer = gw.create_user(json!({"userName": "newcomer"})).await;
+    let (status, _) = gw
+        .patch(
+            &format!("/Groups/{id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": newcomer}]}]),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, group) = gw.get(&format!("/Groups/{id}")).await;
+    assert_eq!(status, 200);
+    let members = group["members"].as_array().cloned().unwrap_or_default();
+    assert_eq!(members.len(), 1201);
+    assert!(members.iter().any(|m| m["value"] == newcomer.as_str()));
+    let (_, m7) = gw.get("/Users?filter=userName%20eq%20%22m7%22").await;
+    assert!(members.iter().any(|m| m["value"] == m7["Resources"][0]["id"]));
+}
