@@ -305,3 +305,36 @@ async fn large_groups_show_every_member_even_with_an_incomplete_member_of() {
     let (_, m7) = gw.get("/Users?filter=userName%20eq%20%22m7%22").await;
     assert!(members.iter().any(|m| m["value"] == m7["Resources"][0]["id"]));
 }
+
+#[tokio::test]
+async fn group_of_unique_names_mapping_stores_unique_member() {
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap-groupofuniquenames.yaml");
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", mapping)]).await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let (status, group) = gw.post("/Groups", json!({"displayName": "Unique"})).await;
+    assert_eq!(status, 201, "{group}");
+    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let dn = "cn=Unique,ou=groups,dc=example,dc=org";
+    let unique_members = |entry: Option<std::collections::HashMap<String, Vec<String>>>| {
+        entry.and_then(|e| e.get("uniquemember").cloned()).unwrap_or_default()
+    };
+    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![PLACEHOLDER]);
+    let (status, _) = gw
+        .patch(
+            &format!("/Groups/{id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": a}]}]),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![user_dn("a")]);
+    let (_, group) = gw.get(&format!("/Groups/{id}")).await;
+    assert_eq!(ids(&group), vec![a.clone()]);
+    let (status, _) = gw
+        .patch(
+            &format!("/Groups/{id}"),
+            json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![PLACEHOLDER]);
+}
