@@ -9,6 +9,7 @@
 # (default "secret"); ou=people, ou=groups and a ppolicy default policy; then each LDIF given.
 # Overlays: memberof, refint, ppolicy. Indexes: eq on objectClass, uid, mail, cn, member, entryUUID.
 # With SLAPD_TLS_CERT and SLAPD_TLS_KEY (PEM files), the listener also offers StartTLS.
+# SLAPD_NO_REFINT=1 leaves out the refint overlay (a directory that does not follow deletes and renames).
 set -euo pipefail
 
 dir=${1:?usage: slapd-sandbox.sh DIR PORT [LDIF...]}
@@ -23,6 +24,20 @@ slapadd=$(command -v slapadd || echo /usr/sbin/slapadd)
 
 mkdir -p "$dir/config" "$dir/data"
 rm -rf "${dir:?}/config/"* "${dir:?}/data/"*
+
+refint_overlay=""
+if [ -z "${SLAPD_NO_REFINT:-}" ]; then
+  refint_overlay="dn: olcOverlay={2}refint,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcRefintConfig
+olcOverlay: {2}refint
+olcRefintAttribute: member
+olcRefintAttribute: uniqueMember
+olcRefintAttribute: manager
+olcRefintNothing: cn=empty-group-placeholder,$suffix
+
+"
+fi
 
 cat > "$dir/config.ldif" <<LDIF
 dn: cn=config
@@ -86,18 +101,13 @@ objectClass: olcMemberOf
 olcOverlay: {0}memberof
 olcMemberOfRefInt: TRUE
 
-dn: olcOverlay={1}refint,olcDatabase={1}mdb,cn=config
-objectClass: olcOverlayConfig
-objectClass: olcRefintConfig
-olcOverlay: {1}refint
-olcRefintAttribute: member
-olcRefintAttribute: manager
-
-dn: olcOverlay={2}ppolicy,olcDatabase={1}mdb,cn=config
+dn: olcOverlay={1}ppolicy,olcDatabase={1}mdb,cn=config
 objectClass: olcOverlayConfig
 objectClass: olcPPolicyConfig
-olcOverlay: {2}ppolicy
+olcOverlay: {1}ppolicy
 olcPPolicyDefault: cn=default,ou=policies,$suffix
+
+${refint_overlay}
 LDIF
 
 top=${suffix%%,*}

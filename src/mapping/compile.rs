@@ -330,6 +330,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         constants,
         active,
         empty_group,
+        member_cleanup: raw.member_cleanup,
         fetch_attrs,
     })
 }

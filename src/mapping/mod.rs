@@ -181,6 +181,8 @@ pub struct ResourceMapping {
     pub constants: Vec<(String, Vec<String>)>,
     pub active: Option<ActiveMap>,
     pub empty_group: EmptyGroup,
+    /// Whether the gateway itself keeps member lists consistent on deletes and renames.
+    pub member_cleanup: bool,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).
     pub fetch_attrs: Vec<String>,
 }

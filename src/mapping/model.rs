@@ -44,6 +44,10 @@ pub struct RawResource {
     pub constants: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub active: Option<Spanned<RawActive>>,
+    /// Groups only: remove a deleted entry from the groups that list it, and follow renames, for
+    /// directories without a referential-integrity overlay.
+    #[serde(default)]
+    pub member_cleanup: bool,
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,

@@ -277,6 +277,35 @@ impl Service {
         }))
     }
 
+    /// Keeps member lists consistent after `old_dn` was deleted (`new_dn` None) or renamed, where the
+    /// mapping asks for it (directories without a referential-integrity overlay).
+    pub(super) async fn follow_in_groups(&self, old_dn: &str, new_dn: Option<&str>) -> Result<()> {
+        let Some(groups) = self.mapping.groups.as_ref().filter(|g| g.member_cleanup) else {
+            return Ok(());
+        };
+        let Some(members) = groups.members() else {
+            return Ok(());
+        };
+        let holding = self
+            .directory
+            .search(&SearchRequest {
+                base: groups.base.clone(),
+                scope: groups.scope,
+                filter: LdapFilter::and(vec![groups.type_filter(), LdapFilter::eq(&members.ldap, old_dn)]),
+                attrs: vec!["1.1".into()],
+                size_limit: 0,
+            })
+            .await?;
+        let plan = MemberPlan::Delta {
+            add: new_dn.map(str::to_string).into_iter().collect(),
+            remove: vec![old_dn.to_string()],
+        };
+        for group in holding {
+            self.write_members(groups, members, &group.dn, &plan).await?;
+        }
+        Ok(())
+    }
+
     /// Whether the entry holds `attr=value`, asked of the directory without reading the attribute.
     async fn has_value(&self, entry_dn: &str, attr: &str, value: &str) -> Result<bool> {
         let found = self

@@ -287,6 +287,7 @@ impl Service {
             entry_dn = dn::join(&rdn, parent);
             self.forget(id, &current.dn).await;
             self.ids.insert(id, &entry_dn).await;
+            self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
         }
         let mods = diff(m, &current, &changed);
         let mut entry = self.directory.modify(&entry_dn, &mods, &m.fetch_attrs).await?;
@@ -300,6 +301,7 @@ impl Service {
         let entry = self.locate(m, id).await?;
         self.directory.delete(&entry.dn).await?;
         self.forget(id, &entry.dn).await;
+        self.follow_in_groups(&entry.dn, None).await?;
         tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
         Ok(())
     }

@@ -338,3 +338,55 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
     assert_eq!(status, 204);
     assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![PLACEHOLDER]);
 }
+
+#[tokio::test]
+async fn member_cleanup_follows_deletes_and_renames_without_refint() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("cleanup.yaml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    std::fs::write(&mapping, format!("{text}  member_cleanup: true\n")).unwrap_or_else(|e| panic!("{e}"));
+    let no_refint = [("SLAPD_NO_REFINT", "1")];
+
+    // Without cleanup, a directory without refint keeps a dangling member: the case this option is for.
+    let plain = Gateway::attach(crate::support::Slapd::start_with_env(&[], &no_refint).await, &[]).await;
+    let gone = plain.create_user(json!({"userName": "gone"})).await;
+    plain
+        .post("/Groups", json!({"displayName": "G", "members": [{"value": gone}]}))
+        .await;
+    plain.delete(&format!("/Users/{gone}")).await;
+    assert_eq!(
+        members_in_ldap(&plain, "cn=G,ou=groups,dc=example,dc=org").await,
+        vec![user_dn("gone")]
+    );
+
+    let gw = Gateway::attach(
+        crate::support::Slapd::start_with_env(&[], &no_refint).await,
+        &[("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())],
+    )
+    .await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let b = gw.create_user(json!({"userName": "b"})).await;
+    let (status, _) = gw
+        .post("/Groups", json!({"displayName": "G", "members": [{"value": a}, {"value": b}]}))
+        .await;
+    assert_eq!(status, 201);
+    let dn = "cn=G,ou=groups,dc=example,dc=org";
+    let (status, _) = gw.delete(&format!("/Users/{a}")).await;
+    assert_eq!(status, 204);
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("b")]);
+    let (status, _) = gw
+        .patch(
+            &format!("/Users/{b}"),
+            json!([{"op": "replace", "path": "userName", "value": "b2"}]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("b2")]);
+    let (status, _) = gw.delete(&format!("/Users/{b}")).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        members_in_ldap(&gw, dn).await,
+        vec![PLACEHOLDER],
+        "the last member leaves the placeholder"
+    );
+}
