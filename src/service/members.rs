@@ -287,14 +287,7 @@ impl Service {
             return Ok(());
         };
         let holding = self
-            .directory
-            .search(&SearchRequest {
-                base: groups.base.clone(),
-                scope: groups.scope,
-                filter: LdapFilter::and(vec![groups.type_filter(), LdapFilter::eq(&members.ldap, old_dn)]),
-                attrs: vec!["1.1".into()],
-                size_limit: 0,
-            })
+            .search_in(groups, LdapFilter::eq(&members.ldap, old_dn), vec!["1.1".into()])
             .await?;
         let plan = MemberPlan::Delta {
             add: new_dn.map(str::to_string).into_iter().collect(),

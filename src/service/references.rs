@@ -115,7 +115,7 @@ impl Service {
     }
 
     /// Entries of type `m` that match `filter`, with the given attributes.
-    async fn search_in(&self, m: &ResourceMapping, filter: LdapFilter, attrs: Vec<String>) -> Result<Vec<crate::ldap::Entry>> {
+    pub(super) async fn search_in(&self, m: &ResourceMapping, filter: LdapFilter, attrs: Vec<String>) -> Result<Vec<crate::ldap::Entry>> {
         Ok(self
             .directory
             .search(&SearchRequest {
