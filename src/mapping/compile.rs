@@ -277,6 +277,12 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
             }
         },
     };
+    let maps_members = attrs
+        .iter()
+        .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"));
+    if raw.member_cleanup && (kind != ResourceKind::Group || !maps_members) {
+        return Err(at(line, "member_cleanup applies to groups that map members".into()));
+    }
     if empty_group != EmptyGroup::Allow
         && !attrs
             .iter()
@@ -287,6 +293,12 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
             "empty_group needs members mapped (members.value with type: reference)".into(),
         ));
     }
+    let skip_unknown_members = match raw.unknown_members.as_ref().map(|u| (u.referenced.line(), u.value.as_str())) {
+        None | Some((_, "refuse")) => false,
+        Some((_, "skip")) if kind == ResourceKind::Group => true,
+        Some((line, "skip")) => return Err(at(line, "unknown_members applies to groups only".into())),
+        Some((line, other)) => return Err(at(line, format!("unknown_members '{other}' is not refuse or skip"))),
+    };
     let meta = raw.meta.as_ref();
     let meta = MetaAttrs {
         created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
@@ -331,6 +343,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         active,
         empty_group,
         member_cleanup: raw.member_cleanup,
+        skip_unknown_members,
         fetch_attrs,
     })
 }
@@ -726,6 +739,17 @@ users:
                 ),
                 4,
                 "not a valid LDAP filter",
+            ),
+            (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
+            (
+                format!("{GOOD}  unknown_members: skip\n"),
+                0,
+                "unknown_members applies to groups only",
+            ),
+            (
+                format!("{GOOD}  empty_group: {{ strategy: placeholder }}\n"),
+                0,
+                "empty_group applies to groups only",
             ),
             ("version: 1\nusers: [1, 2\n".to_string(), 0, ""),
         ];

@@ -181,6 +181,8 @@ pub struct ResourceMapping {
     pub constants: Vec<(String, Vec<String>)>,
     pub active: Option<ActiveMap>,
     pub empty_group: EmptyGroup,
+    /// Whether member ids that exist nowhere are left out (logged) instead of refused.
+    pub skip_unknown_members: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.
     pub member_cleanup: bool,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).

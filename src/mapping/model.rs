@@ -48,6 +48,10 @@ pub struct RawResource {
     /// directories without a referential-integrity overlay.
     #[serde(default)]
     pub member_cleanup: bool,
+    /// Groups only: `refuse` (default: 400 naming the id) or `skip` (leave it out and log) for member
+    /// ids that exist nowhere.
+    #[serde(default)]
+    pub unknown_members: Option<Spanned<String>>,
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,

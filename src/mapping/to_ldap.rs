@@ -175,6 +175,14 @@ pub fn to_ldap(
         }
         let values = values
             .into_iter()
+            .filter(|v| {
+                let unknown = attr.kind == ValueKind::Reference && !refs.contains_key(v);
+                let skip = unknown && mapping.skip_unknown_members && mapping.members().is_some_and(|m| std::ptr::eq(m, attr));
+                if skip {
+                    tracing::warn!(attribute = %attr.scim_path(), id = %v, "unknown member left out");
+                }
+                !skip
+            })
             .map(|v| match attr.kind {
                 ValueKind::String => Ok(v),
                 ValueKind::Boolean => match v.to_ascii_lowercase().as_str() {

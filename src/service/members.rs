@@ -154,7 +154,24 @@ impl Service {
                 })
                 .collect()
         };
+        let known = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter(|member| {
+                    let found = dns.contains_key(*member);
+                    if !found {
+                        tracing::warn!(attribute = %members.scim_path(), id = %member, "unknown member left out");
+                    }
+                    found
+                })
+                .cloned()
+                .collect()
+        };
         let plan = match plan {
+            MemberPlan::Delta { add, remove } if m.skip_unknown_members => MemberPlan::Delta {
+                add: to_dns(&known(&add))?,
+                remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
+            },
+            MemberPlan::Exact(list) if m.skip_unknown_members => MemberPlan::Exact(to_dns(&known(&list))?),
             // Removing a member that does not exist removes nothing: retries must succeed.
             MemberPlan::Delta { add, remove } => MemberPlan::Delta {
                 add: to_dns(&add)?,

@@ -390,3 +390,31 @@ async fn member_cleanup_follows_deletes_and_renames_without_refint() {
         "the last member leaves the placeholder"
     );
 }
+
+#[tokio::test]
+async fn unknown_members_can_be_skipped_instead_of_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("skip.yaml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    std::fs::write(&mapping, format!("{text}  unknown_members: skip\n")).unwrap_or_else(|e| panic!("{e}"));
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())]).await;
+    let a = gw.create_user(json!({"userName": "a"})).await;
+    let unknown = "00000000-0000-0000-0000-000000000000";
+    let (status, group) = gw
+        .post(
+            "/Groups",
+            json!({"displayName": "S", "members": [{"value": a}, {"value": unknown}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    assert_eq!(ids(&group), vec![a.clone()]);
+    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let (status, _) = gw
+        .patch(
+            &format!("/Groups/{id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": unknown}]}]),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(members_in_ldap(&gw, "cn=S,ou=groups,dc=example,dc=org").await, vec![user_dn("a")]);
+}
