@@ -15,7 +15,7 @@ use crate::mapping::ResourceKind;
 use crate::scim::patch::PatchRequest;
 use crate::scim::resource::{list_response, service_provider_config, Capabilities, Projection};
 use crate::scim::{ScimError, ScimType};
-use crate::service::ListQuery;
+use crate::service::{IfMatch, ListQuery};
 
 type Answer = Result<Scim, ErrorResponse>;
 
@@ -32,6 +32,23 @@ impl FromRequestParts<AppState> for BaseUrl {
         }
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         Ok(BaseUrl(format!("http://{host}{}", super::SCIM_BASE)))
+    }
+}
+
+/// The `If-Match` header, when present (RFC 7644 §3.14).
+pub struct Precondition(pub Option<IfMatch>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Precondition {
+    type Rejection = ErrorResponse;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Precondition(
+            parts
+                .headers
+                .get(header::IF_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .map(IfMatch::parse),
+        ))
     }
 }
 
@@ -93,9 +110,27 @@ pub async fn get(
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
-) -> Answer {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ErrorResponse> {
     let resource = state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?;
-    Ok(Scim::ok(project(kind, &state, resource, &params)))
+    let version = resource
+        .get("meta")
+        .and_then(|m| m.get("version"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| IfMatch::parse(tags).accepts(version.as_deref()));
+    if unchanged {
+        // RFC 7232 §4.1: 304 carries the ETag and no body.
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Some(tag) = version.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(response);
+    }
+    Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
 }
 
 pub async fn create(
@@ -116,9 +151,10 @@ pub async fn replace(
     Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
+    Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<Value>,
 ) -> Answer {
-    let resource = state.service.replace(kind, &id, &body, &base).await?;
+    let resource = state.service.replace(kind, &id, &body, if_match.as_ref(), &base).await?;
     Ok(Scim::ok(Value::Object(resource)))
 }
 
@@ -130,9 +166,10 @@ pub async fn patch(
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<PatchRequest>,
 ) -> Result<Response, ErrorResponse> {
-    let resource = match state.service.patch(kind, &id, &body, &base).await? {
+    let resource = match state.service.patch(kind, &id, &body, if_match.as_ref(), &base).await? {
         Some(resource) => resource,
         None if params.contains_key("attributes") || params.contains_key("excludedAttributes") => {
             state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?
@@ -146,8 +183,9 @@ pub async fn delete(
     State(state): State<AppState>,
     Extension(kind): Extension<ResourceKind>,
     Path(id): Path<String>,
+    Precondition(if_match): Precondition,
 ) -> Result<StatusCode, ErrorResponse> {
-    state.service.delete(kind, &id).await?;
+    state.service.delete(kind, &id, if_match.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -156,7 +194,7 @@ fn capabilities(state: &AppState) -> Capabilities {
         patch: true,
         filter_max_results: state.service.max_results,
         max_payload_size: state.max_body_bytes,
-        etag: false,
+        etag: true,
     }
 }
 

@@ -65,8 +65,9 @@ pub trait Directory: Send + Sync {
     async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
-    /// Applies `mods` in one modify request and returns the entry as stored afterwards.
-    async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry>;
+    /// Applies `mods` in one modify request, only if the entry matches `assertion` when one is given
+    /// (result 122 otherwise), and returns the entry as stored afterwards.
+    async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry>;
     /// Applies `mods` in one modify request, only if the entry matches `assertion` (RFC 4528; result 122
     /// otherwise). Reads nothing back: for writes whose answer does not need the entry.
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()>;
@@ -272,7 +273,14 @@ impl LdapDirectory {
 
     /// Runs a write, with the Post-Read control when the server supports it, and returns the entry as
     /// stored: from the control, or from one read when the server lacks it.
-    async fn write_and_read<F, Fut>(&self, op: &'static str, dn: &str, read_back: &[String], run: F) -> Result<Entry>
+    async fn write_and_read<F, Fut>(
+        &self,
+        op: &'static str,
+        dn: &str,
+        read_back: &[String],
+        mut controls: Vec<ldap3::controls::RawControl>,
+        run: F,
+    ) -> Result<Entry>
     where
         F: FnOnce(Ldap) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<ldap3::LdapResult, ldap3::LdapError>>,
@@ -280,7 +288,10 @@ impl LdapDirectory {
         let (index, mut ldap) = self.handle().await?;
         ldap.with_timeout(self.timeout);
         if self.post_read.load(Ordering::Relaxed) && !read_back.is_empty() {
-            ldap.with_controls(PostRead::new(read_back.to_vec()));
+            controls.push(PostRead::new(read_back.to_vec()));
+        }
+        if !controls.is_empty() {
+            ldap.with_controls(controls);
         }
         let result = self.checked(index, op, run(ldap).await).await?;
         let from_control = result.ctrls.iter().find_map(|c| {
@@ -317,29 +328,37 @@ impl Directory for LdapDirectory {
             .iter()
             .map(|(name, values)| (name.clone(), values.iter().cloned().collect()))
             .collect();
-        self.write_and_read("add", dn, read_back, |mut ldap| async move { ldap.add(dn, attrs).await })
-            .await
+        self.write_and_read(
+            "add",
+            dn,
+            read_back,
+            Vec::new(),
+            |mut ldap| async move { ldap.add(dn, attrs).await },
+        )
+        .await
     }
 
-    async fn modify(&self, dn: &str, mods: &[Modification], read_back: &[String]) -> Result<Entry> {
+    async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
         if mods.is_empty() {
             return self.read(dn, read_back).await;
         }
+        let controls = assertion.map(assertion_control).transpose()?.into_iter().collect();
         let mods = to_ldap3_mods(mods);
-        self.write_and_read("modify", dn, read_back, |mut ldap| async move { ldap.modify(dn, mods).await })
-            .await
+        self.write_and_read(
+            "modify",
+            dn,
+            read_back,
+            controls,
+            |mut ldap| async move { ldap.modify(dn, mods).await },
+        )
+        .await
     }
 
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
         let (index, mut ldap) = self.handle().await?;
         ldap.with_timeout(self.timeout);
         if let Some(assertion) = assertion {
-            let text = assertion.to_string();
-            // The control encoder panics on a filter it cannot parse: check first.
-            ldap3::parse_filter(&text).map_err(|_| LdapError::Config(format!("invalid assertion filter {text}")))?;
-            let mut control = Assertion::new(text);
-            control.crit = true;
-            ldap.with_controls(control);
+            ldap.with_controls(assertion_control(assertion)?);
         }
         let result = ldap.modify(dn, to_ldap3_mods(mods)).await;
         self.checked(index, "modify", result).await.map(|_| ())
@@ -360,6 +379,16 @@ impl Directory for LdapDirectory {
     async fn ping(&self) -> Result<()> {
         self.read("", &["1.1".to_string()]).await.map(|_| ())
     }
+}
+
+/// The RFC 4528 Assertion control, critical, for a filter.
+fn assertion_control(assertion: &LdapFilter) -> Result<ldap3::controls::RawControl> {
+    let text = assertion.to_string();
+    // The control encoder panics on a filter it cannot parse: check first.
+    ldap3::parse_filter(&text).map_err(|_| LdapError::Config(format!("invalid assertion filter {text}")))?;
+    let mut control = Assertion::new(text);
+    control.crit = true;
+    Ok(control)
 }
 
 fn to_ldap3_mods(mods: &[Modification]) -> Vec<Mod<String>> {

@@ -15,6 +15,9 @@ pub enum ServiceError {
     /// → 409 `uniqueness`.
     #[error("{0}")]
     Conflict(String),
+    /// → 412: `If-Match` named another version.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// → 400 with the request's own `scimType` (`invalidSyntax`, `invalidValue`, …).
     #[error("{1}")]
     BadRequest(ScimType, String),
@@ -39,6 +42,7 @@ impl From<ServiceError> for ScimError {
         match err {
             ServiceError::NotFound(detail) => ScimError::not_found(detail),
             ServiceError::Conflict(detail) => ScimError::new(409, Some(ScimType::Uniqueness), detail),
+            ServiceError::PreconditionFailed(detail) => ScimError::new(412, None, detail),
             ServiceError::BadRequest(scim_type, detail) => ScimError::bad_request(scim_type, detail),
             ServiceError::Filter(e) => ScimError::bad_request(ScimType::InvalidFilter, format!("invalid filter: {e}")),
             ServiceError::Patch(e) => ScimError::bad_request(e.scim_type, e.detail),
@@ -108,6 +112,7 @@ mod tests {
     fn the_table() {
         assert_eq!(status(ServiceError::NotFound("x".into()).into()), (404, None));
         assert_eq!(status(ServiceError::Conflict("x".into()).into()), (409, Some(ScimType::Uniqueness)));
+        assert_eq!(status(ServiceError::PreconditionFailed("x".into()).into()), (412, None));
         assert_eq!(status(ldap(rc::ENTRY_ALREADY_EXISTS)), (409, Some(ScimType::Uniqueness)));
         assert_eq!(status(ldap(rc::NO_SUCH_OBJECT)), (404, None));
         assert_eq!(status(ldap(rc::SIZE_LIMIT_EXCEEDED)), (400, Some(ScimType::TooMany)));

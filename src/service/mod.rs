@@ -7,4 +7,4 @@ mod references;
 mod resources;
 
 pub use error::ServiceError;
-pub use resources::{ListQuery, Page, Service};
+pub use resources::{IfMatch, ListQuery, Page, Service};

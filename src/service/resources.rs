@@ -28,6 +28,38 @@ pub struct ListQuery {
     pub count: Option<usize>,
 }
 
+/// An `If-Match` precondition (RFC 7232 §3.1, weak comparison as SCIM's ETags are weak).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: the resource must exist.
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    pub fn parse(header: &str) -> IfMatch {
+        if header.trim() == "*" {
+            return IfMatch::Any;
+        }
+        IfMatch::Tags(header.split(',').map(|t| opaque(t).to_string()).filter(|t| !t.is_empty()).collect())
+    }
+
+    /// Whether a resource at `version` (its `meta.version`) satisfies the precondition.
+    pub fn accepts(&self, version: Option<&str>) -> bool {
+        match (self, version) {
+            (IfMatch::Any, _) => true,
+            (IfMatch::Tags(tags), Some(version)) => tags.iter().any(|t| t == opaque(version)),
+            (IfMatch::Tags(_), None) => false,
+        }
+    }
+}
+
+/// The quoted part of an ETag, without the weakness prefix.
+fn opaque(tag: &str) -> &str {
+    let tag = tag.trim();
+    tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"')
+}
+
 /// A page of resources and the total that match.
 pub struct Page {
     pub resources: Vec<Map<String, Value>>,
@@ -226,19 +258,34 @@ impl Service {
         self.render(m, &entry, base_url).await
     }
 
-    pub async fn replace(&self, kind: ResourceKind, id: &str, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
+    pub async fn replace(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&IfMatch>,
+        base_url: &str,
+    ) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
         let current = self.locate(m, id).await?;
         let wanted = self.normalize(m, body)?;
         let shown = self.render(m, &current, base_url).await?;
-        self.write(m, id, current, shown, wanted, base_url).await
+        self.write(m, id, current, shown, wanted, if_match, base_url).await
     }
 
     /// Applies a PATCH. A change of group members only is written without reading the group and
     /// answers `None` (204); anything else answers the resource.
-    pub async fn patch(&self, kind: ResourceKind, id: &str, request: &PatchRequest, base_url: &str) -> Result<Option<Map<String, Value>>> {
+    pub async fn patch(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        request: &PatchRequest,
+        if_match: Option<&IfMatch>,
+        base_url: &str,
+    ) -> Result<Option<Map<String, Value>>> {
         let m = self.resource(kind)?;
-        if let (Some(members), Some(plan)) = (m.members(), super::members::member_plan(&request.operations)) {
+        let plan = super::members::member_plan(&request.operations).filter(|_| if_match.is_none());
+        if let (Some(members), Some(plan)) = (m.members(), plan) {
             self.patch_members(m, members, id, plan).await?;
             return Ok(None);
         }
@@ -258,7 +305,7 @@ impl Service {
         let shown = self.render(m, &current, base_url).await?;
         let mut wanted = shown.clone();
         patch::apply(&mut wanted, &request.operations, &m.schema)?;
-        self.write(m, id, current, shown, wanted, base_url).await.map(Some)
+        self.write(m, id, current, shown, wanted, if_match, base_url).await.map(Some)
     }
 
     /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's
@@ -271,14 +318,23 @@ impl Service {
         current: Entry,
         shown: Map<String, Value>,
         wanted: Map<String, Value>,
+        if_match: Option<&IfMatch>,
         base_url: &str,
     ) -> Result<Map<String, Value>> {
+        let version = check_version(m, &current, if_match)?;
         let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
         let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
         let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
         self.check_unique(m, &changed, Some(&current.dn)).await?;
         let mut entry_dn = current.dn.clone();
-        if let Some(rdn) = new_rdn(m, &current, &after) {
+        let renamed = new_rdn(m, &current, &after);
+        // The version is asserted in the modify itself, so that a change in between fails with 412.
+        // Not for a rename (the entry's version changes with it) nor for groups: OpenLDAP's memberof
+        // applies the assertion to its own updates of the members, which would then silently fail.
+        let assertion = version
+            .filter(|_| renamed.is_none() && m.members().is_none())
+            .map(|v| LdapFilter::eq(&m.meta.version, &v));
+        if let Some(rdn) = renamed {
             let (_, parent) = dn::split_first(&current.dn);
             self.directory
                 .rename(&current.dn, &rdn, None)
@@ -290,15 +346,25 @@ impl Service {
             self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
         }
         let mods = diff(m, &current, &changed);
-        let mut entry = self.directory.modify(&entry_dn, &mods, &m.fetch_attrs).await?;
+        let mut entry = self
+            .directory
+            .modify(&entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs)
+            .await
+            .map_err(|e| match e.result_code() {
+                Some(rc::ASSERTION_FAILED) => {
+                    ServiceError::PreconditionFailed(format!("{} {id} changed since the given version", m.kind.name()))
+                }
+                _ => e.into(),
+            })?;
         entry.dn = entry_dn;
         tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
         self.render(m, &entry, base_url).await
     }
 
-    pub async fn delete(&self, kind: ResourceKind, id: &str) -> Result<()> {
+    pub async fn delete(&self, kind: ResourceKind, id: &str, if_match: Option<&IfMatch>) -> Result<()> {
         let m = self.resource(kind)?;
         let entry = self.locate(m, id).await?;
+        check_version(m, &entry, if_match)?;
         self.directory.delete(&entry.dn).await?;
         self.forget(id, &entry.dn).await;
         self.follow_in_groups(&entry.dn, None).await?;
@@ -310,6 +376,22 @@ impl Service {
     pub async fn ping(&self) -> Result<()> {
         Ok(self.directory.ping().await?)
     }
+}
+
+/// 412 when `if_match` does not accept the entry's version; the version (for an assertion) otherwise.
+fn check_version(m: &ResourceMapping, entry: &Entry, if_match: Option<&IfMatch>) -> Result<Option<String>> {
+    let Some(if_match) = if_match else {
+        return Ok(None);
+    };
+    let version = entry.first(&m.meta.version);
+    if !if_match.accepts(version.map(|v| format!("W/\"{v}\"")).as_deref()) {
+        return Err(ServiceError::PreconditionFailed(format!(
+            "{} {} is at another version",
+            m.kind.name(),
+            id_of(m, entry).unwrap_or_default()
+        )));
+    }
+    Ok(version.map(str::to_string))
 }
 
 /// The attributes a read requests: all the mapping needs, less a group's members when unwanted.
@@ -343,5 +425,21 @@ fn name_taken(err: LdapError, m: &ResourceMapping, attrs: &LdapAttrs) -> Service
             ServiceError::Conflict(format!("{} '{name}' already exists", m.rdn_map().scim_path()))
         }
         _ => err.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IfMatch;
+
+    #[test]
+    fn if_match_compares_weakly_and_accepts_any() {
+        let version = Some("W/\"20261124213000.123456Z#000000#000#000000\"");
+        assert!(IfMatch::parse("W/\"20261124213000.123456Z#000000#000#000000\"").accepts(version));
+        assert!(IfMatch::parse("\"20261124213000.123456Z#000000#000#000000\"").accepts(version));
+        assert!(IfMatch::parse("W/\"other\", W/\"20261124213000.123456Z#000000#000#000000\"").accepts(version));
+        assert!(!IfMatch::parse("W/\"other\"").accepts(version));
+        assert!(IfMatch::parse("*").accepts(version));
+        assert!(!IfMatch::parse("W/\"x\"").accepts(None));
     }
 }

@@ -7,5 +7,6 @@ mod support;
 mod discovery;
 mod errors;
 mod groups;
+mod patch;
 mod tls;
 mod users;
