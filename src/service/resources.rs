@@ -60,6 +60,12 @@ fn opaque(tag: &str) -> &str {
     tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"')
 }
 
+/// An entry as read, and the resource it shows.
+struct Stored {
+    entry: Entry,
+    shown: Map<String, Value>,
+}
+
 /// A page of resources and the total that match.
 pub struct Page {
     pub resources: Vec<Map<String, Value>>,
@@ -270,7 +276,8 @@ impl Service {
         let current = self.locate(m, id).await?;
         let wanted = self.normalize(m, body)?;
         let shown = self.render(m, &current, base_url).await?;
-        self.write(m, id, current, shown, wanted, if_match, base_url).await
+        self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
+            .await
     }
 
     /// Applies a PATCH. A change of group members only is written without reading the group and
@@ -305,7 +312,9 @@ impl Service {
         let shown = self.render(m, &current, base_url).await?;
         let mut wanted = shown.clone();
         patch::apply(&mut wanted, &request.operations, &m.schema)?;
-        self.write(m, id, current, shown, wanted, if_match, base_url).await.map(Some)
+        self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
+            .await
+            .map(Some)
     }
 
     /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's
@@ -315,12 +324,12 @@ impl Service {
         &self,
         m: &ResourceMapping,
         id: &str,
-        current: Entry,
-        shown: Map<String, Value>,
+        stored: Stored,
         wanted: Map<String, Value>,
         if_match: Option<&IfMatch>,
         base_url: &str,
     ) -> Result<Map<String, Value>> {
+        let Stored { entry: current, shown } = stored;
         let version = check_version(m, &current, if_match)?;
         let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
         let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
