@@ -33,6 +33,7 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
         public_url: config.server.public_url.clone().map(|u| u.trim_end_matches('/').to_string()),
         max_body_bytes: config.server.max_body_bytes,
         request_timeout: Duration::from_millis(config.server.request_timeout_ms),
+        patch_no_content: config.server.patch_no_content,
     })
 }
 

@@ -38,6 +38,9 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
     /// Largest page a list returns.
     pub max_results: usize,
+    /// Answer a successful PATCH with 204 and no body (RFC 7644 §3.5.2 allows it) unless the request
+    /// names `attributes`; by default PATCH answers 200 with the resource.
+    pub patch_no_content: bool,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +51,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_ms: 30_000,
             max_results: 200,
+            patch_no_content: false,
         }
     }
 }

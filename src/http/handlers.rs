@@ -169,11 +169,11 @@ pub async fn patch(
     Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<PatchRequest>,
 ) -> Result<Response, ErrorResponse> {
+    let asks_for_attributes = params.contains_key("attributes") || params.contains_key("excludedAttributes");
     let resource = match state.service.patch(kind, &id, &body, if_match.as_ref(), &base).await? {
+        Some(_) if state.patch_no_content && !asks_for_attributes => return Ok(StatusCode::NO_CONTENT.into_response()),
         Some(resource) => resource,
-        None if params.contains_key("attributes") || params.contains_key("excludedAttributes") => {
-            state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?
-        }
+        None if asks_for_attributes => state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?,
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
     Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())

@@ -39,6 +39,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// PATCH answers 204 instead of the resource.
+    pub patch_no_content: bool,
 }
 
 fn resource_routes(kind: ResourceKind) -> Router<AppState> {

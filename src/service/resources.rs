@@ -343,6 +343,7 @@ impl Service {
         let assertion = version
             .filter(|_| renamed.is_none() && m.members().is_none())
             .map(|v| LdapFilter::eq(&m.meta.version, &v));
+        let was_renamed = renamed.is_some();
         if let Some(rdn) = renamed {
             let (_, parent) = dn::split_first(&current.dn);
             self.directory
@@ -355,19 +356,40 @@ impl Service {
             self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
         }
         let mods = diff(m, &current, &changed);
-        let mut entry = self
-            .directory
-            .modify(&entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs)
-            .await
-            .map_err(|e| match e.result_code() {
-                Some(rc::ASSERTION_FAILED) => {
-                    ServiceError::PreconditionFailed(format!("{} {id} changed since the given version", m.kind.name()))
+        let modified = self.directory.modify(&entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs).await;
+        let mut entry = match modified {
+            Ok(entry) => entry,
+            Err(e) => {
+                if was_renamed {
+                    self.undo_rename(id, &entry_dn, &current.dn).await;
                 }
-                _ => e.into(),
-            })?;
+                return Err(match e.result_code() {
+                    Some(rc::ASSERTION_FAILED) => {
+                        ServiceError::PreconditionFailed(format!("{} {id} changed since the given version", m.kind.name()))
+                    }
+                    _ => e.into(),
+                });
+            }
+        };
         entry.dn = entry_dn;
         tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
         self.render(m, &entry, base_url).await
+    }
+
+    /// Puts a renamed entry back under its old name after the rest of the request failed, so that the
+    /// request has no effect at all. LDAP cannot rename and modify in one operation.
+    async fn undo_rename(&self, id: &str, renamed_dn: &str, old_dn: &str) {
+        let (old_rdn, _) = dn::split_first(old_dn);
+        match self.directory.rename(renamed_dn, old_rdn, None).await {
+            Ok(()) => {
+                self.forget(id, renamed_dn).await;
+                self.ids.insert(id, old_dn).await;
+                if let Err(e) = self.follow_in_groups(renamed_dn, Some(old_dn)).await {
+                    tracing::error!(dn = %old_dn, error = %e, "could not restore memberships after undoing a rename");
+                }
+            }
+            Err(e) => tracing::error!(from = %renamed_dn, to = %old_dn, error = %e, "could not undo a rename after a failed update"),
+        }
     }
 
     pub async fn delete(&self, kind: ResourceKind, id: &str, if_match: Option<&IfMatch>) -> Result<()> {

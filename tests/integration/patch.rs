@@ -241,3 +241,35 @@ async fn etags_guard_writes_and_answer_not_modified() {
     let (_, spc) = gw.get("/ServiceProviderConfig").await;
     assert_eq!(spc["etag"]["supported"], true);
 }
+
+#[tokio::test]
+async fn a_rename_is_undone_when_the_rest_of_the_request_fails() {
+    let gw = Gateway::start().await;
+    let id = gw.create_user(json!({"userName": "stays"})).await;
+    // The directory refuses the country (not two letters) after the rename went through.
+    let (status, body) = gw
+        .patch(
+            &format!("/Users/{id}"),
+            json!([
+                {"op": "replace", "path": "userName", "value": "moved"},
+                {"op": "add", "path": "addresses[type eq \"work\"].country", "value": "Germany"}
+            ]),
+        )
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    assert!(gw.slapd.entry("uid=moved,ou=people,dc=example,dc=org").await.is_none());
+    assert!(gw.slapd.entry("uid=stays,ou=people,dc=example,dc=org").await.is_some());
+    let (status, user) = gw.get(&format!("/Users/{id}")).await;
+    assert_eq!((status, user["userName"].clone()), (200, json!("stays")));
+}
+
+#[tokio::test]
+async fn patch_can_answer_no_content() {
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__PATCH_NO_CONTENT", "true")]).await;
+    let id = gw.create_user(json!({"userName": "quiet"})).await;
+    let (status, body) = gw
+        .patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "T"}]))
+        .await;
+    assert_eq!((status, body), (204, Value::Null));
+    assert_eq!(ldap_values(&gw, "uid=quiet,ou=people,dc=example,dc=org", "title").await, vec!["T"]);
+}
