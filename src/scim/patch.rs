@@ -789,6 +789,86 @@ mod tests {
     }
 
     #[test]
+    fn every_path_form() {
+        let start = json!({
+            "userName": "a",
+            "name": {"givenName": "A", "familyName": "B"},
+            "emails": [{"type": "work", "value": "w@x", "primary": true}, {"type": "home", "value": "h@x"}]
+        });
+        // Sub-attribute replace and remove.
+        let out = run(
+            start.clone(),
+            json!([{"op": "replace", "path": "NAME.GIVENNAME", "value": "Z"}, {"op": "remove", "path": "name.familyName"}]),
+        );
+        assert_eq!(out.map(|v| v["name"].clone()), Ok(json!({"givenName": "Z"})));
+        // Filtered sub-attribute on an existing element, case-insensitive operator and value.
+        let out = run(
+            start.clone(),
+            json!([{"op": "replace", "path": "emails[TYPE EQ \"HOME\"].value", "value": "n@x"}]),
+        );
+        assert_eq!(out.map(|v| v["emails"][1]["value"].clone()), Ok(json!("n@x")));
+        // Remove of a filtered element, and of one sub-attribute of it.
+        let out = run(start.clone(), json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]));
+        assert_eq!(out.map(|v| v["emails"].as_array().map(Vec::len)), Ok(Some(1)));
+        let out = run(start.clone(), json!([{"op": "remove", "path": "emails[type eq \"work\"].primary"}]));
+        assert_eq!(out.map(|v| v["emails"][0].get("primary").is_none()), Ok(true));
+        // A value array removes just those values.
+        let out = run(
+            start.clone(),
+            json!([{"op": "remove", "path": "emails", "value": [{"value": "H@X"}]}]),
+        );
+        assert_eq!(out.map(|v| v["emails"].as_array().map(Vec::len)), Ok(Some(1)));
+        // Replace of a whole multi-valued attribute.
+        let out = run(
+            start.clone(),
+            json!([{"op": "replace", "path": "emails", "value": [{"type": "work", "value": "only@x"}]}]),
+        );
+        assert_eq!(out.map(|v| v["emails"].clone()), Ok(json!([{"type": "work", "value": "only@x"}])));
+        // URN-qualified path, and the extension object as a pathless key.
+        let out = run(
+            start.clone(),
+            json!([
+                {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "D"},
+                {"op": "replace", "value": {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "E"}}}
+            ]),
+        );
+        assert_eq!(
+            out.map(|v| v["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].clone()),
+            Ok(json!({"department": "E"}))
+        );
+        // A core-URN-qualified path is the core attribute.
+        let out = run(
+            start.clone(),
+            json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:userName", "value": "b"}]),
+        );
+        assert_eq!(out.map(|v| v["userName"].clone()), Ok(json!("b")));
+    }
+
+    #[test]
+    fn primary_stays_unique() {
+        let start = json!({"emails": [{"type": "work", "value": "w@x", "primary": true}]});
+        let out = run(
+            start,
+            json!([{"op": "add", "path": "emails", "value": [{"type": "home", "value": "h@x", "primary": true}]}]),
+        );
+        assert_eq!(
+            out.map(|v| v["emails"].clone()),
+            Ok(json!([{"type": "work", "value": "w@x", "primary": false}, {"type": "home", "value": "h@x", "primary": true}]))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_failing_operation() {
+        let start = json!({"userName": "a"});
+        let ops = json!([{"op": "replace", "path": "userName", "value": "b"}, {"op": "replace", "path": "nope", "value": 1}]);
+        let err = run(start, ops).err();
+        assert!(
+            err.as_ref().is_some_and(|e| e.detail.starts_with("operation 2 (replace)")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn normalize_canonicalises_names_and_drops_read_only() {
         let body = json!({"UserName": "a", "ID": "x", "meta": {}, "ACTIVE": "True", "unknown": 1});
         let out = normalize(body.as_object().unwrap_or(&Map::new()), &schema());
