@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked --all-targets
+# Benchmarks (benches/) print numbers and run on their own: scripts/bench-*.sh.
+cargo test --locked --lib --bins --tests
