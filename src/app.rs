@@ -26,6 +26,12 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
             .time_to_live(Duration::from_secs(config.cache.ttl_seconds))
             .build(),
         max_results: config.server.max_results,
+        snapshots: moka::future::Cache::builder()
+            // Weighed in ids: a few full listings of a large directory at most.
+            .weigher(|_, ids: &crate::service::Snapshot| u32::try_from(ids.len()).unwrap_or(u32::MAX))
+            .max_capacity(2_000_000)
+            .time_to_live(Duration::from_secs(60))
+            .build(),
     };
     Ok(AppState {
         service,

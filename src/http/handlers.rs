@@ -90,17 +90,66 @@ pub async fn list(
     BaseUrl(base): BaseUrl,
     Query(params): Query<HashMap<String, String>>,
 ) -> Answer {
+    run_list(&state, kind, &base, &params).await
+}
+
+/// RFC 7644 §3.4.3: a query sent as a SearchRequest body (`POST /Users/.search`).
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
+    JsonBody(body): JsonBody<Value>,
+) -> Answer {
+    let Value::Object(body) = body else {
+        return Err(ErrorResponse(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            "a SearchRequest is a JSON object",
+        )));
+    };
+    let mut params = HashMap::new();
+    for (key, value) in body {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+            _ => continue,
+        };
+        params.insert(key, text);
+    }
+    run_list(&state, kind, &base, &params).await
+}
+
+/// The root `/.search` across resource types is not offered (RFC 7644 §3.4.3 makes it optional).
+pub async fn root_search() -> ErrorResponse {
+    ErrorResponse(ScimError::new(
+        501,
+        None,
+        "search across resource types is not supported: use /Users/.search or /Groups/.search",
+    ))
+}
+
+async fn run_list(state: &AppState, kind: ResourceKind, base: &str, params: &HashMap<String, String>) -> Answer {
+    let descending = match params.get("sortOrder").map(|o| o.to_ascii_lowercase()) {
+        None => false,
+        Some(o) if o == "ascending" => false,
+        Some(o) if o == "descending" => true,
+        Some(o) => {
+            return Err(ErrorResponse(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("sortOrder '{o}' is not ascending or descending"),
+            )))
+        }
+    };
     let query = ListQuery {
         filter: params.get("filter").cloned(),
         // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
-        start_index: parse_number(&params, "startIndex")?.unwrap_or(1).max(1) as usize,
-        count: parse_number(&params, "count")?.map(|c| c.max(0) as usize),
+        start_index: parse_number(params, "startIndex")?.unwrap_or(1).max(1) as usize,
+        count: parse_number(params, "count")?.map(|c| c.max(0) as usize),
+        sort_by: params.get("sortBy").cloned(),
+        descending,
     };
-    let page = state
-        .service
-        .list(kind, &query, without_members(kind, &state, &params), &base)
-        .await?;
-    let resources = page.resources.into_iter().map(|r| project(kind, &state, r, &params)).collect();
+    let page = state.service.list(kind, &query, without_members(kind, state, params), base).await?;
+    let resources = page.resources.into_iter().map(|r| project(kind, state, r, params)).collect();
     Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
 }
 
@@ -195,6 +244,7 @@ fn capabilities(state: &AppState) -> Capabilities {
         filter_max_results: state.service.max_results,
         max_payload_size: state.max_body_bytes,
         etag: true,
+        sort: true,
     }
 }
 

@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -46,6 +46,7 @@ pub struct AppState {
 fn resource_routes(kind: ResourceKind) -> Router<AppState> {
     Router::new()
         .route("/", get(handlers::list).post(handlers::create))
+        .route("/.search", post(handlers::search))
         .route(
             "/{id}",
             get(handlers::get)
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ResourceTypes/{name}", get(handlers::get_resource_type))
         .route("/Schemas", get(handlers::list_schemas))
         .route("/Schemas/{id}", get(handlers::get_schema))
+        .route("/.search", post(handlers::root_search))
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .fallback(handlers::not_found)
         .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::{Assertion, ControlParser, PostRead, PostReadResp};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions};
 use serde::Deserialize;
@@ -63,6 +64,9 @@ pub enum Modification {
 #[async_trait]
 pub trait Directory: Send + Sync {
     async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>>;
+    /// Every entry a search matches, fetched with the Simple Paged Results control (RFC 2696) in pages of
+    /// `page_size`, so that a server size limit for one request does not cut the result short.
+    async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
     /// Applies `mods` in one modify request, only if the entry matches `assertion` when one is given
@@ -321,6 +325,33 @@ impl Directory for LdapDirectory {
             Err(LdapError::Io { .. }) => self.search_once(request).await,
             other => other,
         }
+    }
+
+    async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
+        // A paged search stays on one connection from first page to last, as servers require.
+        let (index, mut ldap) = self.handle().await?;
+        let filter = request.filter.to_string();
+        let adapters: Vec<Box<dyn Adapter<String, Vec<String>>>> =
+            vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(page_size))];
+        let outcome = async {
+            let mut stream = ldap
+                .with_timeout(self.timeout)
+                .streaming_search_with(adapters, &request.base, request.scope.into(), &filter, request.attrs.clone())
+                .await?;
+            let mut entries = Vec::new();
+            while let Some(raw) = stream.next().await? {
+                let entry = SearchEntry::construct(raw);
+                entries.push(Entry::from_parts(entry.dn, entry.attrs));
+            }
+            stream.finish().await.success()?;
+            Ok(entries)
+        }
+        .await
+        .map_err(|e| LdapError::from_ldap3("search", e));
+        if let Err(err) = &outcome {
+            self.discard(index, err).await;
+        }
+        outcome
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {

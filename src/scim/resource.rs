@@ -23,6 +23,7 @@ pub struct Capabilities {
     pub filter_max_results: usize,
     pub max_payload_size: usize,
     pub etag: bool,
+    pub sort: bool,
 }
 
 pub fn service_provider_config(caps: &Capabilities, base_url: &str) -> Value {
@@ -33,7 +34,7 @@ pub fn service_provider_config(caps: &Capabilities, base_url: &str) -> Value {
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": caps.max_payload_size},
         "filter": {"supported": true, "maxResults": caps.filter_max_results},
         "changePassword": {"supported": false},
-        "sort": {"supported": false},
+        "sort": {"supported": caps.sort},
         "etag": {"supported": caps.etag},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

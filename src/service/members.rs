@@ -186,7 +186,10 @@ impl Service {
         };
         for _ in 0..2 {
             match self.write_members(m, members, &group_dn, &plan).await? {
-                Attempt::Done => return Ok(()),
+                Attempt::Done => {
+                    self.lists_changed();
+                    return Ok(());
+                }
                 Attempt::Stale => {
                     self.ids.remove(id).await;
                     group_dn = self.locate_with(m, id, vec!["1.1".into()]).await?.dn;

@@ -3,8 +3,10 @@
 
 pub mod error;
 mod members;
+mod queries;
 mod references;
 mod resources;
 
 pub use error::ServiceError;
-pub use resources::{IfMatch, ListQuery, Page, Service};
+pub use queries::{ListQuery, Page, Snapshot};
+pub use resources::{IfMatch, Service};

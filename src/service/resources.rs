@@ -8,25 +8,15 @@ use serde_json::{Map, Value};
 use super::error::{Result, ServiceError};
 use crate::ldap::error::rc;
 use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, SearchRequest};
-use crate::mapping::filter::to_ldap_filter;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
 use crate::mapping::{EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
-use crate::scim::{filter, ScimType};
+use crate::scim::ScimType;
 
 /// Above this many members, a group's members are found by their membership attribute (one search)
 /// rather than by their DNs (a search per few hundred).
 const LARGE_GROUP: usize = 1000;
-
-/// A list request after parsing: RFC 7644 §3.4.2.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    pub filter: Option<String>,
-    /// 1-based.
-    pub start_index: usize,
-    pub count: Option<usize>,
-}
 
 /// An `If-Match` precondition (RFC 7232 §3.1, weak comparison as SCIM's ETags are weak).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,13 +56,6 @@ struct Stored {
     shown: Map<String, Value>,
 }
 
-/// A page of resources and the total that match.
-pub struct Page {
-    pub resources: Vec<Map<String, Value>>,
-    pub total: usize,
-    pub start_index: usize,
-}
-
 /// Everything a request needs: the mapping, the directory and the id cache.
 #[derive(Clone)]
 pub struct Service {
@@ -83,10 +66,12 @@ pub struct Service {
     pub dn_targets: moka::future::Cache<String, RefTarget>,
     /// Largest page served, and the default `count`.
     pub max_results: usize,
+    /// The ids a recent list query matched, for its next pages.
+    pub snapshots: moka::future::Cache<String, super::queries::Snapshot>,
 }
 
 impl Service {
-    fn resource(&self, kind: ResourceKind) -> Result<&ResourceMapping> {
+    pub(super) fn resource(&self, kind: ResourceKind) -> Result<&ResourceMapping> {
         self.mapping
             .resource(kind)
             .ok_or_else(|| ServiceError::NotFound(format!("{} resources are not mapped", kind.name())))
@@ -143,7 +128,7 @@ impl Service {
     }
 
     /// The SCIM form of an entry, references (DNs) resolved to ids.
-    async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
+    pub(super) async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
         let dns = referenced_dns(m, entry);
         let large_group = m.members().is_some_and(|a| entry.get(&a.ldap).len() > LARGE_GROUP);
         if large_group {
@@ -209,42 +194,6 @@ impl Service {
         self.render(m, &entry, base_url).await
     }
 
-    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
-        let m = self.resource(kind)?;
-        let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-            Some(text) => {
-                let parsed = filter::parse(text)?;
-                let refs = self.dns_of(&crate::mapping::filter::referenced_ids(m, &parsed)).await?;
-                to_ldap_filter(m, &parsed, &refs)?
-            }
-            None => m.type_filter(),
-        };
-        let start_index = query.start_index.max(1);
-        let count = query.count.unwrap_or(self.max_results).min(self.max_results);
-        let mut entries = self
-            .directory
-            .search(&SearchRequest {
-                base: m.base.clone(),
-                scope: m.scope,
-                filter: ldap_filter,
-                attrs: read_attrs(m, without_members),
-                size_limit: 0,
-            })
-            .await?;
-        // A stable order, so that pages do not overlap or skip (Okta imports page by startIndex).
-        entries.sort_by_key(|e| id_of(m, e));
-        let total = entries.len();
-        let mut resources = Vec::new();
-        for entry in entries.iter().skip(start_index - 1).take(count) {
-            resources.push(self.render(m, entry, base_url).await?);
-        }
-        Ok(Page {
-            resources,
-            total,
-            start_index,
-        })
-    }
-
     pub async fn create(&self, kind: ResourceKind, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
         let resource = self.normalize(m, body)?;
@@ -260,6 +209,7 @@ impl Service {
         if let Some(id) = id_of(m, &entry) {
             self.ids.insert(&id, &entry.dn).await;
         }
+        self.lists_changed();
         tracing::info!(resource = kind.name(), dn = %entry.dn, "created");
         self.render(m, &entry, base_url).await
     }
@@ -372,6 +322,7 @@ impl Service {
             }
         };
         entry.dn = entry_dn;
+        self.lists_changed();
         tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
         self.render(m, &entry, base_url).await
     }
@@ -398,6 +349,7 @@ impl Service {
         check_version(m, &entry, if_match)?;
         self.directory.delete(&entry.dn).await?;
         self.forget(id, &entry.dn).await;
+        self.lists_changed();
         self.follow_in_groups(&entry.dn, None).await?;
         tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
         Ok(())
@@ -426,7 +378,7 @@ fn check_version(m: &ResourceMapping, entry: &Entry, if_match: Option<&IfMatch>)
 }
 
 /// The attributes a read requests: all the mapping needs, less a group's members when unwanted.
-fn read_attrs(m: &ResourceMapping, without_members: bool) -> Vec<String> {
+pub(super) fn read_attrs(m: &ResourceMapping, without_members: bool) -> Vec<String> {
     let skip = m.members().filter(|_| without_members).map(|a| a.ldap.as_str());
     m.fetch_attrs
         .iter()

@@ -8,5 +8,6 @@ mod discovery;
 mod errors;
 mod groups;
 mod patch;
+mod queries;
 mod tls;
 mod users;

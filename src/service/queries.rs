@@ -1,0 +1,194 @@
+//! Lists that scale: one search for the ids that match (paged, so no server size limit truncates it),
+//! kept briefly as a snapshot, then one search per page for just that page's entries. Sequential
+//! paging (Okta's import: startIndex 1, 101, 201, …) reads each entry once; a page deep in the list
+//! costs what the first one does.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::error::{Result, ServiceError};
+use super::Service;
+use crate::ldap::{LdapFilter, SearchRequest};
+use crate::mapping::filter::{referenced_ids, to_ldap_filter};
+use crate::mapping::{ResourceKind, ResourceMapping, ValueKind};
+use crate::scim::filter::{self, AttrPath};
+use crate::scim::ScimType;
+
+/// Entries per paged-results page when collecting ids.
+const ID_PAGE: i32 = 1000;
+/// Ids per search when fetching a page's entries.
+const FETCH_CHUNK: usize = 200;
+
+/// A list request after parsing: RFC 7644 §3.4.2.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    /// 1-based.
+    pub start_index: usize,
+    pub count: Option<usize>,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+}
+
+/// A page of resources and the total that match.
+pub struct Page {
+    pub resources: Vec<Map<String, Value>>,
+    pub total: usize,
+    pub start_index: usize,
+}
+
+/// The ids that match a query, in the order pages are cut from.
+pub type Snapshot = Arc<Vec<String>>;
+
+impl Service {
+    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
+        let m = self.resource(kind)?;
+        let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(text) => {
+                let parsed = filter::parse(text)?;
+                let refs = self.dns_of(&referenced_ids(m, &parsed)).await?;
+                to_ldap_filter(m, &parsed, &refs)?
+            }
+            None => m.type_filter(),
+        };
+        let sort_attr = query.sort_by.as_deref().map(|s| sort_attribute(m, s)).transpose()?;
+        let start_index = query.start_index.max(1);
+        let count = query.count.unwrap_or(self.max_results).min(self.max_results);
+        let key = format!(
+            "{}|{ldap_filter}|{}|{}",
+            kind.name(),
+            sort_attr.as_deref().unwrap_or(""),
+            query.descending
+        );
+        // A first page is always fresh (an IdP's probe must see what was just created); later pages
+        // continue the snapshot the first one took.
+        let cached = if start_index > 1 { self.snapshots.get(&key).await } else { None };
+        let ids = match cached {
+            Some(ids) => ids,
+            None => {
+                let ids = self.matching_ids(m, ldap_filter, sort_attr.as_deref(), query.descending).await?;
+                self.snapshots.insert(key, ids.clone()).await;
+                ids
+            }
+        };
+        let page: Vec<&String> = ids.iter().skip(start_index - 1).take(count).collect();
+        let mut resources = Vec::with_capacity(page.len());
+        for entry in self.fetch_page(m, &page, without_members).await? {
+            resources.push(self.render(m, &entry, base_url).await?);
+        }
+        Ok(Page {
+            resources,
+            total: ids.len(),
+            start_index,
+        })
+    }
+
+    /// The ids of every entry the filter matches, sorted by `sort_attr` (then id) or by id.
+    async fn matching_ids(
+        &self,
+        m: &ResourceMapping,
+        ldap_filter: LdapFilter,
+        sort_attr: Option<&str>,
+        descending: bool,
+    ) -> Result<Snapshot> {
+        let mut attrs = vec![m.id_attr.clone()];
+        attrs.extend(sort_attr.map(str::to_string));
+        let entries = self
+            .directory
+            .search_all(
+                &SearchRequest {
+                    base: m.base.clone(),
+                    scope: m.scope,
+                    filter: ldap_filter,
+                    attrs,
+                    size_limit: 0,
+                },
+                ID_PAGE,
+            )
+            .await?;
+        let mut keyed: Vec<(Option<String>, String)> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let id = e.first(&m.id_attr)?.to_string();
+                let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
+                Some((sort_key, id))
+            })
+            .collect();
+        keyed.sort_by(|(ka, ia), (kb, ib)| {
+            // Entries without the sort attribute come last either way (RFC 7644 §3.4.2.3).
+            let by_key = match (ka, kb) {
+                (Some(a), Some(b)) if descending => b.cmp(a),
+                (Some(a), Some(b)) => a.cmp(b),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            by_key.then_with(|| ia.cmp(ib))
+        });
+        Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
+    }
+
+    /// The entries of one page, in the page's order; entries deleted since the snapshot are left out.
+    async fn fetch_page(&self, m: &ResourceMapping, ids: &[&String], without_members: bool) -> Result<Vec<crate::ldap::Entry>> {
+        let mut by_id = HashMap::new();
+        for chunk in ids.chunks(FETCH_CHUNK) {
+            let any = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
+            let found = self
+                .directory
+                .search(&SearchRequest {
+                    base: m.base.clone(),
+                    scope: m.scope,
+                    filter: LdapFilter::and(vec![m.type_filter(), any]),
+                    attrs: super::resources::read_attrs(m, without_members),
+                    size_limit: 0,
+                })
+                .await?;
+            for entry in found {
+                if let Some(id) = entry.first(&m.id_attr) {
+                    by_id.insert(id.to_string(), entry);
+                }
+            }
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id.as_str())).collect())
+    }
+
+    /// Forgets every snapshot: a write may change what any query matches.
+    pub(super) fn lists_changed(&self) {
+        self.snapshots.invalidate_all();
+    }
+}
+
+/// The LDAP attribute a `sortBy` path sorts on: a mapped attribute (for a multi-valued one, its first
+/// mapped value), `id`, or `meta.created` / `meta.lastModified`.
+fn sort_attribute(m: &ResourceMapping, sort_by: &str) -> Result<String> {
+    let invalid = || {
+        ServiceError::BadRequest(
+            ScimType::InvalidValue,
+            format!("cannot sort by '{sort_by}': not an attribute this service provider stores"),
+        )
+    };
+    let path = AttrPath::parse(sort_by.trim()).ok_or_else(invalid)?;
+    if path.urn.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("id") {
+        return Ok(m.id_attr.clone());
+    }
+    if path.urn.is_none() && path.name.eq_ignore_ascii_case("meta") {
+        return match path.sub.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("created") => Ok(m.meta.created.clone()),
+            Some("lastmodified") => Ok(m.meta.last_modified.clone()),
+            _ => Err(invalid()),
+        };
+    }
+    let value_path = AttrPath {
+        sub: path.sub.clone().or_else(|| Some("value".into())),
+        ..path.clone()
+    };
+    m.attrs
+        .iter()
+        .filter(|a| a.kind != ValueKind::Reference)
+        .find(|a| a.scim.matches_path(&path) || (path.sub.is_none() && a.scim.matches_path(&value_path)))
+        .map(|a| a.ldap.clone())
+        .ok_or_else(invalid)
+}

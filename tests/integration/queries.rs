@@ -1,0 +1,130 @@
+//! Lists: filters pushed down to LDAP, sorting, paging from id snapshots, POST .search.
+
+use pretty_assertions::assert_eq;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::support::{assert_scim_error, Gateway};
+
+fn names(list: &Value) -> Vec<String> {
+    list["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["userName"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn query(filter: &str) -> String {
+    filter.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+async fn people(gw: &Gateway) {
+    for (user, family, mail) in [
+        ("Otto", "Ostrander", "otto@example.com"),
+        ("olga", "Olsen", "olga@example.org"),
+        ("bert", "Berg", "bert@example.net"),
+        ("anna", "Olsen", "anna@example.com"),
+    ] {
+        gw.create_user(json!({"userName": user, "name": {"familyName": family}, "emails": [{"type": "work", "value": mail}]}))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn filters_from_idp_test_collections_are_answered_by_ldap() {
+    let gw = Gateway::start().await;
+    people(&gw).await;
+    let cases = [
+        (
+            r#"name.FamilyName eq "Olsen" and (emails.Value co "example.com" or emails.Value co "example.org")"#,
+            vec!["anna", "olga"],
+        ),
+        (r#"userName sw "O""#, vec!["olga", "Otto"]),
+        (r#"userName Eq "OTTO""#, vec!["Otto"]),
+        (
+            r#"not (userName sw "o") and emails[type eq "work" and value ew ".net"]"#,
+            vec!["bert"],
+        ),
+        (r#"emails[type eq "home"].value pr"#, vec![]),
+        (r#"meta.created gt "2000-01-01T00:00:00Z""#, vec!["anna", "bert", "olga", "Otto"]),
+        (r#"userName eq "*" or userName eq ")(uid=*""#, vec![]),
+    ];
+    for (filter, expected) in cases {
+        let (status, list) = gw.get(&format!("/Users?filter={}&sortBy=userName", query(filter))).await;
+        assert_eq!(status, 200, "{filter}: {list}");
+        let mut got = names(&list);
+        got.sort_by_key(|n| n.to_lowercase());
+        assert_eq!(got, expected, "{filter}");
+        assert_eq!(list["totalResults"], expected.len(), "{filter}");
+    }
+}
+
+#[tokio::test]
+async fn sorting_and_search_requests() {
+    let gw = Gateway::start().await;
+    people(&gw).await;
+    let (_, list) = gw.get("/Users?sortBy=userName").await;
+    assert_eq!(names(&list), vec!["anna", "bert", "olga", "Otto"]);
+    let (_, list) = gw.get("/Users?sortBy=userName&sortOrder=descending").await;
+    assert_eq!(names(&list), vec!["Otto", "olga", "bert", "anna"]);
+    // Berg < Olsen = Olsen < Ostrander; equal keys are ordered by id.
+    let (_, list) = gw.get("/Users?sortBy=name.familyName").await;
+    let sorted = names(&list);
+    assert_eq!((sorted[0].as_str(), sorted[3].as_str()), ("bert", "Otto"), "{sorted:?}");
+    let (_, list) = gw.get("/Users?sortBy=emails").await;
+    assert_eq!(names(&list), vec!["anna", "bert", "olga", "Otto"]);
+    let (status, body) = gw.get("/Users?sortBy=nickName").await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    let (status, body) = gw.get("/Users?sortBy=userName&sortOrder=sideways").await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+
+    let (status, list) = gw
+        .post(
+            "/Users/.search",
+            json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "name.familyName eq \"Olsen\"",
+                "sortBy": "userName",
+                "sortOrder": "descending",
+                "startIndex": 1,
+                "count": 10,
+                "attributes": ["userName"]
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(names(&list), vec!["olga", "anna"]);
+    assert!(list["Resources"][0].get("name").is_none(), "attributes applies: {list}");
+    let (status, body) = gw.call(Method::POST, "/.search", Some(json!({"filter": "userName pr"}))).await;
+    assert_scim_error(status, &body, 501, None);
+    let (_, spc) = gw.get("/ServiceProviderConfig").await;
+    assert_eq!(spc["sort"]["supported"], true);
+}
+
+#[tokio::test]
+async fn pages_continue_a_snapshot_and_first_pages_are_fresh() {
+    let gw = Gateway::start().await;
+    people(&gw).await;
+    let (_, first) = gw.get("/Users?sortBy=userName&count=2").await;
+    assert_eq!(
+        (names(&first), first["totalResults"].clone()),
+        (vec!["anna".to_string(), "bert".to_string()], json!(4))
+    );
+    let (_, second) = gw.get("/Users?sortBy=userName&count=2&startIndex=3").await;
+    assert_eq!(names(&second), vec!["olga", "Otto"]);
+    let (_, beyond) = gw.get("/Users?sortBy=userName&count=2&startIndex=9").await;
+    assert_eq!(
+        (beyond["itemsPerPage"].clone(), beyond["totalResults"].clone()),
+        (json!(0), json!(4))
+    );
+
+    // A probe right after a create sees it: a first page never comes from a snapshot.
+    let (_, probe) = gw.get("/Users?filter=userName%20eq%20%22zoe%22").await;
+    assert_eq!(probe["totalResults"], 0);
+    gw.create_user(json!({"userName": "zoe"})).await;
+    let (_, probe) = gw.get("/Users?filter=userName%20eq%20%22zoe%22").await;
+    assert_eq!(probe["totalResults"], 1);
+    let (_, last) = gw.get("/Users?sortBy=userName&count=2&startIndex=5").await;
+    assert_eq!((names(&last), last["totalResults"].clone()), (vec!["zoe".to_string()], json!(5)));
+}
