@@ -4,94 +4,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-// The benchmark uses only part of the test harness.
-#[allow(dead_code)]
-#[path = "../tests/integration/support/slapd.rs"]
-mod slapd;
+mod common;
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ldap3::{LdapConnAsync, Mod, Scope, SearchEntry};
+use common::{gateway, ms, raw_ldap, slapd_with_users, stats, user_dn, TOKEN};
+use ldap3::{Mod, Scope, SearchEntry};
 use serde_json::json;
 
-const TOKEN: &str = "bench-token-0123456789abcdef";
 const BIG: usize = 50_000;
 const SMALL: usize = 100;
 const ROUNDS: usize = 200;
 
-fn user_dn(i: usize) -> String {
-    format!("uid=u{i},ou=people,dc=example,dc=org")
-}
-
-/// Users u0…u(BIG+2·ROUNDS), loaded offline.
-fn write_ldif(path: &std::path::Path) {
-    let mut text = String::with_capacity(8 << 20);
-    for i in 0..BIG + 2 * ROUNDS {
-        let _ = write!(
-            text,
-            "dn: {}\nobjectClass: inetOrgPerson\nuid: u{i}\ncn: u{i}\nsn: u{i}\n\n",
-            user_dn(i)
-        );
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    mean: Duration,
-}
-
-fn stats(mut samples: Vec<Duration>) -> Stats {
-    samples.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    Stats {
-        p50: samples[samples.len() / 2],
-        p99: samples[samples.len() * 99 / 100],
-        mean,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let ldif = dir.path().join("bench.ldif");
-    write_ldif(&ldif);
-    let started = Instant::now();
-    let slapd = slapd::Slapd::start(&[ldif.to_str().unwrap()]).await;
-    eprintln!(
-        "slapd with {} users loaded in {:.1} s",
-        BIG + 2 * ROUNDS,
-        started.elapsed().as_secs_f64()
-    );
-
-    let env = vec![
-        ("SCIM2LDAP__LDAP__URL".to_string(), slapd.url.clone()),
-        ("SCIM2LDAP__LDAP__BIND_DN".into(), slapd::ROOT_DN.into()),
-        ("SCIM2LDAP__LDAP__BIND_PASSWORD".into(), slapd::ROOT_PW.into()),
-        ("SCIM2LDAP__LDAP__BASE_DN".into(), slapd::SUFFIX.into()),
-        (
-            "SCIM2LDAP__MAPPING".into(),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml").into(),
-        ),
-        ("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()),
-        ("SCIM2LDAP__LOG__LEVEL".into(), "warn".into()),
-    ];
-    let config = scim2ldap::config::Config::load_from(None, env).unwrap();
-    let state = scim2ldap::app::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/scim/v2", listener.local_addr().unwrap());
-    tokio::spawn(scim2ldap::http::serve(listener, state, std::future::pending()));
+    let (slapd, _dir) = slapd_with_users(BIG + 2 * ROUNDS).await;
+    let base = gateway(&slapd).await;
     let http = reqwest::Client::new();
 
-    let (conn, mut ldap) = LdapConnAsync::new(&slapd.url).await.unwrap();
-    ldap3::drive!(conn);
-    ldap.simple_bind(slapd::ROOT_DN, slapd::ROOT_PW).await.unwrap().success().unwrap();
+    let mut ldap = raw_ldap(&slapd).await;
     // Groups `small` (the first 100 users) and `big` (the first 50,000) are added online, so that the
     // memberof overlay gives every member its memberOf, as in a directory that has run for a while.
     let started = Instant::now();

@@ -1,0 +1,87 @@
+//! Shared by the benchmarks: a private slapd loaded with users, the gateway in front of it, timing.
+// Each benchmark, and this module's use of the test harness, takes only part of it.
+#![allow(dead_code)]
+
+#[path = "../../tests/integration/support/slapd.rs"]
+pub mod slapd;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use ldap3::{Ldap, LdapConnAsync};
+
+pub const TOKEN: &str = "bench-token-0123456789abcdef";
+
+pub fn user_dn(i: usize) -> String {
+    format!("uid=u{i},ou=people,dc=example,dc=org")
+}
+
+/// A slapd holding users u0…u(count-1) loaded offline, with mail and a family name each.
+pub async fn slapd_with_users(count: usize) -> (slapd::Slapd, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ldif = dir.path().join("users.ldif");
+    let mut text = String::with_capacity(count * 200);
+    for i in 0..count {
+        let _ = write!(
+            text,
+            "dn: {}\nobjectClass: inetOrgPerson\nuid: u{i}\ncn: User {i}\nsn: Family{}\nmail: u{i}@example.org\n\n",
+            user_dn(i),
+            i % 1000
+        );
+    }
+    std::fs::write(&ldif, text).unwrap();
+    let started = Instant::now();
+    let slapd = slapd::Slapd::start(&[ldif.to_str().unwrap()]).await;
+    eprintln!("slapd with {count} users loaded in {:.1} s", started.elapsed().as_secs_f64());
+    (slapd, dir)
+}
+
+/// The gateway on a free port in front of `slapd`; answers its `…/scim/v2` URL.
+pub async fn gateway(slapd: &slapd::Slapd) -> String {
+    let env = vec![
+        ("SCIM2LDAP__LDAP__URL".to_string(), slapd.url.clone()),
+        ("SCIM2LDAP__LDAP__BIND_DN".into(), slapd::ROOT_DN.into()),
+        ("SCIM2LDAP__LDAP__BIND_PASSWORD".into(), slapd::ROOT_PW.into()),
+        ("SCIM2LDAP__LDAP__BASE_DN".into(), slapd::SUFFIX.into()),
+        (
+            "SCIM2LDAP__MAPPING".into(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml").into(),
+        ),
+        ("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()),
+        ("SCIM2LDAP__LOG__LEVEL".into(), "warn".into()),
+    ];
+    let config = scim2ldap::config::Config::load_from(None, env).unwrap();
+    let state = scim2ldap::app::build(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/scim/v2", listener.local_addr().unwrap());
+    tokio::spawn(scim2ldap::http::serve(listener, state, std::future::pending()));
+    base
+}
+
+/// A bound raw LDAP connection, for the baseline.
+pub async fn raw_ldap(slapd: &slapd::Slapd) -> Ldap {
+    let (conn, mut ldap) = LdapConnAsync::new(&slapd.url).await.unwrap();
+    ldap3::drive!(conn);
+    ldap.simple_bind(slapd::ROOT_DN, slapd::ROOT_PW).await.unwrap().success().unwrap();
+    ldap
+}
+
+pub struct Stats {
+    pub p50: Duration,
+    pub p99: Duration,
+    pub mean: Duration,
+}
+
+pub fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let mean = samples.iter().sum::<Duration>() / samples.len().max(1) as u32;
+    Stats {
+        p50: samples[samples.len() / 2],
+        p99: samples[samples.len() * 99 / 100],
+        mean,
+    }
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
