@@ -7,9 +7,10 @@ use serde_saphyr::Spanned;
 
 use super::model::{RawAttribute, RawMapping, RawResource};
 use super::{
-    ActiveMap, AttrMap, Computed, EmptyGroup, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template, ValueKind,
+    ActiveMap, AttrMap, Computed, DeleteStrategy, EmptyGroup, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template,
+    ValueKind,
 };
-use crate::ldap::{LdapFilter, Scope};
+use crate::ldap::{dn, LdapFilter, Scope};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::path::PatchPath;
 use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDef};
@@ -293,6 +294,29 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
             "empty_group needs members mapped (members.value with type: reference)".into(),
         ));
     }
+    let delete = match &raw.delete {
+        None => DeleteStrategy::Hard,
+        Some(d) => match (d.value.strategy.as_str(), &d.value.archive) {
+            ("hard", None) => DeleteStrategy::Hard,
+            ("disable", None) if active.is_some() => DeleteStrategy::Disable,
+            ("disable", None) => return Err(at(d.referenced.line(), "delete strategy disable needs the active section".into())),
+            ("move", Some(archive)) if !archive.trim().is_empty() => {
+                let archive = archive.replace("{base}", base_dn);
+                if dn::normalize(&archive) == dn::normalize(&base) {
+                    return Err(at(d.referenced.line(), "the archive must lie outside the resource's base".into()));
+                }
+                DeleteStrategy::Move(archive)
+            }
+            ("move", _) => return Err(at(d.referenced.line(), "delete strategy move needs an archive DN".into())),
+            (_, Some(_)) => return Err(at(d.referenced.line(), "an archive DN goes with strategy move only".into())),
+            (other, None) => {
+                return Err(at(
+                    d.referenced.line(),
+                    format!("delete strategy '{other}' is not hard, disable or move"),
+                ))
+            }
+        },
+    };
     let skip_unknown_members = match raw.unknown_members.as_ref().map(|u| (u.referenced.line(), u.value.as_str())) {
         None | Some((_, "refuse")) => false,
         Some((_, "skip")) if kind == ResourceKind::Group => true,
@@ -343,6 +367,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         active,
         empty_group,
         member_cleanup: raw.member_cleanup,
+        delete,
         skip_unknown_members,
         fetch_attrs,
     })
@@ -750,6 +775,21 @@ users:
                 format!("{GOOD}  empty_group: {{ strategy: placeholder }}\n"),
                 0,
                 "empty_group applies to groups only",
+            ),
+            (
+                GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: disable }"),
+                6,
+                "needs the active section",
+            ),
+            (
+                GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: move }"),
+                6,
+                "needs an archive DN",
+            ),
+            (
+                GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: move, archive: 'ou=people,{base}' }"),
+                6,
+                "outside the resource's base",
             ),
             ("version: 1\nusers: [1, 2\n".to_string(), 0, ""),
         ];

@@ -145,6 +145,17 @@ pub enum EmptyGroup {
     Placeholder(String),
 }
 
+/// What DELETE does to the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteStrategy {
+    /// Remove the entry.
+    Hard,
+    /// Keep the entry, deactivated (the `active` mapping's disabled value).
+    Disable,
+    /// Move the entry under this DN, out of the gateway's view, deactivated when `active` is mapped.
+    Move(String),
+}
+
 /// Where a reference points: the id and type of the resource a DN belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefTarget {
@@ -181,6 +192,7 @@ pub struct ResourceMapping {
     pub constants: Vec<(String, Vec<String>)>,
     pub active: Option<ActiveMap>,
     pub empty_group: EmptyGroup,
+    pub delete: DeleteStrategy,
     /// Whether member ids that exist nowhere are left out (logged) instead of refused.
     pub skip_unknown_members: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.

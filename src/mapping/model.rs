@@ -44,6 +44,10 @@ pub struct RawResource {
     pub constants: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub active: Option<Spanned<RawActive>>,
+    /// What DELETE does: `hard` (default), `disable` (keep the entry, deactivated), or `move` (to
+    /// `archive`, deactivated when `active` is mapped).
+    #[serde(default)]
+    pub delete: Option<Spanned<RawDelete>>,
     /// Groups only: remove a deleted entry from the groups that list it, and follow renames, for
     /// directories without a referential-integrity overlay.
     #[serde(default)]
@@ -55,6 +59,15 @@ pub struct RawResource {
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelete {
+    pub strategy: String,
+    /// With `move`: the parent DN deleted entries go to; `{base}` allowed.
+    #[serde(default)]
+    pub archive: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
 use crate::ldap::error::rc;
-use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, SearchRequest};
+use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, SearchRequest};
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
+use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::ScimType;
 
@@ -347,11 +347,36 @@ impl Service {
         let m = self.resource(kind)?;
         let entry = self.locate(m, id).await?;
         check_version(m, &entry, if_match)?;
-        self.directory.delete(&entry.dn).await?;
-        self.forget(id, &entry.dn).await;
+        match &m.delete {
+            DeleteStrategy::Hard => {
+                self.directory.delete(&entry.dn).await?;
+                self.forget(id, &entry.dn).await;
+                self.follow_in_groups(&entry.dn, None).await?;
+                tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
+            }
+            DeleteStrategy::Disable => {
+                self.deactivate(m, &entry.dn).await?;
+                tracing::info!(resource = kind.name(), dn = %entry.dn, "deactivated instead of deleted");
+            }
+            DeleteStrategy::Move(archive) => {
+                self.deactivate(m, &entry.dn).await?;
+                let (rdn, _) = dn::split_first(&entry.dn);
+                self.directory.rename(&entry.dn, rdn, Some(archive)).await?;
+                self.forget(id, &entry.dn).await;
+                self.follow_in_groups(&entry.dn, None).await?;
+                tracing::info!(resource = kind.name(), dn = %entry.dn, archive = %archive, "moved to the archive instead of deleted");
+            }
+        }
         self.lists_changed();
-        self.follow_in_groups(&entry.dn, None).await?;
-        tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
+        Ok(())
+    }
+
+    /// Writes the `active` mapping's disabled value, when the mapping has one.
+    async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
+        if let Some(active) = &m.active {
+            let mods = [Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()])];
+            self.directory.modify_if(entry_dn, &mods, None).await?;
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ mod support;
 mod discovery;
 mod errors;
 mod groups;
+mod lifecycle;
 mod patch;
 mod queries;
 mod tls;
