@@ -21,6 +21,9 @@ use crate::scim::ScimType;
 const ID_PAGE: i32 = 1000;
 /// Ids per search when fetching a page's entries.
 const FETCH_CHUNK: usize = 200;
+/// A first page whose query matches at most this many entries is answered by one search that reads
+/// them whole (IdPs' probes match one or none); larger results take the id snapshot.
+const SMALL_RESULT: usize = 1000;
 
 /// A list request after parsing: RFC 7644 §3.4.2.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +69,32 @@ impl Service {
         // A first page is always fresh (an IdP's probe must see what was just created); later pages
         // continue the snapshot the first one took.
         let cached = if start_index > 1 { self.snapshots.get(&key).await } else { None };
+        if cached.is_none() {
+            if let Some(entries) = self.small_result(m, &ldap_filter, without_members).await? {
+                let mut keyed: Vec<(Option<String>, String, crate::ldap::Entry)> = entries
+                    .into_iter()
+                    .filter_map(|e| {
+                        let id = e.first(&m.id_attr)?.to_string();
+                        let sort_key = sort_attr.as_deref().and_then(|a| e.first(a)).map(str::to_lowercase);
+                        Some((sort_key, id, e))
+                    })
+                    .collect();
+                keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
+                self.snapshots
+                    .insert(key, Arc::new(keyed.iter().map(|(_, id, _)| id.clone()).collect()))
+                    .await;
+                let total = keyed.len();
+                let mut resources = Vec::new();
+                for (_, _, entry) in keyed.iter().skip(start_index - 1).take(count) {
+                    resources.push(self.render(m, entry, base_url).await?);
+                }
+                return Ok(Page {
+                    resources,
+                    total,
+                    start_index,
+                });
+            }
+        }
         let ids = match cached {
             Some(ids) => ids,
             None => {
@@ -117,18 +146,33 @@ impl Service {
                 Some((sort_key, id))
             })
             .collect();
-        keyed.sort_by(|(ka, ia), (kb, ib)| {
-            // Entries without the sort attribute come last either way (RFC 7644 §3.4.2.3).
-            let by_key = match (ka, kb) {
-                (Some(a), Some(b)) if descending => b.cmp(a),
-                (Some(a), Some(b)) => a.cmp(b),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
-            by_key.then_with(|| ia.cmp(ib))
-        });
+        keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
         Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
+    }
+
+    /// Every entry the filter matches, read whole in one search, when there are at most `SMALL_RESULT`;
+    /// `None` when there are more (the directory stops at the size limit).
+    async fn small_result(
+        &self,
+        m: &ResourceMapping,
+        ldap_filter: &LdapFilter,
+        without_members: bool,
+    ) -> Result<Option<Vec<crate::ldap::Entry>>> {
+        let found = self
+            .directory
+            .search(&SearchRequest {
+                base: m.base.clone(),
+                scope: m.scope,
+                filter: ldap_filter.clone(),
+                attrs: super::resources::read_attrs(m, without_members),
+                size_limit: SMALL_RESULT as i32,
+            })
+            .await;
+        match found {
+            Ok(entries) => Ok(Some(entries)),
+            Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The entries of one page, in the page's order; entries deleted since the snapshot are left out.
@@ -159,6 +203,19 @@ impl Service {
     pub(super) fn lists_changed(&self) {
         self.snapshots.invalidate_all();
     }
+}
+
+/// Sort order: by key (entries without the sort attribute last either way, RFC 7644 §3.4.2.3), then
+/// by id, so that pages are stable.
+fn order(ka: &Option<String>, ia: &str, kb: &Option<String>, ib: &str, descending: bool) -> Ordering {
+    let by_key = match (ka, kb) {
+        (Some(a), Some(b)) if descending => b.cmp(a),
+        (Some(a), Some(b)) => a.cmp(b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    by_key.then_with(|| ia.cmp(ib))
 }
 
 /// The LDAP attribute a `sortBy` path sorts on: a mapped attribute (for a multi-valued one, its first
