@@ -42,9 +42,4 @@ impl Entry {
             self.attrs.entry(key).or_default().extend(values);
         }
     }
-
-    /// Attribute names (lower-cased) and values.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
-        self.attrs.iter()
-    }
 }

@@ -243,9 +243,4 @@ impl ResourceMapping {
             _ => candidate.ends_with(&format!(",{base}")),
         }
     }
-
-    /// The mapped attribute whose SCIM side is this simple path.
-    pub fn find_simple(&self, name: &str) -> Option<&AttrMap> {
-        self.attrs.iter().find(|a| a.scim.is_simple(name))
-    }
 }

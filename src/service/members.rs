@@ -166,18 +166,21 @@ impl Service {
                 .cloned()
                 .collect()
         };
+        // Members to add: all must exist, unless the mapping says to skip unknown ones.
+        let added = |list: &[String]| {
+            if m.skip_unknown_members {
+                to_dns(&known(list))
+            } else {
+                to_dns(list)
+            }
+        };
         let plan = match plan {
-            MemberPlan::Delta { add, remove } if m.skip_unknown_members => MemberPlan::Delta {
-                add: to_dns(&known(&add))?,
-                remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
-            },
-            MemberPlan::Exact(list) if m.skip_unknown_members => MemberPlan::Exact(to_dns(&known(&list))?),
-            // Removing a member that does not exist removes nothing: retries must succeed.
             MemberPlan::Delta { add, remove } => MemberPlan::Delta {
-                add: to_dns(&add)?,
+                add: added(&add)?,
+                // Removing a member that does not exist removes nothing: retries must succeed.
                 remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
             },
-            MemberPlan::Exact(list) => MemberPlan::Exact(to_dns(&list)?),
+            MemberPlan::Exact(list) => MemberPlan::Exact(added(&list)?),
         };
         let cached = self.ids.get(id).await;
         let mut group_dn = match cached {

@@ -8,7 +8,7 @@ use crate::support::{assert_scim_error, Gateway};
 const PLACEHOLDER: &str = "cn=empty-group-placeholder,dc=example,dc=org";
 
 async fn members_in_ldap(gw: &Gateway, dn: &str) -> Vec<String> {
-    let mut members = gw.slapd.entry(dn).await.and_then(|e| e.get("member").cloned()).unwrap_or_default();
+    let mut members = gw.slapd.values(dn, "member").await;
     members.sort();
     members
 }
@@ -269,13 +269,7 @@ async fn large_groups_show_every_member_even_with_an_incomplete_member_of() {
     // 1,200 users and a group of all of them loaded offline: no entry has memberOf.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ldif = dir.path().join("large.ldif");
-    let mut text = String::new();
-    for i in 0..1200 {
-        text.push_str(&format!(
-            "dn: {}\nobjectClass: inetOrgPerson\nuid: m{i}\ncn: m{i}\nsn: m{i}\n\n",
-            user_dn(&format!("m{i}"))
-        ));
-    }
+    let mut text = crate::support::people_ldif("m", 1200);
     text.push_str("dn: cn=Large,ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: Large\n");
     for i in 0..1200 {
         text.push_str(&format!("member: {}\n", user_dn(&format!("m{i}"))));
@@ -315,10 +309,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
     assert_eq!(status, 201, "{group}");
     let id = group["id"].as_str().unwrap_or_default().to_string();
     let dn = "cn=Unique,ou=groups,dc=example,dc=org";
-    let unique_members = |entry: Option<std::collections::HashMap<String, Vec<String>>>| {
-        entry.and_then(|e| e.get("uniquemember").cloned()).unwrap_or_default()
-    };
-    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![PLACEHOLDER]);
+    assert_eq!(gw.slapd.values(dn, "uniqueMember").await, vec![PLACEHOLDER]);
     let (status, _) = gw
         .patch(
             &format!("/Groups/{id}"),
@@ -326,7 +317,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
         )
         .await;
     assert_eq!(status, 204);
-    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![user_dn("a")]);
+    assert_eq!(gw.slapd.values(dn, "uniqueMember").await, vec![user_dn("a")]);
     let (_, group) = gw.get(&format!("/Groups/{id}")).await;
     assert_eq!(ids(&group), vec![a.clone()]);
     let (status, _) = gw
@@ -336,7 +327,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
         )
         .await;
     assert_eq!(status, 204);
-    assert_eq!(unique_members(gw.slapd.entry(dn).await), vec![PLACEHOLDER]);
+    assert_eq!(gw.slapd.values(dn, "uniqueMember").await, vec![PLACEHOLDER]);
 }
 
 #[tokio::test]

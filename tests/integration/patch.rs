@@ -7,10 +7,6 @@ use serde_json::{json, Value};
 
 use crate::support::{assert_scim_error, read, Gateway, ENTERPRISE, TOKEN};
 
-async fn ldap_values(gw: &Gateway, dn: &str, attr: &str) -> Vec<String> {
-    gw.slapd.entry(dn).await.and_then(|e| e.get(attr).cloned()).unwrap_or_default()
-}
-
 #[tokio::test]
 async fn entra_documented_user_requests() {
     let gw = Gateway::start().await;
@@ -35,7 +31,7 @@ async fn entra_documented_user_requests() {
     let id = user["id"].as_str().unwrap_or_default().to_string();
     let path = format!("/Users/{id}");
     let mut dn = "uid=Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1,ou=people,dc=example,dc=org".to_string();
-    assert_eq!(ldap_values(&gw, &dn, "cn").await, vec!["givenName familyName"]);
+    assert_eq!(gw.slapd.values(&dn, "cn").await, vec!["givenName familyName"]);
 
     // "Update User [Multi-valued properties]".
     let (status, body) = gw
@@ -48,8 +44,8 @@ async fn entra_documented_user_requests() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(ldap_values(&gw, &dn, "mail").await, vec!["updatedEmail@microsoft.com"]);
-    assert_eq!(ldap_values(&gw, &dn, "sn").await, vec!["updatedFamilyName"]);
+    assert_eq!(gw.slapd.values(&dn, "mail").await, vec!["updatedEmail@microsoft.com"]);
+    assert_eq!(gw.slapd.values(&dn, "sn").await, vec!["updatedFamilyName"]);
 
     // "Update User [Single-valued properties]": a new userName renames the entry.
     let (status, body) = gw
@@ -61,7 +57,7 @@ async fn entra_documented_user_requests() {
     assert_eq!(status, 200, "{body}");
     dn = "uid=5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com,ou=people,dc=example,dc=org".into();
     assert_eq!(
-        ldap_values(&gw, &dn, "uid").await,
+        gw.slapd.values(&dn, "uid").await,
         vec!["5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"]
     );
 
@@ -69,7 +65,7 @@ async fn entra_documented_user_requests() {
     for value in [json!(false), json!("False")] {
         let (status, body) = gw.patch(&path, json!([{"op": "Replace", "path": "active", "value": value}])).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(ldap_values(&gw, &dn, "pwdaccountlockedtime").await, vec!["000001010000Z"]);
+        assert_eq!(gw.slapd.values(&dn, "pwdaccountlockedtime").await, vec!["000001010000Z"]);
     }
 
     // Manager as a plain id, then as {"value": id}, then removed.
@@ -83,13 +79,13 @@ async fn entra_documented_user_requests() {
             .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body[ENTERPRISE]["manager"]["value"], manager.as_str());
-        assert_eq!(ldap_values(&gw, &dn, "manager").await, vec![manager_dn]);
+        assert_eq!(gw.slapd.values(&dn, "manager").await, vec![manager_dn]);
     }
     let (status, body) = gw
         .patch(&path, json!([{"op": "Remove", "path": format!("{ENTERPRISE}:manager")}]))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert!(ldap_values(&gw, &dn, "manager").await.is_empty());
+    assert!(gw.slapd.values(&dn, "manager").await.is_empty());
 
     // With aadOptscim062020: one pathless replace with plain, dotted and URN-qualified keys.
     let (status, body) = gw
@@ -106,15 +102,15 @@ async fn entra_documented_user_requests() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(ldap_values(&gw, &dn, "displayname").await, vec!["Updated Display"]);
-    assert_eq!(ldap_values(&gw, &dn, "givenname").await, vec!["Updated Given"]);
-    assert_eq!(ldap_values(&gw, &dn, "title").await, vec!["Engineer"]);
-    assert_eq!(ldap_values(&gw, &dn, "employeenumber").await, vec!["4711"]);
-    assert_eq!(ldap_values(&gw, &dn, "departmentnumber").await, vec!["R&D"]);
-    assert!(ldap_values(&gw, &dn, "pwdaccountlockedtime").await.is_empty());
+    assert_eq!(gw.slapd.values(&dn, "displayname").await, vec!["Updated Display"]);
+    assert_eq!(gw.slapd.values(&dn, "givenname").await, vec!["Updated Given"]);
+    assert_eq!(gw.slapd.values(&dn, "title").await, vec!["Engineer"]);
+    assert_eq!(gw.slapd.values(&dn, "employeenumber").await, vec!["4711"]);
+    assert_eq!(gw.slapd.values(&dn, "departmentnumber").await, vec!["R&D"]);
+    assert!(gw.slapd.values(&dn, "pwdaccountlockedtime").await.is_empty());
     // Nothing else moved.
-    assert_eq!(ldap_values(&gw, &dn, "sn").await, vec!["updatedFamilyName"]);
-    assert_eq!(ldap_values(&gw, &dn, "mail").await, vec!["updatedEmail@microsoft.com"]);
+    assert_eq!(gw.slapd.values(&dn, "sn").await, vec!["updatedFamilyName"]);
+    assert_eq!(gw.slapd.values(&dn, "mail").await, vec!["updatedEmail@microsoft.com"]);
 }
 
 #[tokio::test]
@@ -143,25 +139,25 @@ async fn okta_documented_user_lifecycle() {
     let id = user["id"].as_str().unwrap_or_default().to_string();
     let path = format!("/Users/{id}");
     let dn = "uid=test.user@okta.local,ou=people,dc=example,dc=org";
-    assert!(ldap_values(&gw, dn, "userpassword").await.is_empty());
+    assert!(gw.slapd.values(dn, "userpassword").await.is_empty());
 
     // Profile update: GET, then PUT of the whole resource with one change.
     let (_, mut current) = gw.get(&path).await;
     current["name"]["familyName"] = json!("Userson");
     let (status, body) = gw.put(&path, current).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(ldap_values(&gw, dn, "sn").await, vec!["Userson"]);
-    assert_eq!(ldap_values(&gw, dn, "mail").await, vec!["test.user@okta.local"]);
+    assert_eq!(gw.slapd.values(dn, "sn").await, vec!["Userson"]);
+    assert_eq!(gw.slapd.values(dn, "mail").await, vec!["test.user@okta.local"]);
 
     // Deactivate and reactivate by pathless replace.
     let (status, body) = gw.patch(&path, json!([{"op": "replace", "value": {"active": false}}])).await;
     assert_eq!((status, body["active"].clone()), (200, json!(false)));
-    assert_eq!(ldap_values(&gw, dn, "pwdaccountlockedtime").await, vec!["000001010000Z"]);
+    assert_eq!(gw.slapd.values(dn, "pwdaccountlockedtime").await, vec!["000001010000Z"]);
     let (_, found) = gw.get("/Users?filter=active%20eq%20false").await;
     assert_eq!(found["totalResults"], 1);
     let (status, body) = gw.patch(&path, json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!((status, body["active"].clone()), (200, json!(true)));
-    assert!(ldap_values(&gw, dn, "pwdaccountlockedtime").await.is_empty());
+    assert!(gw.slapd.values(dn, "pwdaccountlockedtime").await.is_empty());
 }
 
 #[tokio::test]
@@ -233,7 +229,7 @@ async fn etags_guard_writes_and_answer_not_modified() {
         assert_scim_error(status, &error, 412, None);
     }
     let dn = "uid=etag,ou=people,dc=example,dc=org";
-    assert_eq!(ldap_values(&gw, dn, "title").await, vec!["First"]);
+    assert_eq!(gw.slapd.values(dn, "title").await, vec!["First"]);
     let (status, _) = read(send(Method::DELETE, "*", None).await.unwrap_or_else(|e| panic!("{e}"))).await;
     assert_eq!(status, 204);
     assert!(gw.slapd.entry(dn).await.is_none());
@@ -271,5 +267,5 @@ async fn patch_can_answer_no_content() {
         .patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "T"}]))
         .await;
     assert_eq!((status, body), (204, Value::Null));
-    assert_eq!(ldap_values(&gw, "uid=quiet,ou=people,dc=example,dc=org", "title").await, vec!["T"]);
+    assert_eq!(gw.slapd.values("uid=quiet,ou=people,dc=example,dc=org", "title").await, vec!["T"]);
 }

@@ -126,6 +126,13 @@ impl Drop for Gateway {
     }
 }
 
+/// LDIF for users `{prefix}{i}` (minimal inetOrgPerson entries), to load offline with `Slapd::start`.
+pub fn people_ldif(prefix: &str, count: usize) -> String {
+    (0..count)
+        .map(|i| format!("dn: uid={prefix}{i},ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: {prefix}{i}\ncn: {prefix}{i}\nsn: {prefix}{i}\n\n"))
+        .collect()
+}
+
 /// Status and JSON body (Null when empty).
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();

@@ -113,6 +113,14 @@ impl Slapd {
         })
     }
 
+    /// The values of one attribute of the entry at `dn` (empty when the entry or attribute is absent).
+    pub async fn values(&self, dn: &str, attr: &str) -> Vec<String> {
+        self.entry(dn)
+            .await
+            .and_then(|e| e.get(&attr.to_ascii_lowercase()).cloned())
+            .unwrap_or_default()
+    }
+
     /// DNs under the suffix that match an LDAP filter.
     pub async fn find(&self, filter: &str) -> Vec<String> {
         let mut ldap = self.connect().await;
