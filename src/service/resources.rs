@@ -166,16 +166,7 @@ impl Service {
             let Some(value) = attrs.get(&attr.ldap).and_then(|w| w.values.first()) else {
                 continue;
             };
-            let found = self
-                .directory
-                .search(&SearchRequest {
-                    base: m.base.clone(),
-                    scope: m.scope,
-                    filter: LdapFilter::and(vec![m.type_filter(), LdapFilter::eq(&attr.ldap, value)]),
-                    attrs: vec!["1.1".into()],
-                    size_limit: 2,
-                })
-                .await?;
+            let found = self.search_in(m, LdapFilter::eq(&attr.ldap, value), vec!["1.1".into()]).await?;
             if found
                 .iter()
                 .any(|e| except_dn.is_none_or(|d| dn::normalize(d) != dn::normalize(&e.dn)))
