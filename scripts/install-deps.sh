@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools,
-# openssl for the TLS tests).
+# openssl for the TLS tests, Python's venv and curl for the conformance suite).
 # Idempotent: does nothing when they are already present.
 set -euo pipefail
 
@@ -9,6 +9,10 @@ command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 # The TLS tests make their throwaway CA with openssl.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The conformance run (scripts/conformance.sh) installs scim2-tester into a virtualenv and polls with curl.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""

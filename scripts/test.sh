@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need (slapd, ldap-utils), then
-# formatting, lints, unit, golden and integration tests (each integration test starts its own slapd).
+# formatting, lints, unit, golden and integration tests (each integration test starts its own slapd),
+# then the scim2-tester conformance suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +10,5 @@ cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 # Benchmarks (benches/) print numbers and run on their own: scripts/bench-*.sh.
 cargo test --locked --lib --bins --tests
+# External conformance suite (scim2-tester from PyPI) against the gateway on slapd, every shipped mapping.
+bash scripts/conformance.sh

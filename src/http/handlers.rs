@@ -100,6 +100,25 @@ pub async fn search(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody<Value>,
 ) -> Answer {
+    run_list(&state, kind, &base, &search_params(body)?).await
+}
+
+/// RFC 7644 §3.4.3: `POST /.search` over every resource type.
+pub async fn root_search(State(state): State<AppState>, BaseUrl(base): BaseUrl, JsonBody(body): JsonBody<Value>) -> Answer {
+    let params = search_params(body)?;
+    let query = list_query(&params)?;
+    let omits_members = projection(&params).omits("members", crate::scim::GROUP_SCHEMA);
+    let page = state.service.list_across(&query, omits_members, &base).await?;
+    let resources = page
+        .resources
+        .into_iter()
+        .map(|(kind, r)| project(kind, &state, r, &params))
+        .collect();
+    Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
+}
+
+/// A SearchRequest body as the query parameters of a list.
+fn search_params(body: Value) -> Result<HashMap<String, String>, ErrorResponse> {
     let Value::Object(body) = body else {
         return Err(ErrorResponse(ScimError::bad_request(
             ScimType::InvalidSyntax,
@@ -116,19 +135,17 @@ pub async fn search(
         };
         params.insert(key, text);
     }
-    run_list(&state, kind, &base, &params).await
-}
-
-/// The root `/.search` across resource types is not offered (RFC 7644 §3.4.3 makes it optional).
-pub async fn root_search() -> ErrorResponse {
-    ErrorResponse(ScimError::new(
-        501,
-        None,
-        "search across resource types is not supported: use /Users/.search or /Groups/.search",
-    ))
+    Ok(params)
 }
 
 async fn run_list(state: &AppState, kind: ResourceKind, base: &str, params: &HashMap<String, String>) -> Answer {
+    let query = list_query(params)?;
+    let page = state.service.list(kind, &query, without_members(kind, state, params), base).await?;
+    let resources = page.resources.into_iter().map(|r| project(kind, state, r, params)).collect();
+    Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
+}
+
+fn list_query(params: &HashMap<String, String>) -> Result<ListQuery, ErrorResponse> {
     let descending = match params.get("sortOrder").map(|o| o.to_ascii_lowercase()) {
         None => false,
         Some(o) if o == "ascending" => false,
@@ -140,17 +157,14 @@ async fn run_list(state: &AppState, kind: ResourceKind, base: &str, params: &Has
             )))
         }
     };
-    let query = ListQuery {
+    Ok(ListQuery {
         filter: params.get("filter").cloned(),
         // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
         start_index: parse_number(params, "startIndex")?.unwrap_or(1).max(1) as usize,
         count: parse_number(params, "count")?.map(|c| c.max(0) as usize),
         sort_by: params.get("sortBy").cloned(),
         descending,
-    };
-    let page = state.service.list(kind, &query, without_members(kind, state, params), base).await?;
-    let resources = page.resources.into_iter().map(|r| project(kind, state, r, params)).collect();
-    Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
+    })
 }
 
 pub async fn get(

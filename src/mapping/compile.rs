@@ -228,8 +228,42 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
             templates,
         });
     }
-    for (attr, templates) in attrs.iter_mut().zip(defaults) {
+    let placeholders = raw
+        .attributes
+        .iter()
+        .map(|entry| {
+            entry
+                .value
+                .placeholder
+                .as_deref()
+                .map(|t| check_template(t, entry.referenced.line()))
+                .transpose()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (index, placeholder) in placeholders.iter().enumerate() {
+        let Some(template) = placeholder else { continue };
+        if attrs[index].scim.type_filter.is_some() {
+            return Err(at(
+                raw.attributes[index].referenced.line(),
+                "a placeholder applies to a single-valued attribute, not to a typed value".to_string(),
+            ));
+        }
+        let uses_placeholder = |var: &AttrPath| {
+            attrs
+                .iter()
+                .zip(&placeholders)
+                .any(|(other, p)| p.is_some() && other.scim.matches_path(var))
+        };
+        if let Some(var) = template.vars().find(|v| uses_placeholder(v)) {
+            return Err(at(
+                raw.attributes[index].referenced.line(),
+                format!("placeholder uses '{var}', which has a placeholder itself: name an attribute the client sends"),
+            ));
+        }
+    }
+    for ((attr, templates), placeholder) in attrs.iter_mut().zip(defaults).zip(placeholders) {
         attr.defaults = templates;
+        attr.placeholder = placeholder;
     }
     let mut constants = Vec::new();
     for (name, values) in &raw.constants {
@@ -245,7 +279,11 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
                     "map active either in attributes or in the active section, not both".into(),
                 ));
             }
-            schema.core.attributes.push(AttributeDef::new("active", AttrType::Boolean));
+            // An account always has a state in the directory, so `active` is never unassigned; a
+            // request without it creates an active account.
+            let mut active_def = AttributeDef::new("active", AttrType::Boolean);
+            active_def.required = true;
+            schema.core.attributes.push(active_def);
             Some(ActiveMap {
                 attribute: active.value.attribute.clone(),
                 disabled_value: active.value.disabled_value.clone(),
@@ -442,6 +480,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         case_exact: raw.case_exact,
         primary: raw.primary,
         defaults: Vec::new(),
+        placeholder: None,
     })
 }
 
@@ -618,15 +657,20 @@ fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: ResourceKind
             if attr.kind == ValueKind::Reference {
                 // What the gateway adds when it shows a reference: its URL and, in a list, its type.
                 def.mutability = mutability;
+                // Writable like the id they travel with, so that clients may send back what they read.
                 if def.sub("$ref").is_none() {
                     let mut reference = AttributeDef::new("$ref", AttrType::Reference);
-                    reference.mutability = Mutability::ReadOnly;
-                    reference.reference_types = vec!["User".into(), "Group".into()];
+                    reference.mutability = mutability;
+                    reference.reference_types = if def.multi_valued {
+                        vec!["User".into(), "Group".into()]
+                    } else {
+                        vec!["User".into()]
+                    };
                     def.sub_attributes.push(reference);
                 }
                 if def.multi_valued && def.sub("type").is_none() {
                     let mut kind = AttributeDef::new("type", AttrType::String);
-                    kind.mutability = Mutability::ReadOnly;
+                    kind.mutability = mutability;
                     kind.canonical_values = vec!["User".into(), "Group".into()];
                     def.sub_attributes.push(kind);
                 }
@@ -764,6 +808,17 @@ users:
                 ),
                 4,
                 "not a valid LDAP filter",
+            ),
+            (
+                format!("{GOOD}    - {{ scim: name.formatted, ldap: cn, placeholder: '{{name.familyName}}' }}\n")
+                    .replace("default: [\"{userName}\"]", "placeholder: \"{userName}\""),
+                9,
+                "has a placeholder itself",
+            ),
+            (
+                format!("{GOOD}    - {{ scim: 'emails[type eq \"work\"].value', ldap: mail, placeholder: '{{userName}}' }}\n"),
+                9,
+                "not to a typed value",
             ),
             (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
             (

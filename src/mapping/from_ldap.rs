@@ -32,10 +32,14 @@ fn is_placeholder(mapping: &ResourceMapping, value: &str) -> bool {
 pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, RefTarget>, base_url: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let id = id_of(mapping, entry).unwrap_or_default();
-    for attr in &mapping.attrs {
+    // Placeholders render from the other attributes, so those are placed first.
+    let (plain, with_placeholder): (Vec<&AttrMap>, Vec<&AttrMap>) = mapping.attrs.iter().partition(|a| a.placeholder.is_none());
+    for attr in plain.into_iter().chain(with_placeholder) {
+        let placeholder = attr.placeholder.as_ref().and_then(|t| t.render(&out));
         let values: Vec<Value> = entry
             .get(&attr.ldap)
             .iter()
+            .filter(|v| placeholder.as_deref() != Some(v.as_str()))
             .filter_map(|v| match attr.kind {
                 ValueKind::String => Some(Value::String(v.clone())),
                 ValueKind::Boolean => Some(Value::Bool(v.eq_ignore_ascii_case("TRUE"))),

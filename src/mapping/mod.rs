@@ -125,6 +125,7 @@ pub struct AttrMap {
     pub case_exact: bool,
     pub primary: bool,
     pub defaults: Vec<Template>,
+    pub placeholder: Option<Template>,
 }
 
 /// An LDAP attribute written from templates (such as `cn` from given and family name).

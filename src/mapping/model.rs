@@ -125,6 +125,11 @@ pub struct RawAttribute {
     /// gives the LDAP value (for attributes LDAP requires but IdPs may omit).
     #[serde(default)]
     pub default: Vec<String>,
+    /// A template written when the SCIM value is absent and no default applies, for attributes the
+    /// directory requires; a stored value equal to it reads back as unassigned, so nothing invented
+    /// shows up in SCIM.
+    #[serde(default)]
+    pub placeholder: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

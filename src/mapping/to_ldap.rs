@@ -111,7 +111,15 @@ pub(crate) fn scim_values(mapping: &ResourceMapping, attr: &AttrMap, resource: &
     let from_element = |element: &Value| -> Option<String> {
         match &scim.sub {
             Some(sub) => match element {
-                Value::Object(obj) => get_ci(obj, sub).and_then(scalar_text),
+                Value::Object(obj) => get_ci(obj, sub).and_then(scalar_text).or_else(|| match attr.kind {
+                    // RFC 7643 §2.3.7: a reference may arrive as its URL alone; the id is its last segment.
+                    ValueKind::Reference => get_ci(obj, "$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|url| url.trim_end_matches('/').rsplit('/').next())
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_string),
+                    _ => None,
+                }),
                 other if sub.eq_ignore_ascii_case("value") => scalar_text(other),
                 _ => None,
             },
@@ -169,6 +177,9 @@ pub fn to_ldap(
         let mut values = scim_values(mapping, attr, resource);
         if values.is_empty() {
             values.extend(attr.defaults.iter().find_map(|t| t.render(resource)));
+        }
+        if values.is_empty() {
+            values.extend(attr.placeholder.as_ref().and_then(|t| t.render(resource)));
         }
         if values.is_empty() && attr.required {
             return Err(TranslateError::Missing(attr.scim_path()));

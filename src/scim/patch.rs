@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::filter::{AttrPath, CompValue, CompareOp, Filter};
 use super::path::PatchPath;
-use super::schema::{is_common_read_only, AttrType, AttributeDef, Mutability, ResourceSchema};
+use super::schema::{is_common_read_only, AttrType, AttributeDef, Mutability, ResourceSchema, SchemaDef};
 use super::ScimType;
 
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -92,10 +92,13 @@ pub fn apply(resource: &mut Map<String, Value>, ops: &[PatchOperation], schema: 
 fn apply_one(resource: &mut Map<String, Value>, op: &PatchOperation, schema: &ResourceSchema) -> Result<(), PatchError> {
     match op.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
-            let path = PatchPath::parse(text).map_err(|e| PatchError::new(ScimType::InvalidPath, e.to_string()))?;
             if op.op != OpKind::Remove && op.value.is_none() {
                 return Err(PatchError::new(ScimType::InvalidValue, "a value is required"));
             }
+            if let Some(ext) = schema.extension(text) {
+                return apply_extension(resource, op.op, ext, op.value.as_ref(), schema);
+            }
+            let path = PatchPath::parse(text).map_err(|e| PatchError::new(ScimType::InvalidPath, e.to_string()))?;
             apply_path(resource, op.op, &path, op.value.clone(), schema, true)
         }
         None => {
@@ -112,19 +115,8 @@ fn apply_one(resource: &mut Map<String, Value>, op: &PatchOperation, schema: &Re
                 if key.eq_ignore_ascii_case("schemas") {
                     continue;
                 }
-                if let (Some(ext), Value::Object(inner)) = (schema.extension(key), value) {
-                    for (inner_key, inner_value) in inner {
-                        let attr = AttrPath::parse(inner_key)
-                            .ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("invalid attribute '{inner_key}'")))?;
-                        let path = PatchPath {
-                            attr: AttrPath {
-                                urn: Some(ext.id.clone()),
-                                ..attr
-                            },
-                            filter: None,
-                        };
-                        apply_path(resource, op.op, &path, Some(inner_value.clone()), schema, false)?;
-                    }
+                if let Some(ext) = schema.extension(key) {
+                    apply_extension(resource, op.op, ext, Some(value), schema)?;
                     continue;
                 }
                 let attr =
@@ -135,6 +127,41 @@ fn apply_one(resource: &mut Map<String, Value>, op: &PatchOperation, schema: &Re
             Ok(())
         }
     }
+}
+
+/// An operation whose path is an extension schema's URN: its value holds that schema's attributes,
+/// applied one by one as a pathless operation would; `remove` drops the whole extension.
+fn apply_extension(
+    resource: &mut Map<String, Value>,
+    op: OpKind,
+    ext: &SchemaDef,
+    value: Option<&Value>,
+    schema: &ResourceSchema,
+) -> Result<(), PatchError> {
+    if op == OpKind::Remove {
+        if let Some(key) = find_key(resource, &ext.id) {
+            resource.remove(&key);
+        }
+        return Ok(());
+    }
+    let Some(Value::Object(inner)) = value else {
+        return Err(PatchError::new(
+            ScimType::InvalidValue,
+            format!("the value for '{}' must be an object of its attributes", ext.id),
+        ));
+    };
+    for (key, inner_value) in inner.iter().filter(|(key, _)| !key.eq_ignore_ascii_case("schemas")) {
+        let attr = AttrPath::parse(key).ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("invalid attribute '{key}'")))?;
+        let path = PatchPath {
+            attr: AttrPath {
+                urn: Some(ext.id.clone()),
+                ..attr
+            },
+            filter: None,
+        };
+        apply_path(resource, op, &path, Some(inner_value.clone()), schema, false)?;
+    }
+    Ok(())
 }
 
 /// Finds a key case-insensitively.
@@ -732,6 +759,21 @@ mod tests {
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
             }))
         );
+    }
+
+    #[test]
+    fn path_naming_an_extension_schema_applies_its_object() {
+        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let start = json!({"userName": "a", ENTERPRISE: {"department": "Ops"}});
+        let replaced = run(
+            start.clone(),
+            json!([{"op": "replace", "path": ENTERPRISE, "value": {"department": "R&D"}}]),
+        );
+        assert_eq!(replaced, Ok(json!({"userName": "a", ENTERPRISE: {"department": "R&D"}})));
+        let removed = run(start.clone(), json!([{"op": "remove", "path": ENTERPRISE}]));
+        assert_eq!(removed, Ok(json!({"userName": "a"})));
+        let not_an_object = run(start, json!([{"op": "add", "path": ENTERPRISE, "value": "R&D"}]));
+        assert_eq!(not_an_object.map_err(|e| e.scim_type), Err(ScimType::InvalidValue));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::error::{Result, ServiceError};
 use super::Service;
 use crate::ldap::{LdapFilter, SearchRequest};
 use crate::mapping::filter::{referenced_ids, to_ldap_filter};
+use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{ResourceKind, ResourceMapping, ValueKind};
 use crate::scim::filter::{self, AttrPath};
 use crate::scim::ScimType;
@@ -43,10 +44,59 @@ pub struct Page {
     pub start_index: usize,
 }
 
+/// A page of a search across resource types, each resource with its type.
+pub struct MixedPage {
+    pub resources: Vec<(ResourceKind, Map<String, Value>)>,
+    pub total: usize,
+    pub start_index: usize,
+}
+
 /// The ids that match a query, in the order pages are cut from.
 pub type Snapshot = Arc<Vec<String>>;
 
 impl Service {
+    /// RFC 7644 §3.4.3 search at the root: users, then groups, paged as one list (each type sorted on
+    /// its own, by `sortBy` where it has that attribute). A type whose attributes the filter does not name matches nothing; a filter no type
+    /// understands is refused.
+    pub async fn list_across(&self, query: &ListQuery, without_members: bool, base_url: &str) -> Result<MixedPage> {
+        let start_index = query.start_index.max(1);
+        let mut skip = start_index - 1;
+        let mut remaining = query.count.unwrap_or(self.max_results).min(self.max_results);
+        let mut page = MixedPage {
+            resources: Vec::new(),
+            total: 0,
+            start_index,
+        };
+        let mut refusal = None;
+        let mut answered = false;
+        for kind in [ResourceKind::User, ResourceKind::Group] {
+            let Some(m) = self.mapping.resource(kind) else { continue };
+            // RFC 7644 §3.4.2.3: resources without the sort attribute keep their default order.
+            let sort_by = query.sort_by.clone().filter(|s| sort_attribute(m, s).is_ok());
+            let part = ListQuery {
+                start_index: skip + 1,
+                count: Some(remaining),
+                sort_by,
+                ..query.clone()
+            };
+            match self.list(kind, &part, without_members, base_url).await {
+                Ok(found) => {
+                    answered = true;
+                    page.total += found.total;
+                    skip = skip.saturating_sub(found.total);
+                    remaining -= found.resources.len();
+                    page.resources.extend(found.resources.into_iter().map(|r| (kind, r)));
+                }
+                Err(e @ ServiceError::Translate(TranslateError::UnknownAttribute(_))) => refusal = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        match (answered, refusal) {
+            (false, Some(e)) => Err(e),
+            _ => Ok(page),
+        }
+    }
+
     pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
         let m = self.resource(kind)?;
         let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {

@@ -58,7 +58,7 @@ async fn malformed_requests_are_400_with_the_right_scim_type() {
     let (status, body) = gw
         .post(
             "/Users",
-            json!({"userName": "badcountry", "addresses": [{"type": "work", "country": "Germany"}]}),
+            json!({"userName": "badphone", "phoneNumbers": [{"type": "work", "value": "☎ @ home"}]}),
         )
         .await;
     assert_scim_error(status, &body, 400, Some("invalidValue"));

@@ -242,13 +242,13 @@ async fn etags_guard_writes_and_answer_not_modified() {
 async fn a_rename_is_undone_when_the_rest_of_the_request_fails() {
     let gw = Gateway::start().await;
     let id = gw.create_user(json!({"userName": "stays"})).await;
-    // The directory refuses the country (not two letters) after the rename went through.
+    // The directory refuses the phone number (telephoneNumber is a printable string) after the rename.
     let (status, body) = gw
         .patch(
             &format!("/Users/{id}"),
             json!([
                 {"op": "replace", "path": "userName", "value": "moved"},
-                {"op": "add", "path": "addresses[type eq \"work\"].country", "value": "Germany"}
+                {"op": "add", "path": "phoneNumbers[type eq \"work\"].value", "value": "☎ @ home"}
             ]),
         )
         .await;
@@ -268,4 +268,52 @@ async fn patch_can_answer_no_content() {
         .await;
     assert_eq!((status, body), (204, Value::Null));
     assert_eq!(gw.slapd.values("uid=quiet,ou=people,dc=example,dc=org", "title").await, vec!["T"]);
+}
+
+#[tokio::test]
+async fn extension_objects_references_by_url_and_removal_of_required_ldap_attributes() {
+    let gw = Gateway::start().await;
+    let boss = gw.create_user(json!({"userName": "boss"})).await;
+    let (status, user) = gw
+        .post(
+            "/Users",
+            json!({"userName": "worker", "name": {"givenName": "Wo", "familyName": "Rker", "formatted": "Wo Rker"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let dn = "uid=worker,ou=people,dc=example,dc=org";
+
+    // A path that names the extension schema carries an object of its attributes; a reference may be
+    // given by its URL alone.
+    let boss_url = format!("{}/scim/v2/Users/{boss}", gw.base);
+    let (status, patched) = gw
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "add", "path": ENTERPRISE, "value": {
+                "schemas": [ENTERPRISE],
+                "department": "Mill",
+                "manager": {"$ref": boss_url}
+            }}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched[ENTERPRISE]["department"], "Mill");
+    assert_eq!(patched[ENTERPRISE]["manager"]["value"], boss.as_str());
+    assert_eq!(gw.slapd.values(dn, "manager").await, vec!["uid=boss,ou=people,dc=example,dc=org"]);
+
+    let (status, patched) = gw
+        .patch(&format!("/Users/{id}"), json!([{"op": "remove", "path": ENTERPRISE}]))
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert!(patched.get(ENTERPRISE).is_none(), "{patched}");
+    assert!(gw.slapd.values(dn, "departmentNumber").await.is_empty());
+
+    // sn and cn stay in the directory (person requires them) but SCIM shows the name as removed.
+    let (status, patched) = gw.patch(&format!("/Users/{id}"), json!([{"op": "remove", "path": "name"}])).await;
+    assert_eq!(status, 200, "{patched}");
+    assert!(patched.get("name").is_none(), "{patched}");
+    assert_eq!(gw.slapd.values(dn, "sn").await, vec!["worker"]);
+    assert_eq!(gw.slapd.values(dn, "cn").await, vec!["worker"]);
+    assert!(gw.slapd.values(dn, "givenName").await.is_empty());
 }

@@ -1,7 +1,6 @@
 //! Lists: filters pushed down to LDAP, sorting, paging from id snapshots, POST .search.
 
 use pretty_assertions::assert_eq;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::support::{assert_scim_error, Gateway};
@@ -96,8 +95,37 @@ async fn sorting_and_search_requests() {
     assert_eq!(status, 200, "{list}");
     assert_eq!(names(&list), vec!["olga", "anna"]);
     assert!(list["Resources"][0].get("name").is_none(), "attributes applies: {list}");
-    let (status, body) = gw.call(Method::POST, "/.search", Some(json!({"filter": "userName pr"}))).await;
-    assert_scim_error(status, &body, 501, None);
+
+    // The root search pages users then groups as one list; a type the filter does not apply to
+    // matches nothing.
+    let (status, group) = gw.post("/Groups", json!({"displayName": "Olsens"})).await;
+    assert_eq!(status, 201, "{group}");
+    let (status, list) = gw.post("/.search", json!({"startIndex": 3, "count": 3})).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["totalResults"], 5);
+    let types: Vec<&str> = list["Resources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["meta"]["resourceType"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(types, vec!["User", "User", "Group"]);
+    let (_, list) = gw
+        .post("/.search", json!({"filter": "userName sw \"o\"", "sortBy": "userName"}))
+        .await;
+    assert_eq!(names(&list), vec!["olga", "Otto"]);
+    let (_, list) = gw
+        .post(
+            "/.search",
+            json!({"filter": "displayName eq \"Olsens\"", "attributes": ["displayName"]}),
+        )
+        .await;
+    assert_eq!(list["totalResults"], 1, "{list}");
+    assert_eq!(
+        (&list["Resources"][0]["id"], &list["Resources"][0]["displayName"]),
+        (&group["id"], &json!("Olsens"))
+    );
+    assert!(list["Resources"][0].get("members").is_none(), "{list}");
+    let (status, body) = gw.post("/.search", json!({"filter": "shoeSize eq 1"})).await;
+    assert_scim_error(status, &body, 400, Some("invalidFilter"));
     let (_, spc) = gw.get("/ServiceProviderConfig").await;
     assert_eq!(spc["sort"]["supported"], true);
 }
