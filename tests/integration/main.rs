@@ -4,6 +4,7 @@
 
 mod support;
 
+mod connect;
 mod discovery;
 mod errors;
 mod groups;
