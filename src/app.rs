@@ -40,6 +40,7 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
         max_body_bytes: config.server.max_body_bytes,
         request_timeout: Duration::from_millis(config.server.request_timeout_ms),
         patch_no_content: config.server.patch_no_content,
+        bulk_max_operations: config.server.bulk_max_operations,
     })
 }
 

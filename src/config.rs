@@ -41,6 +41,8 @@ pub struct ServerConfig {
     /// Answer a successful PATCH with 204 and no body (RFC 7644 §3.5.2 allows it) unless the request
     /// names `attributes`; by default PATCH answers 200 with the resource.
     pub patch_no_content: bool,
+    /// Most operations one POST /Bulk may carry (its body is bounded by `max_body_bytes`).
+    pub bulk_max_operations: usize,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +54,7 @@ impl Default for ServerConfig {
             request_timeout_ms: 30_000,
             max_results: 200,
             patch_no_content: false,
+            bulk_max_operations: 1000,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::response::{ErrorResponse, JsonBody, Scim};
 use super::AppState;
 use crate::mapping::ResourceKind;
+use crate::scim::bulk::{bulk_response, check_request, BulkRequest};
 use crate::scim::patch::PatchRequest;
 use crate::scim::resource::{list_response, service_provider_config, Capabilities, Projection};
 use crate::scim::{ScimError, ScimType};
@@ -252,11 +253,19 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// RFC 7644 §3.7: 200 with a result per operation; 413 when there are more than `maxOperations`.
+pub async fn bulk(State(state): State<AppState>, BaseUrl(base): BaseUrl, JsonBody(request): JsonBody<BulkRequest>) -> Answer {
+    check_request(&request, state.bulk_max_operations)?;
+    let results = state.service.bulk(&request, &base).await;
+    Ok(Scim::ok(bulk_response(&results)))
+}
+
 fn capabilities(state: &AppState) -> Capabilities {
     Capabilities {
         patch: true,
         filter_max_results: state.service.max_results,
         max_payload_size: state.max_body_bytes,
+        bulk_max_operations: state.bulk_max_operations,
         etag: true,
         sort: true,
     }

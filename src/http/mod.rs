@@ -41,6 +41,7 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// PATCH answers 204 instead of the resource.
     pub patch_no_content: bool,
+    pub bulk_max_operations: usize,
 }
 
 fn resource_routes(kind: ResourceKind) -> Router<AppState> {
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/Schemas", get(handlers::list_schemas))
         .route("/Schemas/{id}", get(handlers::get_schema))
         .route("/.search", post(handlers::root_search))
+        .route("/Bulk", post(handlers::bulk))
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .fallback(handlers::not_found)
         .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer));

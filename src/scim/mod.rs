@@ -1,6 +1,7 @@
 //! SCIM 2.0 protocol (RFC 7643/7644): resources as JSON, filters, PATCH paths and engine, schemas, errors.
 //! Knows nothing of LDAP.
 
+pub mod bulk;
 pub mod error;
 pub mod filter;
 pub mod patch;

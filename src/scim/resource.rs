@@ -22,6 +22,7 @@ pub struct Capabilities {
     pub patch: bool,
     pub filter_max_results: usize,
     pub max_payload_size: usize,
+    pub bulk_max_operations: usize,
     pub etag: bool,
     pub sort: bool,
 }
@@ -31,7 +32,7 @@ pub fn service_provider_config(caps: &Capabilities, base_url: &str) -> Value {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/scim2ldap/scim2ldap#readme",
         "patch": {"supported": caps.patch},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": caps.max_payload_size},
+        "bulk": {"supported": true, "maxOperations": caps.bulk_max_operations, "maxPayloadSize": caps.max_payload_size},
         "filter": {"supported": true, "maxResults": caps.filter_max_results},
         "changePassword": {"supported": false},
         "sort": {"supported": caps.sort},
