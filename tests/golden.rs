@@ -10,7 +10,7 @@ use scim2ldap::ldap::Entry;
 use scim2ldap::mapping::filter::to_ldap_filter;
 use scim2ldap::mapping::from_ldap::from_ldap;
 use scim2ldap::mapping::to_ldap::{new_entry, to_ldap};
-use scim2ldap::mapping::{load, Mapping, RefTarget, ResourceKind};
+use scim2ldap::mapping::{load, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use scim2ldap::scim::{filter, patch};
 use serde_json::{Map, Value};
 
@@ -84,4 +84,92 @@ fn scim_filters_to_ldap_filters() {
         })
         .collect();
     insta::assert_snapshot!(translated.join("\n"));
+}
+
+/// The text between the first pair of backticks in a table cell.
+fn backticked(cell: &str) -> Option<&str> {
+    let start = cell.find('`')? + 1;
+    let len = cell[start..].find('`')?;
+    Some(&cell[start..start + len])
+}
+
+/// Which LDAP attribute a resource mapping stores a SCIM attribute in, if any. A reference may be
+/// named with or without its `.value`.
+fn ldap_attribute_of(m: &ResourceMapping, scim: &str) -> Option<String> {
+    let wanted = scim.to_ascii_lowercase();
+    if wanted == "active" {
+        return m.active.as_ref().map(|a| a.attribute.clone());
+    }
+    m.attrs
+        .iter()
+        .find(|a| {
+            let path = a.scim_path().to_ascii_lowercase();
+            path == wanted || path == format!("{wanted}.value")
+        })
+        .map(|a| a.ldap.clone())
+}
+
+/// A table being read in a guide: its SCIM column, and each mapping column with its file and mapping.
+type DocTable = (Option<usize>, Vec<(usize, String, Mapping)>);
+
+#[test]
+fn docs_tables_match_the_shipped_mappings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut table: Option<DocTable> = None;
+        // Tables under a heading that says "(groups)" describe groups; the others users.
+        let mut groups = false;
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{}:{}", path.display(), number + 1);
+            if line.starts_with('#') {
+                groups = line.contains("(groups)");
+            }
+            if !line.trim_start().starts_with('|') {
+                table = None;
+                continue;
+            }
+            let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+            if cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+                continue;
+            }
+            let Some((scim_column, mappings)) = &table else {
+                let scim_column = cells.iter().position(|c| c.contains("SCIM attribute"));
+                let mappings = cells
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| backticked(c).filter(|f| f.starts_with("mappings/")).map(|f| (i, f)))
+                    .map(|(i, file)| {
+                        (
+                            i,
+                            file.to_string(),
+                            load(&root.join(file), BASE_DN).unwrap_or_else(|e| panic!("{at}: {e}")),
+                        )
+                    })
+                    .collect();
+                table = Some((scim_column, mappings));
+                continue;
+            };
+            let Some(scim_column) = scim_column else { continue };
+            let scim = backticked(cells[*scim_column]).unwrap_or_else(|| panic!("{at}: no `SCIM attribute` in the row"));
+            for (column, file, mapping) in mappings {
+                let resource = if groups { mapping.groups.as_ref() } else { Some(&mapping.users) };
+                let stored = resource.and_then(|m| ldap_attribute_of(m, scim));
+                match backticked(cells[*column]) {
+                    Some(ldap) => assert!(
+                        stored.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(ldap)),
+                        "{at}: the guide says {file} stores {scim} in {ldap}; the mapping stores it in {stored:?}"
+                    ),
+                    None => assert_eq!(stored, None, "{at}: the guide says {file} does not store {scim}"),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 100, "only {checked} table cells checked");
 }

@@ -1,13 +1,10 @@
 //! The RFC 7644 §3.12 error document: what every failed request answers, whatever layer failed.
 
-use serde::Serialize;
-
 /// URN of the error message schema.
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// RFC 7644 §3.12 Table 9 `scimType` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScimType {
     InvalidFilter,
     TooMany,
@@ -19,6 +16,23 @@ pub enum ScimType {
     InvalidValue,
     InvalidVers,
     Sensitive,
+}
+
+impl ScimType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScimType::InvalidFilter => "invalidFilter",
+            ScimType::TooMany => "tooMany",
+            ScimType::Uniqueness => "uniqueness",
+            ScimType::Mutability => "mutability",
+            ScimType::InvalidSyntax => "invalidSyntax",
+            ScimType::InvalidPath => "invalidPath",
+            ScimType::NoTarget => "noTarget",
+            ScimType::InvalidValue => "invalidValue",
+            ScimType::InvalidVers => "invalidVers",
+            ScimType::Sensitive => "sensitive",
+        }
+    }
 }
 
 /// An error response: an HTTP status, an optional `scimType` and a human-readable detail.
@@ -55,7 +69,7 @@ impl ScimError {
             "detail": self.detail,
         });
         if let Some(scim_type) = self.scim_type {
-            doc["scimType"] = serde_json::to_value(scim_type).unwrap_or_default();
+            doc["scimType"] = scim_type.as_str().into();
         }
         doc
     }
