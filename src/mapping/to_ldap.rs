@@ -282,6 +282,7 @@ pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs) -> Result<(String
         .get(&mapping.rdn_attr)
         .and_then(|a| a.values.first())
         .ok_or_else(|| TranslateError::Missing(rdn_map.scim_path()))?;
+    check_rdn_length(mapping, rdn_value)?;
     let entry_dn = dn::child(&mapping.rdn_attr, rdn_value, &mapping.base);
     let mut out: EntryAttrs = vec![("objectClass".to_string(), mapping.object_classes.clone())];
     out.extend(mapping.constants.iter().cloned());
@@ -298,13 +299,36 @@ pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs) -> Result<(String
 }
 
 /// The new RDN when the RDN's SCIM source changed (compared as LDAP would: case-insensitively).
-pub fn new_rdn(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Option<String> {
-    let wanted = attrs.get(&mapping.rdn_attr)?.values.first()?;
+pub fn new_rdn(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Result<Option<String>, TranslateError> {
+    let Some(wanted) = attrs.get(&mapping.rdn_attr).and_then(|a| a.values.first()) else {
+        return Ok(None);
+    };
     let (current_rdn, _) = dn::split_first(&current.dn);
     let current_value = current_rdn.split_once('=').map(|(_, v)| v).unwrap_or_default();
     let wanted_rdn = dn::rdn(&mapping.rdn_attr, wanted);
     let (_, wanted_value) = wanted_rdn.split_once('=').unwrap_or_default();
-    (!wanted_value.eq_ignore_ascii_case(current_value)).then_some(wanted_rdn)
+    if wanted_value.eq_ignore_ascii_case(current_value) {
+        return Ok(None);
+    }
+    check_rdn_length(mapping, wanted)?;
+    Ok(Some(wanted_rdn))
+}
+
+/// Longest RDN value accepted. Directories key entries by their DN and refuse long ones with an
+/// opaque error (OpenLDAP's mdb: `other` (80) beyond a 511-byte key), so the limit is checked first.
+const MAX_RDN_VALUE_BYTES: usize = 256;
+
+fn check_rdn_length(mapping: &ResourceMapping, value: &str) -> Result<(), TranslateError> {
+    if value.len() > MAX_RDN_VALUE_BYTES {
+        return Err(TranslateError::InvalidValue {
+            attribute: mapping.rdn_map().scim_path(),
+            reason: format!(
+                "{} bytes is too long to name a directory entry (at most {MAX_RDN_VALUE_BYTES})",
+                value.len()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The modifications that turn `current` into what `attrs` wants: a replace for single values, adds and

@@ -277,7 +277,7 @@ impl Service {
         let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
         self.check_unique(m, &changed, Some(&current.dn)).await?;
         let mut entry_dn = current.dn.clone();
-        let renamed = new_rdn(m, &current, &after);
+        let renamed = new_rdn(m, &current, &after)?;
         // The version is asserted in the modify itself, so that a change in between fails with 412.
         // Not for a rename (the entry's version changes with it) nor for groups: OpenLDAP's memberof
         // applies the assertion to its own updates of the members, which would then silently fail.

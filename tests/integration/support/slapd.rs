@@ -14,7 +14,8 @@ pub const ROOT_PW: &str = "secret";
 
 pub struct Slapd {
     child: Child,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    port: u16,
     pub url: String,
 }
 
@@ -57,7 +58,8 @@ impl Slapd {
                 .unwrap_or_else(|e| panic!("cannot run slapd-sandbox.sh: {e}"));
             let mut slapd = Slapd {
                 child,
-                _dir: dir,
+                dir,
+                port,
                 url: format!("ldap://127.0.0.1:{port}"),
             };
             if slapd.wait_ready(Duration::from_secs(120)).await {
@@ -66,6 +68,29 @@ impl Slapd {
             eprintln!("slapd did not start on port {port} (attempt {attempt})");
         }
         panic!("slapd did not start: see scripts/slapd-sandbox.sh");
+    }
+
+    /// Kills slapd at once (SIGKILL), as a crash would; the data stays for `restart`.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts slapd again on the same port and data, and waits until it answers.
+    pub async fn restart(&mut self) {
+        let socket = self.dir.path().join("ldapi");
+        let _ = std::fs::remove_file(&socket);
+        let encoded: String = socket.to_string_lossy().replace('/', "%2F");
+        self.child = Command::new("/usr/sbin/slapd")
+            .args(["-d", "0", "-F"])
+            .arg(self.dir.path().join("config"))
+            .arg("-h")
+            .arg(format!("ldap://127.0.0.1:{}/ ldapi://{encoded}", self.port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot restart slapd: {e}"));
+        assert!(self.wait_ready(Duration::from_secs(30)).await, "slapd did not restart");
     }
 
     async fn wait_ready(&mut self, limit: Duration) -> bool {
@@ -119,6 +144,28 @@ impl Slapd {
             .await
             .and_then(|e| e.get(&attr.to_ascii_lowercase()).cloned())
             .unwrap_or_default()
+    }
+
+    /// The entries under the suffix that match an LDAP filter, with the named attributes (keys
+    /// lower-cased).
+    pub async fn entries(&self, filter: &str, attrs: &[&str]) -> Vec<HashMap<String, Vec<String>>> {
+        let mut ldap = self.connect().await;
+        let found = ldap
+            .search(SUFFIX, Scope::Subtree, filter, attrs.to_vec())
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("search {filter}: {e}"));
+        found
+            .0
+            .into_iter()
+            .map(|e| {
+                SearchEntry::construct(e)
+                    .attrs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .collect()
+            })
+            .collect()
     }
 
     /// DNs under the suffix that match an LDAP filter.
