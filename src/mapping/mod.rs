@@ -6,6 +6,7 @@ mod compile;
 pub mod filter;
 pub mod from_ldap;
 mod model;
+pub mod patch_plan;
 pub mod template;
 pub mod to_ldap;
 

@@ -130,10 +130,13 @@ impl Service {
                     })
                     .collect();
                 keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
-                self.snapshots
-                    .insert(key, Arc::new(keyed.iter().map(|(_, id, _)| id.clone()).collect()))
-                    .await;
                 let total = keyed.len();
+                // Only a result that goes on past this page has later pages to continue.
+                if start_index - 1 + count < total {
+                    self.snapshots
+                        .insert(key, Arc::new(keyed.iter().map(|(_, id, _)| id.clone()).collect()))
+                        .await;
+                }
                 let mut resources = Vec::new();
                 for (_, _, entry) in keyed.iter().skip(start_index - 1).take(count) {
                     resources.push(self.render(m, entry, base_url).await?);
@@ -235,7 +238,7 @@ impl Service {
                 .search(&SearchRequest {
                     base: m.base.clone(),
                     scope: m.scope,
-                    filter: LdapFilter::and(vec![m.type_filter(), any]),
+                    filter: LdapFilter::and(vec![any, m.type_filter()]),
                     attrs: super::resources::read_attrs(m, without_members),
                     size_limit: 0,
                 })

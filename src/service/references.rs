@@ -121,7 +121,7 @@ impl Service {
             .search(&SearchRequest {
                 base: m.base.clone(),
                 scope: m.scope,
-                filter: LdapFilter::and(vec![m.type_filter(), filter]),
+                filter: LdapFilter::and(vec![filter, m.type_filter()]),
                 attrs,
                 size_limit: 0,
             })

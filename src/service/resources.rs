@@ -9,6 +9,7 @@ use super::error::{Result, ServiceError};
 use crate::ldap::error::rc;
 use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, SearchRequest};
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
+use crate::mapping::patch_plan::direct_modifications;
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
 use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
@@ -89,7 +90,7 @@ impl Service {
         if m.id_format == IdFormat::Uuid && uuid::Uuid::parse_str(id).is_err() {
             return Err(not_found());
         }
-        let by_id = LdapFilter::and(vec![m.type_filter(), LdapFilter::eq(&m.id_attr, id)]);
+        let by_id = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
         if let Some(cached) = self.ids.get(id).await {
             let found = self
                 .directory
@@ -237,6 +238,11 @@ impl Service {
             self.patch_members(m, members, id, plan).await?;
             return Ok(None);
         }
+        if let Some(mods) = direct_modifications(m, &request.operations).filter(|_| if_match.is_none()) {
+            if let Some(resource) = self.patch_directly(m, id, &mods, base_url).await? {
+                return Ok(Some(resource));
+            }
+        }
         // Members are read only when the request touches them (a rename of a 50,000-member group
         // must not read 50,000 values); an unread list compares equal before and after.
         let skip = m
@@ -256,6 +262,33 @@ impl Service {
         self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
             .await
             .map(Some)
+    }
+
+    /// Writes modifications to the entry the id cache names, without reading it first; the id and the
+    /// resource type are asserted in the modify, so that a stale cache entry cannot redirect the write. `None` when the
+    /// id is not cached or the cache was stale: the caller then takes the general path.
+    async fn patch_directly(
+        &self,
+        m: &ResourceMapping,
+        id: &str,
+        mods: &[Modification],
+        base_url: &str,
+    ) -> Result<Option<Map<String, Value>>> {
+        let Some(dn) = self.ids.get(id).await else { return Ok(None) };
+        let same_entry = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
+        match self.directory.modify(&dn, mods, Some(&same_entry), &m.fetch_attrs).await {
+            Ok(mut entry) => {
+                entry.dn = dn;
+                self.lists_changed();
+                tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
+                Ok(Some(self.render(m, &entry, base_url).await?))
+            }
+            Err(e) if matches!(e.result_code(), Some(rc::NO_SUCH_OBJECT | rc::ASSERTION_FAILED)) => {
+                self.ids.remove(id).await;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's

@@ -247,9 +247,44 @@ async fn stale_cache_entries_are_resolved_again() {
     let (status, body) = gw.get(&format!("/Users/{id}")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["userName"], "moved");
+    // A PATCH written without reading the entry (a plain attribute) checks that the cached DN is
+    // still this user; renamed again behind the gateway's back, it finds the entry anew.
+    gw.slapd.rename("uid=moved,ou=people,dc=example,dc=org", "uid=moved-again").await;
+    let (status, body) = gw
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": "title", "value": "Mover"}]),
+        )
+        .await;
+    assert_eq!(
+        (status, body["title"].clone(), body["userName"].clone()),
+        (200, json!("Mover"), json!("moved-again")),
+        "{body}"
+    );
+    // Another entry now at the cached DN is not touched, nor is a user patched through /Groups.
+    let other = gw.create_user(json!({"userName": "moved"})).await;
+    let (status, _) = gw
+        .patch(
+            &format!("/Groups/{other}"),
+            json!([{"op": "replace", "path": "externalId", "value": "x"}]),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert!(gw
+        .slapd
+        .values("uid=moved,ou=people,dc=example,dc=org", "uniqueIdentifier")
+        .await
+        .is_empty());
     // Deleted behind its back: 404.
-    gw.slapd.delete("uid=moved,ou=people,dc=example,dc=org").await;
+    gw.slapd.delete("uid=moved-again,ou=people,dc=example,dc=org").await;
     let (status, body) = gw.get(&format!("/Users/{id}")).await;
+    assert_scim_error(status, &body, 404, None);
+    let (status, body) = gw
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": "title", "value": "Gone"}]),
+        )
+        .await;
     assert_scim_error(status, &body, 404, None);
 }
 
