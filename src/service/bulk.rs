@@ -3,6 +3,7 @@
 //! transaction (the RFC does not ask for one): each result says what happened to its resource.
 
 use std::collections::{HashMap, HashSet};
+use tokio::time::Instant;
 
 use serde_json::Value;
 
@@ -23,8 +24,10 @@ struct Done {
 
 impl Service {
     /// Runs the operations and answers one result per operation run, in request order. After
-    /// `failOnErrors` errors the rest are not run and not listed.
-    pub async fn bulk(&self, request: &BulkRequest, base_url: &str) -> Vec<BulkResult> {
+    /// `failOnErrors` errors, or once `deadline` has passed, the rest are not run and not listed, so
+    /// that the answer always says exactly what was done (rather than the request timing out after
+    /// doing part of it).
+    pub async fn bulk(&self, request: &BulkRequest, base_url: &str, deadline: Instant) -> Vec<BulkResult> {
         let ops = &request.operations;
         let error_limit = request.fail_on_errors.filter(|&n| n > 0);
         let mut results: Vec<Option<BulkResult>> = vec![None; ops.len()];
@@ -32,8 +35,8 @@ impl Service {
         let mut created: HashMap<String, String> = HashMap::new();
         let mut creators: HashMap<String, usize> = HashMap::new();
         let mut pending = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for (index, op) in ops.iter().enumerate() {
-            let seen: HashSet<String> = creators.keys().cloned().collect();
             match unrunnable(op, &seen) {
                 Some(error) => {
                     results[index] = Some(BulkResult::failed(op, error));
@@ -41,13 +44,14 @@ impl Service {
                 }
                 None => {
                     if let Some(bulk_id) = op.bulk_id.clone().filter(|_| op.method.eq_ignore_ascii_case("POST")) {
+                        seen.insert(bulk_id.clone());
                         creators.insert(bulk_id, index);
                     }
                     pending.push(index);
                 }
             }
         }
-        let over_limit = |errors: u64| error_limit.is_some_and(|limit| errors >= limit);
+        let over_limit = |errors: u64| error_limit.is_some_and(|limit| errors >= limit) || Instant::now() >= deadline;
 
         // Each pass runs what can run; an operation waiting on a later one runs in a later pass.
         while !pending.is_empty() && !over_limit(errors) {

@@ -162,3 +162,32 @@ async fn limits_are_advertised_and_enforced() {
     let (status, body) = gw.post("/Bulk", json!({"schemas": [BULK]})).await;
     assert_scim_error(status, &body, 400, Some("invalidSyntax"));
 }
+
+#[tokio::test]
+async fn a_bulk_that_would_outlast_the_request_timeout_answers_what_it_did() {
+    let gw = Gateway::start_with(
+        &[],
+        &[
+            ("SCIM2LDAP__SERVER__REQUEST_TIMEOUT_MS", "400"),
+            ("SCIM2LDAP__SERVER__BULK_MAX_OPERATIONS", "2000"),
+        ],
+    )
+    .await;
+    let operations: Vec<Value> = (0..2000)
+        .map(|i| json!({"method": "POST", "path": "/Users", "bulkId": format!("u{i}"), "data": {"userName": format!("bulk{i}")}}))
+        .collect();
+    let (status, response) = gw.post("/Bulk", json!({"schemas": [BULK], "Operations": operations})).await;
+    assert_eq!(status, 200, "{response}");
+    let listed = response["Operations"].as_array().map_or(0, Vec::len);
+    assert!(listed > 0 && listed < 2000, "{listed} operations listed");
+    assert!(response["Operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|op| op["status"] == "201"));
+    assert_eq!(
+        gw.slapd.find("(uid=bulk*)").await.len(),
+        listed,
+        "exactly the listed operations were done"
+    );
+}
