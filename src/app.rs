@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::http::{AppState, TokenHash, Tokens};
-use crate::ldap::{IdCache, LdapDirectory};
+use crate::ldap::{IdCache, LdapDirectory, Measured};
 use crate::mapping;
+use crate::metrics::Metrics;
 use crate::service::Service;
 
 /// Builds the application state from a loaded configuration: connects to the directory (failing fast
@@ -14,13 +15,18 @@ use crate::service::Service;
 pub async fn build(config: &Config) -> Result<AppState, String> {
     let mapping = mapping::load(&config.mapping, &config.ldap.base_dn).map_err(|e| e.to_string())?;
     let tokens = tokens(config)?;
-    let directory = LdapDirectory::connect(config.ldap.clone())
+    let metrics = Arc::new(Metrics::new());
+    let directory = LdapDirectory::connect(config.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", config.ldap.url))?;
     let service = Service {
         mapping: Arc::new(mapping),
-        directory: Arc::new(directory),
-        ids: IdCache::new(config.cache.capacity, Duration::from_secs(config.cache.ttl_seconds)),
+        directory: Arc::new(Measured::new(directory, metrics.clone())),
+        ids: IdCache::new(
+            config.cache.capacity,
+            Duration::from_secs(config.cache.ttl_seconds),
+            metrics.clone(),
+        ),
         dn_targets: moka::future::Cache::builder()
             .max_capacity(config.cache.capacity)
             .time_to_live(Duration::from_secs(config.cache.ttl_seconds))
@@ -41,6 +47,7 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
         request_timeout: Duration::from_millis(config.server.request_timeout_ms),
         patch_no_content: config.server.patch_no_content,
         bulk_max_operations: config.server.bulk_max_operations,
+        metrics,
     })
 }
 

@@ -8,5 +8,6 @@ pub mod config;
 pub mod http;
 pub mod ldap;
 pub mod mapping;
+pub mod metrics;
 pub mod scim;
 pub mod service;

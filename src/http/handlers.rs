@@ -273,6 +273,14 @@ fn capabilities(state: &AppState) -> Capabilities {
     }
 }
 
+/// Prometheus text exposition of the gateway's counters and histograms.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
 pub async fn service_provider(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Scim {
     Scim::ok(service_provider_config(&capabilities(&state), &base))
 }

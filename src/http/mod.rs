@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::{TokenHash, Tokens};
 
 use crate::mapping::ResourceKind;
+use crate::metrics::Metrics;
 use crate::scim::ScimError;
 use crate::service::Service;
 use response::ErrorResponse;
@@ -42,6 +43,7 @@ pub struct AppState {
     /// PATCH answers 204 instead of the resource.
     pub patch_no_content: bool,
     pub bulk_max_operations: usize,
+    pub metrics: Arc<Metrics>,
 }
 
 fn resource_routes(kind: ResourceKind) -> Router<AppState> {
@@ -78,9 +80,11 @@ pub fn router(state: AppState) -> Router {
         .nest(SCIM_BASE, scim)
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), measure))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -88,6 +92,29 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Counts and times every request by route template (not the raw path, so ids do not multiply series),
+/// method and status. Routing has happened when a `Router::layer` middleware runs.
+async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics.increment(
+        "scim2ldap_http_requests_total",
+        &[("route", &route), ("method", &method), ("status", &status)],
+    );
+    metrics.observe(
+        "scim2ldap_http_request_seconds",
+        &[("route", &route), ("method", &method)],
+        started.elapsed(),
+    );
+    response
 }
 
 /// Bounds every request's time; a request that takes longer is answered 503 (the directory is slow).

@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
+use crate::metrics::Metrics;
 
 type Result<T> = std::result::Result<T, LdapError>;
 
@@ -98,7 +99,8 @@ fn default_connect_timeout_ms() -> u64 {
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LdapSettings {
-    /// `ldap://host:port`, `ldaps://host:port` or `ldapi://…`.
+    /// `ldap://host:port`, `ldaps://host:port` or `ldapi://…`; several (replicas), separated by
+    /// spaces, are tried in order when one cannot be reached.
     pub url: String,
     #[serde(default)]
     pub bind_dn: String,
@@ -138,32 +140,45 @@ impl std::fmt::Debug for LdapSettings {
 }
 
 /// A pool of bound connections. Each `Ldap` handle multiplexes requests over one connection, so the
-/// pool hands out clones round-robin and replaces a connection once it is found broken.
+/// pool hands out clones round-robin and replaces a connection once it is found broken. New
+/// connections go to the directory URL that last worked, else to the next one in the list.
 pub struct LdapDirectory {
     settings: LdapSettings,
+    urls: Vec<String>,
+    /// Index in `urls` of the directory that last accepted a connection.
+    preferred: AtomicUsize,
     tls: Option<Arc<rustls::ClientConfig>>,
-    slots: Vec<Mutex<Option<Ldap>>>,
+    /// Each slot's connection and the index of the URL it is connected to.
+    slots: Vec<Mutex<Option<(Ldap, usize)>>>,
     next: AtomicUsize,
     timeout: Duration,
     post_read: std::sync::atomic::AtomicBool,
+    metrics: Arc<Metrics>,
 }
 
 impl LdapDirectory {
     /// Builds the pool and checks that the directory answers, so that a wrong URL or password fails at
     /// startup rather than on the first request.
-    pub async fn connect(settings: LdapSettings) -> Result<Self> {
+    pub async fn connect(settings: LdapSettings, metrics: Arc<Metrics>) -> Result<Self> {
         let tls = tls_config(&settings)?;
         if settings.tls_insecure {
             tracing::warn!("ldap.tls_insecure is set: the directory's certificate is NOT verified");
+        }
+        let urls: Vec<String> = settings.url.split_whitespace().map(str::to_string).collect();
+        if urls.is_empty() {
+            return Err(LdapError::Config("ldap.url is empty".into()));
         }
         let slots = (0..settings.pool_size.max(1)).map(|_| Mutex::new(None)).collect();
         let directory = LdapDirectory {
             timeout: Duration::from_millis(settings.timeout_ms),
             settings,
+            urls,
+            preferred: AtomicUsize::new(0),
             tls,
             slots,
             next: AtomicUsize::new(0),
             post_read: std::sync::atomic::AtomicBool::new(false),
+            metrics,
         };
         let root = directory
             .search(&SearchRequest {
@@ -181,7 +196,35 @@ impl LdapDirectory {
         Ok(directory)
     }
 
-    async fn open(&self) -> Result<Ldap> {
+    /// A new bound connection: to the URL that last worked, else to each of the others in turn.
+    async fn open(&self) -> Result<(Ldap, usize)> {
+        let first = self.preferred.load(Ordering::Relaxed);
+        let mut failure = None;
+        for step in 0..self.urls.len() {
+            let index = (first + step) % self.urls.len();
+            let url = &self.urls[index];
+            match self.open_url(url).await {
+                Ok(ldap) => {
+                    self.metrics
+                        .increment("scim2ldap_ldap_connects_total", &[("url", url.as_str()), ("result", "ok")]);
+                    if index != first {
+                        tracing::warn!(from = %self.urls[first], to = %url, "directory failover");
+                        self.preferred.store(index, Ordering::Relaxed);
+                    }
+                    return Ok((ldap, index));
+                }
+                Err(e) => {
+                    self.metrics
+                        .increment("scim2ldap_ldap_connects_total", &[("url", url.as_str()), ("result", "failed")]);
+                    tracing::warn!(url = %url, error = %e, "cannot connect to the directory");
+                    failure = Some(e);
+                }
+            }
+        }
+        Err(failure.unwrap_or_else(|| LdapError::Config("ldap.url is empty".into())))
+    }
+
+    async fn open_url(&self, url: &str) -> Result<Ldap> {
         let mut conn_settings = LdapConnSettings::new()
             .set_conn_timeout(Duration::from_millis(self.settings.connect_timeout_ms))
             .set_starttls(self.settings.starttls)
@@ -189,7 +232,7 @@ impl LdapDirectory {
         if let Some(tls) = &self.tls {
             conn_settings = conn_settings.set_config(tls.clone());
         }
-        let (conn, mut ldap) = LdapConnAsync::with_settings(conn_settings, &self.settings.url)
+        let (conn, mut ldap) = LdapConnAsync::with_settings(conn_settings, url)
             .await
             .map_err(|e| LdapError::Connect(e.to_string()))?;
         ldap3::drive!(conn);
@@ -206,21 +249,33 @@ impl LdapDirectory {
     /// A connection handle from the next slot, (re)connecting that slot when it is empty or closed.
     async fn handle(&self) -> Result<(usize, Ldap)> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let waiting = std::time::Instant::now();
         let mut slot = self.slots[index].lock().await;
-        if let Some(ldap) = slot.as_mut() {
+        self.metrics.observe("scim2ldap_ldap_pool_wait_seconds", &[], waiting.elapsed());
+        if let Some((ldap, _)) = slot.as_mut() {
             if !ldap.is_closed() {
                 return Ok((index, ldap.clone()));
             }
         }
-        let ldap = self.open().await?;
-        *slot = Some(ldap.clone());
+        self.close(&mut slot);
+        let (ldap, url) = self.open().await?;
+        self.metrics
+            .add_to_gauge("scim2ldap_ldap_connections_open", &[("url", &self.urls[url])], 1);
+        *slot = Some((ldap.clone(), url));
         Ok((index, ldap))
+    }
+
+    fn close(&self, slot: &mut Option<(Ldap, usize)>) {
+        if let Some((_, url)) = slot.take() {
+            self.metrics
+                .add_to_gauge("scim2ldap_ldap_connections_open", &[("url", &self.urls[url])], -1);
+        }
     }
 
     /// Forgets a connection that failed, so that the next use of its slot reconnects.
     async fn discard(&self, index: usize, err: &LdapError) {
         if matches!(err, LdapError::Io { .. } | LdapError::Timeout(_)) {
-            *self.slots[index].lock().await = None;
+            self.close(&mut *self.slots[index].lock().await);
         }
     }
 

@@ -7,9 +7,11 @@ pub mod entry;
 pub mod error;
 pub mod filter;
 pub mod id_cache;
+pub mod measured;
 
 pub use client::{Directory, LdapDirectory, LdapSettings, Modification, Scope, SearchRequest};
 pub use entry::Entry;
 pub use error::LdapError;
 pub use filter::LdapFilter;
 pub use id_cache::IdCache;
+pub use measured::Measured;

@@ -12,6 +12,7 @@ mod faults;
 mod groups;
 mod injection;
 mod lifecycle;
+mod operations;
 mod patch;
 mod queries;
 mod tls;

@@ -1,0 +1,99 @@
+//! A `Directory` that counts and times every operation of the one it wraps, by operation and result.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+
+use super::client::{Directory, Modification, SearchRequest};
+use super::entry::Entry;
+use super::error::LdapError;
+use super::filter::LdapFilter;
+use crate::metrics::Metrics;
+
+type Result<T> = std::result::Result<T, LdapError>;
+
+pub struct Measured<D> {
+    inner: D,
+    metrics: Arc<Metrics>,
+}
+
+impl<D: Directory> Measured<D> {
+    pub fn new(inner: D, metrics: Arc<Metrics>) -> Self {
+        Measured { inner, metrics }
+    }
+
+    fn record<T>(&self, op: &'static str, started: Instant, result: &Result<T>) {
+        let outcome = match result {
+            Ok(_) => "0".to_string(),
+            Err(LdapError::Result { rc, .. }) => rc.to_string(),
+            Err(LdapError::Io { .. }) => "io".to_string(),
+            Err(LdapError::Timeout(_)) => "timeout".to_string(),
+            Err(LdapError::Connect(_)) => "connect".to_string(),
+            Err(LdapError::Config(_)) => "config".to_string(),
+        };
+        self.metrics
+            .increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
+        self.metrics
+            .observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
+    }
+}
+
+#[async_trait]
+impl<D: Directory> Directory for Measured<D> {
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
+        let started = Instant::now();
+        let result = self.inner.search(request).await;
+        self.record("search", started, &result);
+        result
+    }
+
+    async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
+        let started = Instant::now();
+        let result = self.inner.search_all(request, page_size).await;
+        self.record("search_paged", started, &result);
+        result
+    }
+
+    async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
+        let started = Instant::now();
+        let result = self.inner.add(dn, attrs, read_back).await;
+        self.record("add", started, &result);
+        result
+    }
+
+    async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
+        let started = Instant::now();
+        let result = self.inner.modify(dn, mods, assertion, read_back).await;
+        self.record("modify", started, &result);
+        result
+    }
+
+    async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
+        let started = Instant::now();
+        let result = self.inner.modify_if(dn, mods, assertion).await;
+        self.record("modify", started, &result);
+        result
+    }
+
+    async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
+        let started = Instant::now();
+        let result = self.inner.rename(dn, new_rdn, new_parent).await;
+        self.record("modrdn", started, &result);
+        result
+    }
+
+    async fn delete(&self, dn: &str) -> Result<()> {
+        let started = Instant::now();
+        let result = self.inner.delete(dn).await;
+        self.record("delete", started, &result);
+        result
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let started = Instant::now();
+        let result = self.inner.ping().await;
+        self.record("ping", started, &result);
+        result
+    }
+}
