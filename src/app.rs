@@ -47,6 +47,7 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
         request_timeout: Duration::from_millis(config.server.request_timeout_ms),
         patch_no_content: config.server.patch_no_content,
         bulk_max_operations: config.server.bulk_max_operations,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(config.server.max_concurrent_requests.max(1))),
         metrics,
     })
 }

@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub patch_no_content: bool,
     /// Most operations one POST /Bulk may carry (its body is bounded by `max_body_bytes`).
     pub bulk_max_operations: usize,
+    /// Most SCIM requests served at once; more are answered 503 with Retry-After at once, so that a
+    /// burst cannot queue up beyond the request timeout.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +58,7 @@ impl Default for ServerConfig {
             max_results: 200,
             patch_no_content: false,
             bulk_max_operations: 1000,
+            max_concurrent_requests: 256,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! only one that knows both), `service` (use cases and the error table), `http` (axum). `app` wires them.
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod http;
 pub mod ldap;

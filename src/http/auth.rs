@@ -70,6 +70,7 @@ pub async fn require_bearer(State(tokens): State<std::sync::Arc<Tokens>>, reques
     match presented.and_then(|t| tokens.verify(t)) {
         Some(name) => {
             tracing::Span::current().record("caller", name);
+            crate::audit::set_caller(name);
             next.run(request).await
         }
         None => ErrorResponse(ScimError::new(401, None, "a valid bearer token is required")).into_response(),

@@ -43,6 +43,8 @@ pub struct AppState {
     /// PATCH answers 204 instead of the resource.
     pub patch_no_content: bool,
     pub bulk_max_operations: usize,
+    /// Permits for the SCIM requests being served (`server.max_concurrent_requests`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -74,7 +76,9 @@ pub fn router(state: AppState) -> Router {
         .route("/Bulk", post(handlers::bulk))
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .fallback(handlers::not_found)
-        .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer));
+        .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer))
+        .layer(middleware::from_fn(audited))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_concurrency));
     let timeout = state.request_timeout;
     Router::new()
         .nest(SCIM_BASE, scim)
@@ -92,6 +96,38 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Serves a request when a permit is free; otherwise answers 503 with Retry-After at once.
+async fn limit_concurrency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match state.in_flight.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => {
+            state.metrics.increment("scim2ldap_http_rejected_total", &[]);
+            ErrorResponse(ScimError::new(503, None, "too many requests in progress; retry later")).into_response()
+        }
+    }
+}
+
+/// Writes one audit line per request that may change the directory (every method but GET; a search by
+/// POST is a read and is not audited).
+async fn audited(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    if method == axum::http::Method::GET || path.ends_with("/.search") {
+        return next.run(request).await;
+    }
+    let (response, caller, writes) = crate::audit::recorded(next.run(request)).await;
+    tracing::info!(
+        target: "scim2ldap::audit",
+        caller = caller.as_deref().unwrap_or("-"),
+        method = %method,
+        path,
+        status = response.status().as_u16(),
+        writes,
+        "write"
+    );
+    response
 }
 
 /// Counts and times every request by route template (not the raw path, so ids do not multiply series),

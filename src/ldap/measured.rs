@@ -1,4 +1,5 @@
-//! A `Directory` that counts and times every operation of the one it wraps, by operation and result.
+//! A `Directory` that counts and times every operation of the one it wraps, by operation and result,
+//! and notes every write in the request's audit record.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use super::client::{Directory, Modification, SearchRequest};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
+use crate::audit;
 use crate::metrics::Metrics;
 
 type Result<T> = std::result::Result<T, LdapError>;
@@ -23,7 +25,7 @@ impl<D: Directory> Measured<D> {
         Measured { inner, metrics }
     }
 
-    fn record<T>(&self, op: &'static str, started: Instant, result: &Result<T>) {
+    fn record<T>(&self, op: &'static str, started: Instant, result: &Result<T>) -> String {
         let outcome = match result {
             Ok(_) => "0".to_string(),
             Err(LdapError::Result { rc, .. }) => rc.to_string(),
@@ -36,7 +38,16 @@ impl<D: Directory> Measured<D> {
             .increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
         self.metrics
             .observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
+        outcome
     }
+}
+
+fn modified(mods: &[Modification]) -> Vec<&str> {
+    mods.iter()
+        .map(|m| match m {
+            Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name.as_str(),
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -58,35 +69,46 @@ impl<D: Directory> Directory for Measured<D> {
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
         let started = Instant::now();
         let result = self.inner.add(dn, attrs, read_back).await;
-        self.record("add", started, &result);
+        let outcome = self.record("add", started, &result);
+        audit::note_write(
+            "add",
+            dn,
+            &attrs.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
+            &outcome,
+        );
         result
     }
 
     async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
         let started = Instant::now();
         let result = self.inner.modify(dn, mods, assertion, read_back).await;
-        self.record("modify", started, &result);
+        let outcome = self.record("modify", started, &result);
+        audit::note_write("modify", dn, &modified(mods), &outcome);
         result
     }
 
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.modify_if(dn, mods, assertion).await;
-        self.record("modify", started, &result);
+        let outcome = self.record("modify", started, &result);
+        audit::note_write("modify", dn, &modified(mods), &outcome);
         result
     }
 
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.rename(dn, new_rdn, new_parent).await;
-        self.record("modrdn", started, &result);
+        let outcome = self.record("modrdn", started, &result);
+        let to = format!("{dn} -> {new_rdn}{}", new_parent.map(|p| format!(",{p}")).unwrap_or_default());
+        audit::note_write("modrdn", &to, &[], &outcome);
         result
     }
 
     async fn delete(&self, dn: &str) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.delete(dn).await;
-        self.record("delete", started, &result);
+        let outcome = self.record("delete", started, &result);
+        audit::note_write("delete", dn, &[], &outcome);
         result
     }
 

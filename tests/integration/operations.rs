@@ -108,3 +108,166 @@ async fn writes_fail_over_to_the_next_directory() {
     );
     drop(replica);
 }
+
+/// The gateway binary itself, as its own process with JSON logs, in front of `slapd`.
+struct Process {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+        .arg("serve")
+        .env("SCIM2LDAP__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
+        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
+        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
+        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
+        .env("SCIM2LDAP__MAPPING", concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"))
+        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN)
+        .env("SCIM2LDAP__LOG__FORMAT", "json")
+        .env("SCIM2LDAP__LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(log).unwrap_or_else(|e| panic!("{e}")))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let process = Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if reqwest::get(format!("{}/readyz", process.base))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return process;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the gateway did not start");
+}
+
+#[tokio::test]
+async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
+    let slapd = Slapd::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("gateway.log");
+    let gateway = spawn_gateway(&slapd, &log).await;
+    let client = reqwest::Client::new();
+    let scim = format!("{}/scim/v2", gateway.base);
+    let created: serde_json::Value = client
+        .post(format!("{scim}/Users"))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&json!({"userName": "audited", "password": "Okta-Placeholder-9f3", "title": "Secret Title"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = client
+        .patch(format!("{scim}/Users/{id}"))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&patch)
+        .send()
+        .await;
+    assert_eq!(patched.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    let refused = client
+        .delete(format!("{scim}/Users/{id}"))
+        .bearer_auth("a-token-nobody-has")
+        .send()
+        .await;
+    assert_eq!(refused.map(|r| r.status().as_u16()).unwrap_or_default(), 401);
+    let read = client
+        .get(format!("{scim}/Users/{id}"))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await;
+    assert_eq!(read.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    drop(gateway);
+
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let audit: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["target"] == "scim2ldap::audit")
+        .map(|l| l["fields"].clone())
+        .collect();
+    assert_eq!(audit.len(), 3, "one line per write request, none for the read:\n{text}");
+    assert_eq!(
+        (
+            audit[0]["caller"].as_str(),
+            audit[0]["method"].as_str(),
+            audit[0]["status"].as_u64()
+        ),
+        (Some("env"), Some("POST"), Some(201))
+    );
+    let writes = audit[0]["writes"].as_str().unwrap_or_default();
+    assert!(
+        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=0"),
+        "{writes}"
+    );
+    assert_eq!(audit[1]["method"], "PATCH");
+    assert!(
+        audit[1]["writes"]
+            .as_str()
+            .is_some_and(|w| w.contains("modify uid=audited,ou=people,dc=example,dc=org [pwdAccountLockedTime]")),
+        "{}",
+        audit[1]
+    );
+    assert_eq!(
+        (
+            audit[2]["caller"].as_str(),
+            audit[2]["status"].as_u64(),
+            audit[2]["writes"].as_str()
+        ),
+        (Some("-"), Some(401), Some(""))
+    );
+    for secret in ["Okta-Placeholder-9f3", "Secret Title", crate::support::TOKEN, "a-token-nobody-has"] {
+        assert!(!text.contains(secret), "{secret:?} must not be logged:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_concurrency_cap_are_503_at_once() {
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__MAX_CONCURRENT_REQUESTS", "1")]).await;
+    let operations: Vec<serde_json::Value> = (0..1000)
+        .map(|i| json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": {"userName": format!("busy{i}")}}))
+        .collect();
+    let slow = {
+        let (client, base) = (gw.client.clone(), gw.base.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{base}/scim/v2/Bulk"))
+                .bearer_auth(crate::support::TOKEN)
+                .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": operations}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let response = gw.raw(Method::GET, "/scim/v2/Users", None, Some(crate::support::TOKEN)).await;
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, body) = read(response).await;
+    assert_eq!((status, body["status"].clone()), (503, json!("503")), "{body}");
+    assert_eq!(slow.await.ok().and_then(Result::ok), Some(200));
+    let (status, _) = gw.get("/Users?count=1").await;
+    assert_eq!(status, 200, "served again once the permit is back");
+    assert!(metrics(&gw).await.contains("scim2ldap_http_rejected_total 1"));
+}
