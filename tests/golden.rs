@@ -173,3 +173,23 @@ fn docs_tables_match_the_shipped_mappings() {
     }
     assert!(checked >= 100, "only {checked} table cells checked");
 }
+
+#[test]
+fn the_sample_kubernetes_configuration_loads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("docker/kubernetes.yaml")).unwrap();
+    let embedded: String = manifest
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("scim2ldap.yaml: |"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| format!("{}\n", &l[4..]))
+        .collect();
+    assert!(embedded.contains("ldap:"), "{embedded}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scim2ldap.yaml");
+    std::fs::write(&file, embedded).unwrap();
+    let env = vec![("SCIM2LDAP__LDAP__BIND_PASSWORD".to_string(), "secret".to_string())];
+    let config = scim2ldap::config::Config::load_from(Some(&file), env);
+    assert!(config.is_ok(), "{:?}", config.err());
+}
