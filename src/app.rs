@@ -40,7 +40,7 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
             .build(),
     };
     Ok(AppState {
-        service,
+        service: Arc::new(service),
         tokens: Arc::new(tokens),
         public_url: config.server.public_url.clone().map(|u| u.trim_end_matches('/').to_string()),
         max_body_bytes: config.server.max_body_bytes,

@@ -46,6 +46,11 @@ enum TokenCommand {
     },
 }
 
+// glibc's malloc serialises the many small allocations of concurrent requests on arena locks (a
+// fifth of the gateway's CPU under load); mimalloc keeps them thread-local.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

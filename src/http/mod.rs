@@ -34,7 +34,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    pub service: Service,
+    /// Shared, so that the state each request gets is a cheap clone.
+    pub service: Arc<Service>,
     pub tokens: Arc<Tokens>,
     /// The externally visible `…/scim/v2` URL, when the gateway sits behind a proxy.
     pub public_url: Option<String>,
