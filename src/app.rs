@@ -1,24 +1,48 @@
-//! Wiring: configuration → directory pool, mapping, cache, tokens → the HTTP application.
+//! Wiring: configuration → one directory pool, mapping, cache and token set per target → the HTTP
+//! application.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Config;
-use crate::http::{AppState, TokenHash, Tokens};
+use crate::config::{AuthConfig, Config, Target};
+use crate::http::{App, AppState, TokenHash, Tokens, SCIM_BASE};
 use crate::ldap::{IdCache, LdapDirectory, Measured};
 use crate::mapping;
 use crate::metrics::Metrics;
 use crate::service::Service;
 
-/// Builds the application state from a loaded configuration: connects to the directory (failing fast
-/// when it cannot), loads and checks the mapping.
-pub async fn build(config: &Config) -> Result<AppState, String> {
-    let mapping = mapping::load(&config.mapping, &config.ldap.base_dn).map_err(|e| e.to_string())?;
-    let tokens = tokens(config)?;
+/// Builds the application from a loaded configuration: connects to every target's directory (failing
+/// fast when one cannot be reached), loads and checks each mapping.
+pub async fn build(config: &Config) -> Result<App, String> {
     let metrics = Arc::new(Metrics::new());
-    let directory = LdapDirectory::connect(config.ldap.clone(), metrics.clone())
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(config.server.max_concurrent_requests.max(1)));
+    let mut targets = Vec::new();
+    for target in config.targets() {
+        let state = build_target(config, &target, metrics.clone(), in_flight.clone())
+            .await
+            .map_err(|e| {
+                if target.name.is_empty() {
+                    e
+                } else {
+                    format!("target {}: {e}", target.name)
+                }
+            })?;
+        targets.push(state);
+    }
+    Ok(App { targets, metrics })
+}
+
+async fn build_target(
+    config: &Config,
+    target: &Target<'_>,
+    metrics: Arc<Metrics>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+) -> Result<AppState, String> {
+    let mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    let tokens = tokens(target.auth)?;
+    let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
-        .map_err(|e| format!("{e} ({})", config.ldap.url))?;
+        .map_err(|e| format!("{e} ({})", target.ldap.url))?;
     let service = Service {
         mapping: Arc::new(mapping),
         directory: Arc::new(Measured::new(directory, metrics.clone())),
@@ -39,25 +63,35 @@ pub async fn build(config: &Config) -> Result<AppState, String> {
             .time_to_live(Duration::from_secs(60))
             .build(),
     };
+    let suffix = if target.name.is_empty() {
+        String::new()
+    } else {
+        format!("/{}", target.name)
+    };
     Ok(AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
-        public_url: config.server.public_url.clone().map(|u| u.trim_end_matches('/').to_string()),
+        base_path: format!("{SCIM_BASE}{suffix}"),
+        public_url: config
+            .server
+            .public_url
+            .as_deref()
+            .map(|u| format!("{}{suffix}", u.trim_end_matches('/'))),
         max_body_bytes: config.server.max_body_bytes,
         request_timeout: Duration::from_millis(config.server.request_timeout_ms),
         patch_no_content: config.server.patch_no_content,
         bulk_max_operations: config.server.bulk_max_operations,
-        in_flight: Arc::new(tokio::sync::Semaphore::new(config.server.max_concurrent_requests.max(1))),
+        in_flight,
         metrics,
     })
 }
 
-fn tokens(config: &Config) -> Result<Tokens, String> {
+fn tokens(auth: &AuthConfig) -> Result<Tokens, String> {
     let mut tokens = Vec::new();
-    if let Some(token) = config.auth.token.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(token) = auth.token.as_deref().filter(|t| !t.is_empty()) {
         tokens.push(TokenHash::from_plain("env", token));
     }
-    for named in &config.auth.tokens {
+    for named in &auth.tokens {
         tokens.push(TokenHash::from_hex(&named.name, &named.sha256)?);
     }
     Ok(Tokens(tokens))

@@ -12,17 +12,54 @@ use crate::ldap::LdapSettings;
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
-    pub ldap: LdapSettings,
+    /// The directory of the target served at `/scim/v2`; optional when `targets` lists others.
+    #[serde(default)]
+    pub ldap: Option<LdapSettings>,
     /// The mapping file.
     #[serde(default = "default_mapping")]
     pub mapping: PathBuf,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// Further targets, each served at `/scim/v2/<name>` with its own directory, mapping and tokens.
+    #[serde(default)]
+    pub targets: Vec<TargetConfig>,
     #[serde(default)]
     pub cache: CacheConfig,
     #[serde(default)]
     pub log: LogConfig,
 }
+
+/// One directory behind its own SCIM URL (`/scim/v2/<name>`) and tokens: the seeds' platforms give
+/// each customer their own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    pub name: String,
+    pub ldap: LdapSettings,
+    #[serde(default = "default_mapping")]
+    pub mapping: PathBuf,
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+/// A target as served: the path under `/scim/v2` (empty for the default one) and its settings.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub ldap: &'a LdapSettings,
+    pub mapping: &'a Path,
+    pub auth: &'a AuthConfig,
+}
+
+/// Names a target may not take: they are SCIM endpoints under `/scim/v2` themselves.
+const RESERVED_TARGET_NAMES: [&str; 7] = [
+    "Users",
+    "Groups",
+    "Schemas",
+    "ResourceTypes",
+    "ServiceProviderConfig",
+    "Bulk",
+    ".search",
+];
 
 fn default_mapping() -> PathBuf {
     PathBuf::from("mappings/openldap.yaml")
@@ -162,20 +199,69 @@ impl Config {
         Ok(config)
     }
 
+    /// Every target: the default one (when `ldap` is set) first, then `targets`.
+    pub fn targets(&self) -> Vec<Target<'_>> {
+        let default = self.ldap.as_ref().map(|ldap| Target {
+            name: "",
+            ldap,
+            mapping: &self.mapping,
+            auth: &self.auth,
+        });
+        default
+            .into_iter()
+            .chain(self.targets.iter().map(|t| Target {
+                name: &t.name,
+                ldap: &t.ldap,
+                mapping: &t.mapping,
+                auth: &t.auth,
+            }))
+            .collect()
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.auth.token.as_deref().is_none_or(str::is_empty) && self.auth.tokens.is_empty() {
+        if self.ldap.is_none() && self.targets.is_empty() {
             return Err(ConfigError(
-                "no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)".into(),
+                "no directory: set ldap.url (SCIM2LDAP__LDAP__URL) or list targets".into(),
             ));
         }
-        if self.auth.token.as_deref().is_some_and(|t| t.len() < 16) {
-            return Err(ConfigError("auth.token must be at least 16 characters".into()));
+        if self.server.max_results == 0 {
+            return Err(ConfigError("server.max_results must be at least 1".into()));
         }
-        if self.ldap.starttls && self.ldap.url.starts_with("ldaps://") {
-            return Err(ConfigError("ldap.starttls goes with ldap:// URLs; ldaps:// is TLS already".into()));
-        }
-        if self.server.max_results == 0 || self.ldap.pool_size == 0 {
-            return Err(ConfigError("server.max_results and ldap.pool_size must be at least 1".into()));
+        let mut names = std::collections::HashSet::new();
+        for target in self.targets() {
+            let at = if target.name.is_empty() {
+                String::new()
+            } else {
+                format!("targets.{}: ", target.name)
+            };
+            if !target.name.is_empty() {
+                let valid = target.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !valid || RESERVED_TARGET_NAMES.iter().any(|r| r.eq_ignore_ascii_case(target.name)) {
+                    return Err(ConfigError(format!(
+                        "target name '{}' must be letters, digits, '-' or '_', and not a SCIM endpoint name",
+                        target.name
+                    )));
+                }
+                if !names.insert(target.name.to_ascii_lowercase()) {
+                    return Err(ConfigError(format!("target name '{}' is used twice", target.name)));
+                }
+            }
+            if target.auth.token.as_deref().is_none_or(str::is_empty) && target.auth.tokens.is_empty() {
+                return Err(ConfigError(format!(
+                    "{at}no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)"
+                )));
+            }
+            if target.auth.token.as_deref().is_some_and(|t| t.len() < 16) {
+                return Err(ConfigError(format!("{at}auth.token must be at least 16 characters")));
+            }
+            if target.ldap.starttls && target.ldap.url.starts_with("ldaps://") {
+                return Err(ConfigError(format!(
+                    "{at}ldap.starttls goes with ldap:// URLs; ldaps:// is TLS already"
+                )));
+            }
+            if target.ldap.pool_size == 0 {
+                return Err(ConfigError(format!("{at}ldap.pool_size must be at least 1")));
+            }
         }
         Ok(())
     }
@@ -209,13 +295,58 @@ mod tests {
         assert!(config.is_ok(), "{config:?}");
         if let Ok(config) = config {
             assert_eq!(config.server.listen, "127.0.0.1:9999");
-            assert_eq!(config.ldap.base_dn, "dc=example,dc=org");
-            assert_eq!(config.ldap.bind_password, "pw");
-            assert_eq!(config.ldap.pool_size, 8);
+            let ldap = config
+                .ldap
+                .as_ref()
+                .map(|l| (l.base_dn.as_str(), l.bind_password.as_str(), l.pool_size));
+            assert_eq!(ldap, Some(("dc=example,dc=org", "pw", 8)));
             assert_eq!(config.mapping, PathBuf::from("mappings/openldap.yaml"));
             assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
             assert!(!format!("{config:?}").contains("\"pw\""));
         }
+    }
+
+    #[test]
+    fn targets_each_need_a_token_and_a_free_name() {
+        let dir = std::env::temp_dir().join(format!("scim2ldap-config-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("targets.yaml");
+        let write = |text: &str| std::fs::write(&file, text).map_err(|e| e.to_string());
+        let target =
+            |name: &str, auth: &str| format!("  - name: {name}\n    ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\" }}\n    auth: {auth}\n");
+        let good = format!(
+            "targets:\n{}{}",
+            target("acme", "{ token: 0123456789abcdef-acme }"),
+            target("globex", "{ token: 0123456789abcdef-glob }")
+        );
+        assert_eq!(write(&good), Ok(()));
+        let config = Config::load_from(Some(&file), Vec::new()).map_err(|e| e.to_string());
+        let names = config.map(|c| c.targets().iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
+        assert_eq!(names, Ok(vec!["acme".to_string(), "globex".to_string()]));
+        for (text, expected) in [
+            (format!("targets:\n{}", target("acme", "{}")), "targets.acme: no bearer token"),
+            (
+                format!("targets:\n{}", target("Users", "{ token: 0123456789abcdef-acme }")),
+                "not a SCIM endpoint name",
+            ),
+            (
+                format!(
+                    "targets:\n{}{}",
+                    target("a", "{ token: 0123456789abcdef-acme }"),
+                    target("A", "{ token: 0123456789abcdef-acme }")
+                ),
+                "used twice",
+            ),
+            ("server: { listen: \"127.0.0.1:1\" }\n".to_string(), "no directory"),
+        ] {
+            assert_eq!(write(&text), Ok(()));
+            let err = Config::load_from(Some(&file), Vec::new())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

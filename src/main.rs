@@ -100,7 +100,7 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let state = match scim2ldap::app::build(&config).await {
+        let app = match scim2ldap::app::build(&config).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("{e}");
@@ -115,8 +115,11 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(listen = %config.server.listen, mapping = %config.mapping.display(), directory = %config.ldap.url, "scim2ldap serving {}", scim2ldap::http::SCIM_BASE);
-        match scim2ldap::http::serve(listener, state, shutdown_signal()).await {
+        for target in config.targets() {
+            tracing::info!(listen = %config.server.listen, mapping = %target.mapping.display(), directory = %target.ldap.url,
+                "scim2ldap serving {}/{}", scim2ldap::http::SCIM_BASE, target.name);
+        }
+        match scim2ldap::http::serve(listener, app, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("server failed: {e}");

@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for BaseUrl {
             return Ok(BaseUrl(url.clone()));
         }
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        Ok(BaseUrl(format!("http://{host}{}", super::SCIM_BASE)))
+        Ok(BaseUrl(format!("http://{host}{}", state.base_path)))
     }
 }
 
@@ -274,10 +274,10 @@ fn capabilities(state: &AppState) -> Capabilities {
 }
 
 /// Prometheus text exposition of the gateway's counters and histograms.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(metrics: std::sync::Arc<crate::metrics::Metrics>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
+        metrics.render(),
     )
 }
 
@@ -331,8 +331,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ErrorResponse> {
-    state.service.ping().await?;
+/// Ready when every target's directory answers.
+pub async fn readyz(services: std::sync::Arc<Vec<std::sync::Arc<crate::service::Service>>>) -> Result<&'static str, ErrorResponse> {
+    for service in services.iter() {
+        service.ping().await?;
+    }
     Ok("ready")
 }
 

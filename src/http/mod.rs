@@ -31,13 +31,21 @@ pub const SCIM_BASE: &str = "/scim/v2";
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// What handlers share.
+/// The application: one SCIM state per target, and what they share.
+pub struct App {
+    pub targets: Vec<AppState>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// What a target's handlers share.
 #[derive(Clone)]
 pub struct AppState {
     /// Shared, so that the state each request gets is a cheap clone.
     pub service: Arc<Service>,
     pub tokens: Arc<Tokens>,
-    /// The externally visible `…/scim/v2` URL, when the gateway sits behind a proxy.
+    /// Where this target's SCIM API lives: `/scim/v2`, or `/scim/v2/<target>`.
+    pub base_path: String,
+    /// The externally visible URL of `base_path`, when the gateway sits behind a proxy.
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
@@ -63,9 +71,39 @@ fn resource_routes(kind: ResourceKind) -> Router<AppState> {
         .layer(Extension(kind))
 }
 
-/// The whole application: SCIM routes behind auth, health probes without.
-pub fn router(state: AppState) -> Router {
-    let scim = Router::new()
+/// The whole application: each target's SCIM routes behind its own tokens, health probes and metrics
+/// without.
+pub fn router(app: App) -> Router {
+    let services: Arc<Vec<Arc<Service>>> = Arc::new(app.targets.iter().map(|t| t.service.clone()).collect());
+    let metrics = app.metrics.clone();
+    let (max_body_bytes, timeout) = app
+        .targets
+        .first()
+        .map_or((0, Duration::from_secs(30)), |t| (t.max_body_bytes, t.request_timeout));
+    let mut router = Router::new();
+    for state in app.targets {
+        let base_path = state.base_path.clone();
+        router = router.nest(&base_path, scim_routes(state));
+    }
+    router
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(move || handlers::readyz(services.clone())))
+        .route("/metrics", get(move || handlers::metrics(metrics.clone())))
+        .fallback(handlers::not_found)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
+        .layer(middleware::from_fn_with_state(app.metrics, measure))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// One target's SCIM API, behind that target's tokens.
+fn scim_routes(state: AppState) -> Router {
+    Router::new()
         .nest("/Users", resource_routes(ResourceKind::User))
         .nest("/Groups", resource_routes(ResourceKind::Group))
         .route("/ServiceProviderConfig", get(handlers::service_provider))
@@ -79,23 +117,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(handlers::not_found)
         .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer))
         .layer(middleware::from_fn(audited))
-        .layer(middleware::from_fn_with_state(state.clone(), limit_concurrency));
-    let timeout = state.request_timeout;
-    Router::new()
-        .nest(SCIM_BASE, scim)
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/metrics", get(handlers::metrics))
-        .fallback(handlers::not_found)
-        .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), measure))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
-        }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_concurrency))
         .with_state(state)
 }
 
@@ -165,8 +187,8 @@ async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
 }

@@ -271,3 +271,73 @@ async fn requests_beyond_the_concurrency_cap_are_503_at_once() {
     assert_eq!(status, 200, "served again once the permit is back");
     assert!(metrics(&gw).await.contains("scim2ldap_http_rejected_total 1"));
 }
+
+#[tokio::test]
+async fn each_target_has_its_own_directory_url_and_tokens() {
+    let acme = Slapd::start(&[]).await;
+    let globex = Slapd::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("scim2ldap.yaml");
+    let target = |name: &str, slapd: &Slapd| {
+        format!(
+            "  - name: {name}\n    ldap: {{ url: \"{}\", bind_dn: \"{}\", bind_password: \"{}\", base_dn: \"{}\" }}\n    mapping: {}/mappings/openldap.yaml\n    auth: {{ token: \"{name}-token-0123456789\" }}\n",
+            slapd.url,
+            crate::support::slapd::ROOT_DN,
+            crate::support::slapd::ROOT_PW,
+            crate::support::slapd::SUFFIX,
+            env!("CARGO_MANIFEST_DIR"),
+        )
+    };
+    let yaml = format!("targets:\n{}{}", target("acme", &acme), target("globex", &globex));
+    std::fs::write(&file, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let config = scim2ldap::config::Config::load_from(Some(&file), Vec::new()).unwrap_or_else(|e| panic!("{e}"));
+    let app = scim2ldap::app::build(&config).await.unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    tokio::spawn(scim2ldap::http::serve(listener, app, std::future::pending()));
+    let client = reqwest::Client::new();
+
+    let created = client
+        .post(format!("{base}/scim/v2/acme/Users"))
+        .bearer_auth("acme-token-0123456789")
+        .json(&json!({"userName": "wile"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(created.status(), 201);
+    let location = created
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(location.starts_with(&format!("{base}/scim/v2/acme/Users/")), "{location}");
+    assert_eq!(acme.find("(uid=wile)").await.len(), 1);
+    assert!(globex.find("(uid=wile)").await.is_empty(), "written to acme's directory only");
+
+    // One target's token is refused on the other, and the id of one target is unknown to the other.
+    for (path, token, expected) in [
+        ("/scim/v2/globex/Users", "acme-token-0123456789", 401),
+        ("/scim/v2/acme/Users", "globex-token-0123456789", 401),
+        ("/scim/v2/globex/Users", "globex-token-0123456789", 200),
+        ("/scim/v2/Users", "acme-token-0123456789", 404),
+    ] {
+        let status = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        assert_eq!(status.ok(), Some(expected), "{path} with {token}");
+    }
+    let id = location.rsplit('/').next().unwrap_or_default();
+    let status = client
+        .get(format!("{base}/scim/v2/globex/Users/{id}"))
+        .bearer_auth("globex-token-0123456789")
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(status.ok(), Some(404));
+    let ready = client.get(format!("{base}/readyz")).send().await.map(|r| r.status().as_u16());
+    assert_eq!(ready.ok(), Some(200), "ready when every target's directory answers");
+}
