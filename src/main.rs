@@ -29,6 +29,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check each target's mapping against its directory's schema: unknown attributes and object
+    /// classes, required attributes no mapping fills, single-valued attributes fed several values.
+    Check {
+        #[arg(long, env = "SCIM2LDAP_CONFIG")]
+        config: Option<PathBuf>,
+    },
     /// Check a mapping file and print what it maps, without a directory.
     CheckMapping {
         file: PathBuf,
@@ -65,6 +71,7 @@ fn main() -> ExitCode {
             println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
             ExitCode::SUCCESS
         }
+        Command::Check { config } => check(config),
         Command::CheckMapping { file, base_dn } => match scim2ldap::mapping::load(&file, &base_dn) {
             Ok(mapping) => {
                 for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
@@ -80,6 +87,64 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn check(config_file: Option<PathBuf>) -> ExitCode {
+    let config = match Config::load(config_file.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let problems = runtime.block_on(async {
+        let mut problems = 0;
+        for target in config.targets() {
+            let file = target.mapping.display();
+            let mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
+                Ok(m) => m,
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                    continue;
+                }
+            };
+            let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
+            let schema = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics).await {
+                Ok(directory) => scim2ldap::ldap::schema::Subschema::read(&directory).await,
+                Err(e) => Err(e),
+            };
+            let schema = match schema {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("{file}: cannot read the directory's schema at {}: {e}", target.ldap.url);
+                    problems += 1;
+                    continue;
+                }
+            };
+            let findings = scim2ldap::mapping::check::check(&mapping, &schema);
+            for finding in &findings {
+                println!("{file}:{}: {}", finding.line, finding.message);
+            }
+            if findings.is_empty() {
+                println!("{file}: matches the schema of {}", target.ldap.url);
+            }
+            problems += findings.len();
+        }
+        problems
+    });
+    if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

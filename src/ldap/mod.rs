@@ -8,6 +8,7 @@ pub mod error;
 pub mod filter;
 pub mod id_cache;
 pub mod measured;
+pub mod schema;
 
 pub use client::{Directory, LdapDirectory, LdapSettings, Modification, Scope, SearchRequest};
 pub use entry::Entry;

@@ -153,7 +153,8 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
 
     let mut attrs: Vec<AttrMap> = Vec::new();
     for entry in &raw.attributes {
-        let attr = compile_attribute(&entry.value, &schema, core_urn).map_err(|m| at(entry.referenced.line(), m))?;
+        let mut attr = compile_attribute(&entry.value, &schema, core_urn).map_err(|m| at(entry.referenced.line(), m))?;
+        attr.line = entry.referenced.line();
         if attrs.iter().any(|a| a.scim == attr.scim) {
             return Err(at(entry.referenced.line(), format!("'{}' is mapped twice", entry.value.scim)));
         }
@@ -394,6 +395,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         scope,
         filter,
         object_classes: raw.object_classes.value.clone(),
+        object_classes_line: raw.object_classes.referenced.line(),
         rdn_attr,
         rdn_source,
         id_attr,
@@ -481,6 +483,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         primary: raw.primary,
         defaults: Vec::new(),
         placeholder: None,
+        line: 0,
     })
 }
 

@@ -2,6 +2,7 @@
 //! `compile` turns the YAML into a `Mapping`; `to_ldap` and `from_ldap` translate in each direction;
 //! `filter` turns SCIM filters into LDAP filters.
 
+pub mod check;
 mod compile;
 pub mod filter;
 pub mod from_ldap;
@@ -127,6 +128,8 @@ pub struct AttrMap {
     pub primary: bool,
     pub defaults: Vec<Template>,
     pub placeholder: Option<Template>,
+    /// Where the mapping file declares it.
+    pub line: u64,
 }
 
 /// An LDAP attribute written from templates (such as `cn` from given and family name).
@@ -183,6 +186,8 @@ pub struct ResourceMapping {
     pub scope: Scope,
     pub filter: Option<LdapFilter>,
     pub object_classes: Vec<String>,
+    /// Where the mapping file lists the object classes.
+    pub object_classes_line: u64,
     pub rdn_attr: String,
     /// Index into `attrs` of the attribute that gives the RDN value.
     pub rdn_source: usize,

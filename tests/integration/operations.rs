@@ -341,3 +341,57 @@ async fn each_target_has_its_own_directory_url_and_tokens() {
     let ready = client.get(format!("{base}/readyz")).send().await.map(|r| r.status().as_u16());
     assert_eq!(ready.ok(), Some(200), "ready when every target's directory answers");
 }
+
+/// Runs `scim2ldap check` for `mapping` against `slapd`; its exit success and output.
+fn run_check(slapd: &Slapd, mapping: &std::path::Path) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+        .arg("check")
+        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
+        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
+        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
+        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
+        .env("SCIM2LDAP__MAPPING", mapping)
+        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+#[tokio::test]
+async fn check_reports_what_the_directory_schema_would_refuse() {
+    let slapd = Slapd::start(&[]).await;
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/openldap.yaml");
+    let (ok, out) = run_check(&slapd, &shipped);
+    assert!(ok, "the shipped mapping matches stock OpenLDAP:\n{out}");
+    assert!(out.contains("matches the schema of"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPerson, shoeCatalogue]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid, required: true }
+    - { scim: name.familyName, ldap: sn }
+    - { scim: title, ldap: shoeSize }
+    - { scim: emails.value, ldap: displayName }
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (ok, out) = run_check(&slapd, &broken);
+    assert!(!ok, "{out}");
+    let file = broken.display().to_string();
+    for expected in [
+        format!("{file}:4: User: the directory has no object class 'shoeCatalogue'"),
+        format!("{file}:4: User: 'inetOrgPerson' requires 'cn', which no mapping fills"),
+        format!("{file}:8: User: 'inetOrgPerson' requires 'sn', but name.familyName may be absent"),
+        format!("{file}:9: title: the directory has no attribute 'shoeSize'"),
+        format!("{file}:10: emails.value: 'displayName' holds a single value but emails is multi-valued"),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+}

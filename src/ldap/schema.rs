@@ -1,0 +1,212 @@
+//! The directory's own schema (RFC 4512 §4.2 subschema subentry): which attribute types and object
+//! classes it knows, which attributes a class requires, which attributes hold a single value.
+
+use std::collections::HashMap;
+
+use super::client::{Directory, Scope, SearchRequest};
+use super::error::LdapError;
+use super::filter::LdapFilter;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeType {
+    pub names: Vec<String>,
+    pub single_value: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectClass {
+    pub names: Vec<String>,
+    pub superiors: Vec<String>,
+    pub must: Vec<String>,
+}
+
+/// Attribute types and object classes by lower-cased name (every alias).
+#[derive(Debug, Default)]
+pub struct Subschema {
+    attributes: HashMap<String, AttributeType>,
+    classes: HashMap<String, ObjectClass>,
+}
+
+impl Subschema {
+    /// Reads the subschema the root DSE points to.
+    pub async fn read(directory: &dyn Directory) -> Result<Subschema, LdapError> {
+        let root = directory
+            .search(&SearchRequest {
+                base: String::new(),
+                scope: Scope::Base,
+                filter: LdapFilter::any(),
+                attrs: vec!["subschemaSubentry".into()],
+                size_limit: 1,
+            })
+            .await?;
+        let entry_dn = root
+            .first()
+            .and_then(|e| e.first("subschemaSubentry"))
+            .unwrap_or("cn=Subschema")
+            .to_string();
+        let found = directory
+            .search(&SearchRequest {
+                base: entry_dn,
+                scope: Scope::Base,
+                filter: LdapFilter::any(),
+                attrs: vec!["attributeTypes".into(), "objectClasses".into()],
+                size_limit: 1,
+            })
+            .await?;
+        let mut schema = Subschema::default();
+        if let Some(entry) = found.first() {
+            for text in entry.get("attributeTypes") {
+                schema.add_attribute(parse_attribute_type(text));
+            }
+            for text in entry.get("objectClasses") {
+                schema.add_class(parse_object_class(text));
+            }
+        }
+        Ok(schema)
+    }
+
+    fn add_attribute(&mut self, attr: AttributeType) {
+        for name in &attr.names {
+            self.attributes.insert(name.to_ascii_lowercase(), attr.clone());
+        }
+    }
+
+    fn add_class(&mut self, class: ObjectClass) {
+        for name in &class.names {
+            self.classes.insert(name.to_ascii_lowercase(), class.clone());
+        }
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&AttributeType> {
+        self.attributes.get(&name.to_ascii_lowercase())
+    }
+
+    pub fn class(&self, name: &str) -> Option<&ObjectClass> {
+        self.classes.get(&name.to_ascii_lowercase())
+    }
+
+    /// The attributes `class` and its superclasses require, by their first name.
+    pub fn required(&self, class: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut pending = vec![class.to_string()];
+        let mut seen = Vec::new();
+        while let Some(name) = pending.pop() {
+            let key = name.to_ascii_lowercase();
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            if let Some(c) = self.class(&name) {
+                for must in &c.must {
+                    let canonical = self.attribute(must).and_then(|a| a.names.first()).unwrap_or(must);
+                    if !out.iter().any(|o| o.eq_ignore_ascii_case(canonical)) {
+                        out.push(canonical.clone());
+                    }
+                }
+                pending.extend(c.superiors.iter().cloned());
+            }
+        }
+        out
+    }
+}
+
+/// Splits an RFC 4512 description into tokens: `(`, `)`, quoted strings (without quotes) and words.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' | ')' | '$' => out.push(c.to_string()),
+            '\'' => {
+                let mut quoted = String::new();
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    quoted.push(q);
+                }
+                out.push(quoted);
+            }
+            c if c.is_whitespace() => {}
+            c => {
+                let mut word = c.to_string();
+                while let Some(&n) = chars.peek() {
+                    if n.is_whitespace() || n == '(' || n == ')' || n == '\'' || n == '$' {
+                        break;
+                    }
+                    word.push(n);
+                    chars.next();
+                }
+                out.push(word);
+            }
+        }
+    }
+    out
+}
+
+/// The values after `keyword`: one token, or a parenthesised list (with `$` separators dropped).
+fn values_after(tokens: &[String], keyword: &str) -> Vec<String> {
+    let Some(at) = tokens.iter().position(|t| t == keyword) else {
+        return Vec::new();
+    };
+    match tokens.get(at + 1).map(String::as_str) {
+        Some("(") => tokens[at + 2..]
+            .iter()
+            .take_while(|t| *t != ")")
+            .filter(|t| *t != "$")
+            .cloned()
+            .collect(),
+        Some(value) => vec![value.to_string()],
+        None => Vec::new(),
+    }
+}
+
+fn parse_attribute_type(text: &str) -> AttributeType {
+    let tokens = tokens(text);
+    AttributeType {
+        names: values_after(&tokens, "NAME"),
+        single_value: tokens.iter().any(|t| t == "SINGLE-VALUE"),
+    }
+}
+
+fn parse_object_class(text: &str) -> ObjectClass {
+    let tokens = tokens(text);
+    ObjectClass {
+        names: values_after(&tokens, "NAME"),
+        superiors: values_after(&tokens, "SUP"),
+        must: values_after(&tokens, "MUST"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rfc_4512_descriptions() {
+        let cn = parse_attribute_type("( 2.5.4.3 NAME ( 'cn' 'commonName' ) DESC 'RFC4519: common name(s)' SUP name )");
+        assert_eq!(cn.names, vec!["cn", "commonName"]);
+        assert!(!cn.single_value);
+        let display = parse_attribute_type(
+            "( 2.16.840.1.113730.3.1.241 NAME 'displayName' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )",
+        );
+        assert!(display.single_value);
+        let person = parse_object_class(
+            "( 2.5.6.6 NAME 'person' DESC 'RFC2256: a person' SUP top STRUCTURAL MUST ( sn $ cn ) MAY ( userPassword ) )",
+        );
+        assert_eq!(
+            (person.superiors.clone(), person.must.clone()),
+            (vec!["top".to_string()], vec!["sn".to_string(), "cn".to_string()])
+        );
+        let mut schema = Subschema::default();
+        schema.add_attribute(cn);
+        schema.add_class(person);
+        schema.add_class(parse_object_class("( 2.5.6.0 NAME 'top' ABSTRACT MUST objectClass )"));
+        schema.add_class(parse_object_class(
+            "( 9.9 NAME 'inetOrgPerson' SUP organizationalPerson STRUCTURAL )",
+        ));
+        schema.add_class(parse_object_class("( 2.5.6.7 NAME 'organizationalPerson' SUP person STRUCTURAL )"));
+        assert_eq!(schema.required("inetOrgPerson"), vec!["sn", "cn", "objectClass"]);
+        assert!(schema.attribute("COMMONNAME").is_some());
+    }
+}
