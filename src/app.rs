@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::config::{AuthConfig, Config, Target};
 use crate::http::{App, AppState, TokenHash, Tokens, SCIM_BASE};
-use crate::ldap::{IdCache, LdapDirectory, Measured};
+use crate::ldap::{Directory, IdCache, LdapDirectory, Measured};
 use crate::mapping;
 use crate::metrics::Metrics;
 use crate::service::Service;
@@ -43,26 +43,12 @@ async fn build_target(
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
-    let service = Service {
-        mapping: Arc::new(mapping),
-        directory: Arc::new(Measured::new(directory, metrics.clone())),
-        ids: IdCache::new(
-            config.cache.capacity,
-            Duration::from_secs(config.cache.ttl_seconds),
-            metrics.clone(),
-        ),
-        dn_targets: moka::future::Cache::builder()
-            .max_capacity(config.cache.capacity)
-            .time_to_live(Duration::from_secs(config.cache.ttl_seconds))
-            .build(),
-        max_results: config.server.max_results,
-        snapshots: moka::future::Cache::builder()
-            // Weighed in ids: a few full listings of a large directory at most.
-            .weigher(|_, ids: &crate::service::Snapshot| u32::try_from(ids.len()).unwrap_or(u32::MAX))
-            .max_capacity(2_000_000)
-            .time_to_live(Duration::from_secs(60))
-            .build(),
-    };
+    let service = service(
+        config,
+        mapping,
+        Arc::new(Measured::new(directory, metrics.clone())),
+        metrics.clone(),
+    );
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
@@ -84,6 +70,27 @@ async fn build_target(
         in_flight,
         metrics,
     })
+}
+
+/// The use cases of one target over `directory`.
+pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Directory>, metrics: Arc<Metrics>) -> Service {
+    let ttl = Duration::from_secs(config.cache.ttl_seconds);
+    Service {
+        mapping: Arc::new(mapping),
+        directory,
+        ids: IdCache::new(config.cache.capacity, ttl, metrics),
+        dn_targets: moka::future::Cache::builder()
+            .max_capacity(config.cache.capacity)
+            .time_to_live(ttl)
+            .build(),
+        max_results: config.server.max_results,
+        snapshots: moka::future::Cache::builder()
+            // Weighed in ids: a few full listings of a large directory at most.
+            .weigher(|_, ids: &crate::service::Snapshot| u32::try_from(ids.len()).unwrap_or(u32::MAX))
+            .max_capacity(2_000_000)
+            .time_to_live(Duration::from_secs(60))
+            .build(),
+    }
 }
 
 fn tokens(auth: &AuthConfig) -> Result<Tokens, String> {

@@ -35,6 +35,19 @@ enum Command {
         #[arg(long, env = "SCIM2LDAP_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Print the LDAP operations a SCIM request would perform, without performing them (reads are
+    /// done; writes are only listed). The request body, for POST, PUT and PATCH, is read from stdin.
+    Explain {
+        #[arg(long, env = "SCIM2LDAP_CONFIG")]
+        config: Option<PathBuf>,
+        /// The target, when the configuration lists several.
+        #[arg(long, default_value = "")]
+        target: String,
+        /// POST, PUT, PATCH or DELETE.
+        method: String,
+        /// The resource path, such as /Users or /Users/{id}.
+        path: String,
+    },
     /// Check a mapping file and print what it maps, without a directory.
     CheckMapping {
         file: PathBuf,
@@ -72,6 +85,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check { config } => check(config),
+        Command::Explain {
+            config,
+            target,
+            method,
+            path,
+        } => explain(config, &target, &method, &path),
         Command::CheckMapping { file, base_dn } => match scim2ldap::mapping::load(&file, &base_dn) {
             Ok(mapping) => {
                 for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
@@ -88,6 +107,68 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: &str) -> ExitCode {
+    let config = match Config::load(config_file.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let targets = config.targets();
+    let Some(target) = targets.iter().find(|t| t.name == target_name) else {
+        eprintln!("no target named '{target_name}'");
+        return ExitCode::FAILURE;
+    };
+    let mut body = String::new();
+    if method != "DELETE" {
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut body) {
+            eprintln!("cannot read the request body from stdin: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
+        let directory = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics.clone()).await {
+            Ok(d) => std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(d)),
+            Err(e) => {
+                eprintln!("{e} ({})", target.ldap.url);
+                return ExitCode::FAILURE;
+            }
+        };
+        let service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
+        let outcome = scim2ldap::service::explain(&service, method, path, &body).await;
+        for operation in directory.operations() {
+            println!("{operation}");
+        }
+        match outcome {
+            Ok(status) => {
+                println!("answer: {status} (no write was performed)");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let error = scim2ldap::scim::ScimError::from(e);
+                println!("answer: {} {} (no write was performed)", error.status, error.to_document());
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 fn check(config_file: Option<PathBuf>) -> ExitCode {

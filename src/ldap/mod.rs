@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod dn;
+pub mod dry_run;
 pub mod entry;
 pub mod error;
 pub mod filter;

@@ -112,7 +112,7 @@ impl Service {
     }
 
     async fn run_bulk_operation(&self, op: &BulkOperation, base_url: &str) -> Result<Done> {
-        let (kind, id) = self.bulk_target(&op.path)?;
+        let (kind, id) = self.resource_at(&op.path)?;
         let method = op.method.to_ascii_uppercase();
         let if_match = op.version.as_deref().map(IfMatch::parse);
         let data = op.data.clone().unwrap_or(Value::Null);
@@ -174,8 +174,8 @@ impl Service {
         }
     }
 
-    /// The resource type and id an operation's path names: `/Users` or `/Users/{id}`.
-    fn bulk_target(&self, path: &str) -> Result<(ResourceKind, Option<String>)> {
+    /// The resource type and id a path names: `/Users` or `/Users/{id}`.
+    pub fn resource_at(&self, path: &str) -> Result<(ResourceKind, Option<String>)> {
         let trimmed = path.trim().trim_start_matches('/');
         let (endpoint, id) = match trimmed.split_once('/') {
             Some((endpoint, id)) => (endpoint, Some(id.to_string()).filter(|i| !i.is_empty())),

@@ -3,11 +3,13 @@
 
 mod bulk;
 pub mod error;
+mod explain;
 mod members;
 mod queries;
 mod references;
 mod resources;
 
 pub use error::ServiceError;
+pub use explain::explain;
 pub use queries::{ListQuery, Page, Snapshot};
 pub use resources::{IfMatch, Service};
