@@ -154,7 +154,14 @@ pub struct LdapDirectory {
     timeout: Duration,
     post_read: std::sync::atomic::AtomicBool,
     metrics: Arc<Metrics>,
+    /// After every URL failed: until when new connections are not attempted, and the current backoff.
+    unreachable: std::sync::Mutex<Option<(std::time::Instant, Duration)>>,
 }
+
+/// The first and the longest wait before reconnecting to a directory that could not be reached: short
+/// enough that service resumes within a second of the directory answering again.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 impl LdapDirectory {
     /// Builds the pool and checks that the directory answers, so that a wrong URL or password fails at
@@ -179,6 +186,7 @@ impl LdapDirectory {
             next: AtomicUsize::new(0),
             post_read: std::sync::atomic::AtomicBool::new(false),
             metrics,
+            unreachable: std::sync::Mutex::new(None),
         };
         let root = directory
             .search(&SearchRequest {
@@ -198,6 +206,31 @@ impl LdapDirectory {
 
     /// A new bound connection: to the URL that last worked, else to each of the others in turn.
     async fn open(&self) -> Result<(Ldap, usize)> {
+        let now = std::time::Instant::now();
+        let backing_off = self.unreachable.lock().ok().and_then(|u| *u).filter(|(until, _)| now < *until);
+        if let Some((until, _)) = backing_off {
+            // Requests during the backoff fail at once (503) instead of each waiting for a connect
+            // timeout against a directory that just failed.
+            return Err(LdapError::Connect(format!(
+                "no directory reachable; next attempt in {} ms",
+                until.duration_since(now).as_millis()
+            )));
+        }
+        let result = self.try_each_url().await;
+        if let Ok(mut unreachable) = self.unreachable.lock() {
+            *unreachable = match (&result, *unreachable) {
+                (Ok(_), _) => None,
+                (Err(_), None) => Some((std::time::Instant::now() + FIRST_BACKOFF, FIRST_BACKOFF)),
+                (Err(_), Some((_, backoff))) => {
+                    let next = (backoff * 2).min(MAX_BACKOFF);
+                    Some((std::time::Instant::now() + next, next))
+                }
+            };
+        }
+        result
+    }
+
+    async fn try_each_url(&self) -> Result<(Ldap, usize)> {
         let first = self.preferred.load(Ordering::Relaxed);
         let mut failure = None;
         for step in 0..self.urls.len() {
