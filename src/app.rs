@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{AuthConfig, Config, Target};
-use crate::http::{App, AppState, TokenHash, Tokens, SCIM_BASE};
+use crate::http::{App, AppState, JwtVerifier, TokenHash, Tokens, SCIM_BASE};
 use crate::ldap::{Directory, IdCache, LdapDirectory, Measured};
 use crate::mapping;
 use crate::metrics::Metrics;
@@ -101,5 +101,10 @@ fn tokens(auth: &AuthConfig) -> Result<Tokens, String> {
     for named in &auth.tokens {
         tokens.push(TokenHash::from_hex(&named.name, &named.sha256)?);
     }
-    Ok(Tokens(tokens))
+    let jwt = auth
+        .jwt
+        .as_ref()
+        .map(|j| JwtVerifier::load(&j.issuer, &j.audience, &j.jwks_file))
+        .transpose()?;
+    Ok(Tokens { hashes: tokens, jwt })
 }

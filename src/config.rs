@@ -107,6 +107,17 @@ pub struct AuthConfig {
     pub token: Option<String>,
     /// Named SHA-256 hashes (hex) of valid tokens; `scim2ldap token new` prints an entry.
     pub tokens: Vec<NamedToken>,
+    /// OAuth 2.0 bearer JWTs, for IdPs that send those instead of a static token.
+    pub jwt: Option<JwtConfig>,
+}
+
+/// Accept JWTs signed by a key of `jwks_file`, from `issuer`, for `audience`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_file: PathBuf,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -114,6 +125,7 @@ impl std::fmt::Debug for AuthConfig {
         f.debug_struct("AuthConfig")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("tokens", &self.tokens.iter().map(|t| &t.name).collect::<Vec<_>>())
+            .field("jwt", &self.jwt)
             .finish()
     }
 }
@@ -246,7 +258,7 @@ impl Config {
                     return Err(ConfigError(format!("target name '{}' is used twice", target.name)));
                 }
             }
-            if target.auth.token.as_deref().is_none_or(str::is_empty) && target.auth.tokens.is_empty() {
+            if target.auth.token.as_deref().is_none_or(str::is_empty) && target.auth.tokens.is_empty() && target.auth.jwt.is_none() {
                 return Err(ConfigError(format!(
                     "{at}no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)"
                 )));

@@ -18,7 +18,7 @@ use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use auth::{TokenHash, Tokens};
+pub use auth::{JwtVerifier, TokenHash, Tokens};
 
 use crate::mapping::ResourceKind;
 use crate::metrics::Metrics;

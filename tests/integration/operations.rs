@@ -473,3 +473,100 @@ async fn explain_lists_the_ldap_operations_without_writing() {
     let (ok, out) = run_explain(&slapd, "POST", "/Users", r#"{"displayName": "no userName"}"#);
     assert!(!ok && out.contains("answer: 400"), "{out}");
 }
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// A fresh RSA key (PEM) and the JWKS that publishes its public half under `kid`.
+fn rsa_key_and_jwks(dir: &std::path::Path, kid: &str) -> (Vec<u8>, String) {
+    let key = dir.join(format!("{kid}.pem"));
+    let generated = std::process::Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .unwrap_or_else(|e| panic!("openssl: {e}"));
+    assert!(generated.status.success());
+    let modulus = std::process::Command::new("openssl")
+        .args(["rsa", "-noout", "-modulus", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap_or_else(|e| panic!("openssl: {e}"));
+    let hex_modulus = String::from_utf8_lossy(&modulus.stdout)
+        .trim()
+        .trim_start_matches("Modulus=")
+        .to_string();
+    let n = hex::decode(hex_modulus).unwrap_or_else(|e| panic!("{e}"));
+    let jwks = json!({"keys": [{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": base64url(&n), "e": "AQAB"}]});
+    (std::fs::read(&key).unwrap_or_else(|e| panic!("{e}")), jwks.to_string())
+}
+
+#[tokio::test]
+async fn oauth_bearer_jwts_are_checked_for_signature_issuer_audience_and_expiry() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (private, jwks) = rsa_key_and_jwks(dir.path(), "idp-key");
+    let (other_private, _) = rsa_key_and_jwks(dir.path(), "other-key");
+    let jwks_file = dir.path().join("jwks.json");
+    std::fs::write(&jwks_file, jwks).unwrap_or_else(|e| panic!("{e}"));
+    let gw = Gateway::start_with(
+        &[],
+        &[
+            ("SCIM2LDAP__AUTH__JWT__ISSUER", "https://idp.example.org/"),
+            ("SCIM2LDAP__AUTH__JWT__AUDIENCE", "scim2ldap"),
+            ("SCIM2LDAP__AUTH__JWT__JWKS_FILE", jwks_file.to_str().unwrap_or_default()),
+        ],
+    )
+    .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let sign = |key: &[u8], kid: &str, claims: serde_json::Value| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(kid.to_string());
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(key).unwrap_or_else(|e| panic!("{e}"));
+        jsonwebtoken::encode(&header, &claims, &key).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let claims = |iss: &str, aud: &str, exp: u64| json!({"iss": iss, "aud": aud, "sub": "entra-app", "exp": exp});
+    let good = sign(&private, "idp-key", claims("https://idp.example.org/", "scim2ldap", now + 600));
+    for (token, expected) in [
+        (good.clone(), 200),
+        (
+            sign(&private, "idp-key", claims("https://evil.example.org/", "scim2ldap", now + 600)),
+            401,
+        ),
+        (
+            sign(&private, "idp-key", claims("https://idp.example.org/", "someone-else", now + 600)),
+            401,
+        ),
+        (
+            sign(&private, "idp-key", claims("https://idp.example.org/", "scim2ldap", now - 3600)),
+            401,
+        ),
+        (
+            sign(
+                &other_private,
+                "idp-key",
+                claims("https://idp.example.org/", "scim2ldap", now + 600),
+            ),
+            401,
+        ),
+        ("not.a.jwt".to_string(), 401),
+        (crate::support::TOKEN.to_string(), 200),
+    ] {
+        let (status, body) = read(gw.raw(Method::GET, "/scim/v2/Users", None, Some(&token)).await).await;
+        assert_eq!(status, expected, "{body}");
+    }
+}
