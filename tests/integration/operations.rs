@@ -570,3 +570,42 @@ async fn oauth_bearer_jwts_are_checked_for_signature_issuer_audience_and_expiry(
         assert_eq!(status, expected, "{body}");
     }
 }
+
+#[tokio::test]
+async fn each_limit_answers_a_scim_error_or_a_bounded_page() {
+    let gw = Gateway::start_with(
+        &["tests/fixtures/ldif/sample-users.ldif"],
+        &[("SCIM2LDAP__SERVER__MAX_RESULTS", "1")],
+    )
+    .await;
+    // count beyond the maximum: a page of the maximum, and the maximum is advertised.
+    let (status, page) = gw.get("/Users?count=50").await;
+    assert_eq!(
+        (status, page["itemsPerPage"].clone(), page["totalResults"].clone()),
+        (200, json!(1), json!(2))
+    );
+    let (_, config) = gw.get("/ServiceProviderConfig").await;
+    assert_eq!(config["filter"]["maxResults"], 1);
+    // A filter beyond the length limit.
+    let long = format!("userName eq \"{}\"", "x".repeat(scim2ldap::scim::filter::MAX_FILTER_LEN));
+    let (status, body) = gw.post("/Users/.search", json!({"filter": long})).await;
+    crate::support::assert_scim_error(status, &body, 400, Some("invalidFilter"));
+    // A filter nested beyond the depth limit.
+    let deep = format!("{}userName pr{}", "(".repeat(100), ")".repeat(100));
+    let (status, body) = gw.post("/Users/.search", json!({"filter": deep})).await;
+    crate::support::assert_scim_error(status, &body, 400, Some("invalidFilter"));
+
+    // The request time limit, against a directory that hangs: 503 with Retry-After, never a hang.
+    let slow = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__REQUEST_TIMEOUT_MS", "300")]).await;
+    slow.slapd.signal("STOP");
+    let started = std::time::Instant::now();
+    let response = slow
+        .raw(Method::GET, "/scim/v2/Users?count=200", None, Some(crate::support::TOKEN))
+        .await;
+    slow.slapd.signal("CONT");
+    assert!(started.elapsed() < Duration::from_secs(2), "answered at the time limit");
+    let retry_after = response.headers().contains_key("retry-after");
+    let (status, body) = read(response).await;
+    crate::support::assert_scim_error(status, &body, 503, None);
+    assert!(retry_after);
+}

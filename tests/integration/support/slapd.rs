@@ -76,6 +76,16 @@ impl Slapd {
         let _ = self.child.wait();
     }
 
+    /// Stops (SIGSTOP) or resumes (SIGCONT) slapd: a directory that accepts connections but answers
+    /// nothing, as a hung server would.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} slapd");
+    }
+
     /// Starts slapd again on the same port and data, and waits until it answers.
     pub async fn restart(&mut self) {
         let socket = self.dir.path().join("ldapi");
