@@ -73,7 +73,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config } => serve(config),
+        Command::Serve { config } => report(serve(config)),
         Command::Token {
             command: TokenCommand::New { name },
         } => {
@@ -84,13 +84,13 @@ fn main() -> ExitCode {
             println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
             ExitCode::SUCCESS
         }
-        Command::Check { config } => check(config),
+        Command::Check { config } => report(check(config)),
         Command::Explain {
             config,
             target,
             method,
             path,
-        } => explain(config, &target, &method, &path),
+        } => report(explain(config, &target, &method, &path)),
         Command::CheckMapping { file, base_dn } => match scim2ldap::mapping::load(&file, &base_dn) {
             Ok(mapping) => {
                 for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
@@ -109,34 +109,37 @@ fn main() -> ExitCode {
     }
 }
 
-fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: &str) -> ExitCode {
-    let config = match Config::load(config_file.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
+/// The exit code of a command, its error printed.
+fn report(outcome: Result<ExitCode, String>) -> ExitCode {
+    outcome.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
     };
+    builder.enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: &str) -> Result<ExitCode, String> {
+    let config = Config::load(config_file.as_deref()).map_err(|e| e.to_string())?;
     let targets = config.targets();
-    let Some(target) = targets.iter().find(|t| t.name == target_name) else {
-        eprintln!("no target named '{target_name}'");
-        return ExitCode::FAILURE;
-    };
+    let target = targets
+        .iter()
+        .find(|t| t.name == target_name)
+        .ok_or_else(|| format!("no target named '{target_name}'"))?;
     let mut body = String::new();
     if method != "DELETE" {
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut body) {
-            eprintln!("cannot read the request body from stdin: {e}");
-            return ExitCode::FAILURE;
-        }
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut body)
+            .map_err(|e| format!("cannot read the request body from stdin: {e}"))?;
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async {
+    let runtime = runtime(false)?;
+    Ok(runtime.block_on(async {
         let mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
             Ok(m) => m,
             Err(e) => {
@@ -168,24 +171,12 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
                 ExitCode::FAILURE
             }
         }
-    })
+    }))
 }
 
-fn check(config_file: Option<PathBuf>) -> ExitCode {
-    let config = match Config::load(config_file.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+fn check(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
+    let config = Config::load(config_file.as_deref()).map_err(|e| e.to_string())?;
+    let runtime = runtime(false)?;
     let problems = runtime.block_on(async {
         let mut problems = 0;
         for target in config.targets() {
@@ -222,30 +213,14 @@ fn check(config_file: Option<PathBuf>) -> ExitCode {
         }
         problems
     });
-    if problems == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-fn serve(config_file: Option<PathBuf>) -> ExitCode {
-    let config = match Config::load(config_file.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
+fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
+    let config = Config::load(config_file.as_deref()).map_err(|e| e.to_string())?;
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
+    let runtime = runtime(true)?;
+    Ok(runtime.block_on(async move {
         let app = match scim2ldap::app::build(&config).await {
             Ok(s) => s,
             Err(e) => {
@@ -272,7 +247,7 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    }))
 }
 
 fn init_tracing(config: &Config) {

@@ -2,24 +2,11 @@
 //! with the shipped mapping's User schema. An error or a result, never a panic.
 #![no_main]
 
-use std::path::Path;
-use std::sync::OnceLock;
+mod shipped;
 
 use libfuzzer_sys::fuzz_target;
-use scim2ldap::mapping::{load, Mapping};
 use scim2ldap::scim::patch::{apply, normalize, PatchRequest};
 use serde_json::Value;
-
-fn mapping() -> &'static Mapping {
-    static MAPPING: OnceLock<Mapping> = OnceLock::new();
-    MAPPING.get_or_init(|| {
-        load(
-            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../mappings/openldap.yaml")),
-            "dc=example,dc=org",
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     // The input is a resource and a PatchOp, separated by a NUL byte.
@@ -33,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(request) = serde_json::from_slice::<PatchRequest>(ops) else {
         return;
     };
-    let schema = &mapping().users.schema;
+    let schema = &shipped::mapping().users.schema;
     let Ok(mut resource) = normalize(&resource, schema) else { return };
     let _ = apply(&mut resource, &request.operations, schema);
 });

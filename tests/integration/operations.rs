@@ -109,6 +109,21 @@ async fn writes_fail_over_to_the_next_directory() {
     drop(replica);
 }
 
+const SHIPPED_MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml");
+
+/// The `scim2ldap` binary, configured by environment for `slapd` and `mapping`.
+fn scim2ldap_command(slapd: &Slapd, mapping: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"));
+    command
+        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
+        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
+        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
+        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
+        .env("SCIM2LDAP__MAPPING", mapping)
+        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN);
+    command
+}
+
 /// The gateway binary itself, as its own process with JSON logs, in front of `slapd`.
 struct Process {
     child: std::process::Child,
@@ -127,15 +142,9 @@ async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+    let child = scim2ldap_command(slapd, std::path::Path::new(SHIPPED_MAPPING))
         .arg("serve")
         .env("SCIM2LDAP__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
-        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
-        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
-        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
-        .env("SCIM2LDAP__MAPPING", concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"))
-        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN)
         .env("SCIM2LDAP__LOG__FORMAT", "json")
         .env("SCIM2LDAP__LOG__LEVEL", "info")
         .env_remove("RUST_LOG")
@@ -344,14 +353,8 @@ async fn each_target_has_its_own_directory_url_and_tokens() {
 
 /// Runs `scim2ldap check` for `mapping` against `slapd`; its exit success and output.
 fn run_check(slapd: &Slapd, mapping: &std::path::Path) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+    let output = scim2ldap_command(slapd, mapping)
         .arg("check")
-        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
-        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
-        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
-        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
-        .env("SCIM2LDAP__MAPPING", mapping)
-        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     (output.status.success(), String::from_utf8_lossy(&output.stdout).to_string())
@@ -360,8 +363,7 @@ fn run_check(slapd: &Slapd, mapping: &std::path::Path) -> (bool, String) {
 #[tokio::test]
 async fn check_reports_what_the_directory_schema_would_refuse() {
     let slapd = Slapd::start(&[]).await;
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/openldap.yaml");
-    let (ok, out) = run_check(&slapd, &shipped);
+    let (ok, out) = run_check(&slapd, std::path::Path::new(SHIPPED_MAPPING));
     assert!(ok, "the shipped mapping matches stock OpenLDAP:\n{out}");
     assert!(out.contains("matches the schema of"), "{out}");
 
@@ -399,14 +401,8 @@ users:
 /// Runs `scim2ldap explain METHOD PATH` against `slapd` with `body` on stdin.
 fn run_explain(slapd: &Slapd, method: &str, path: &str, body: &str) -> (bool, String) {
     use std::io::Write as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+    let mut child = scim2ldap_command(slapd, std::path::Path::new(SHIPPED_MAPPING))
         .args(["explain", method, path])
-        .env("SCIM2LDAP__LDAP__URL", &slapd.url)
-        .env("SCIM2LDAP__LDAP__BIND_DN", crate::support::slapd::ROOT_DN)
-        .env("SCIM2LDAP__LDAP__BIND_PASSWORD", crate::support::slapd::ROOT_PW)
-        .env("SCIM2LDAP__LDAP__BASE_DN", crate::support::slapd::SUFFIX)
-        .env("SCIM2LDAP__MAPPING", concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"))
-        .env("SCIM2LDAP__AUTH__TOKEN", crate::support::TOKEN)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
