@@ -14,7 +14,11 @@ use crate::service::Service;
 /// Builds the application from a loaded configuration: connects to every target's directory (failing
 /// fast when one cannot be reached), loads and checks each mapping.
 pub async fn build(config: &Config) -> Result<App, String> {
-    let metrics = Arc::new(Metrics::new());
+    build_with_metrics(config, Arc::new(Metrics::new())).await
+}
+
+/// As `build`, recording into `metrics` (a reload keeps the running counters).
+pub async fn build_with_metrics(config: &Config, metrics: Arc<Metrics>) -> Result<App, String> {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(config.server.max_concurrent_requests.max(1)));
     let mut targets = Vec::new();
     for target in config.targets() {

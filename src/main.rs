@@ -1,7 +1,9 @@
 //! The `scim2ldap` command: `serve`, `token new`, `check-mapping`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
@@ -229,6 +231,14 @@ fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
                 return ExitCode::FAILURE;
             }
         };
+        let metrics = app.metrics.clone();
+        let live = Arc::new(RwLock::new(scim2ldap::http::router(app)));
+        tokio::spawn(reload_loop(
+            config_file.clone(),
+            live.clone(),
+            metrics,
+            watched_files(config_file.as_deref(), &config),
+        ));
         let listener = match tokio::net::TcpListener::bind(&config.server.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -240,7 +250,7 @@ fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
             tracing::info!(listen = %config.server.listen, mapping = %target.mapping.display(), directory = %target.ldap.url,
                 "scim2ldap serving {}/{}", scim2ldap::http::SCIM_BASE, target.name);
         }
-        match scim2ldap::http::serve(listener, app, shutdown_signal()).await {
+        match scim2ldap::http::serve_live(listener, live, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("server failed: {e}");
@@ -248,6 +258,73 @@ fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
             }
         }
     }))
+}
+
+/// The files a configuration was read from (the file, each target's mapping) with their modification
+/// times.
+fn watched_files(config_file: Option<&Path>, config: &Config) -> Vec<(PathBuf, Option<SystemTime>)> {
+    config_file
+        .into_iter()
+        .map(Path::to_path_buf)
+        .chain(config.targets().iter().map(|t| t.mapping.to_path_buf()))
+        .map(|path| {
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+            (path, modified)
+        })
+        .collect()
+}
+
+/// Reloads the configuration and the mappings on SIGHUP and when one of their files changes. The new
+/// application replaces the running one only when all of it loads and connects; otherwise the running
+/// one stays, and the errors (with file and line) are logged and counted. Requests in flight finish on
+/// the application they started on. The listen address and logging are kept from the start.
+async fn reload_loop(
+    config_file: Option<PathBuf>,
+    live: Arc<RwLock<axum::Router>>,
+    metrics: Arc<scim2ldap::metrics::Metrics>,
+    mut watched: Vec<(PathBuf, Option<SystemTime>)>,
+) {
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        let hangup_received = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let cause = tokio::select! {
+            _ = hangup_received => "SIGHUP",
+            _ = tick.tick() => {
+                let now: Vec<_> = watched.iter().map(|(p, _)| (p.clone(), std::fs::metadata(p).and_then(|m| m.modified()).ok())).collect();
+                if now == watched {
+                    continue;
+                }
+                watched = now;
+                "file change"
+            }
+        };
+        let loaded = match Config::load(config_file.as_deref()) {
+            Ok(config) => scim2ldap::app::build_with_metrics(&config, metrics.clone())
+                .await
+                .map(|app| (app, watched_files(config_file.as_deref(), &config))),
+            Err(e) => Err(e.to_string()),
+        };
+        match loaded {
+            Ok((app, files)) => {
+                if let Ok(mut current) = live.write() {
+                    *current = scim2ldap::http::router(app);
+                }
+                watched = files;
+                metrics.increment("scim2ldap_config_reloads_total", &[("result", "ok")]);
+                tracing::info!(cause, "configuration reloaded");
+            }
+            Err(e) => {
+                metrics.increment("scim2ldap_config_reloads_total", &[("result", "failed")]);
+                tracing::error!(cause, error = %e, "reload failed; the running configuration stays");
+            }
+        }
+    }
 }
 
 fn init_tracing(config: &Config) {

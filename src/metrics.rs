@@ -61,6 +61,11 @@ const HELP: &[(&str, &str, &str)] = &[
         "counter",
         "SCIM id to DN cache entries evicted or expired",
     ),
+    (
+        "scim2ldap_config_reloads_total",
+        "counter",
+        "Reloads of the configuration and mappings, by result (ok, failed)",
+    ),
 ];
 
 type Labels = Vec<(&'static str, String)>;

@@ -184,6 +184,23 @@ async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response
     }
 }
 
+/// Serves whatever application `live` holds when each request arrives, so that a reload can swap it:
+/// requests in flight finish on the application they started on. Stops like `serve`.
+pub async fn serve_live(
+    listener: tokio::net::TcpListener,
+    live: Arc<std::sync::RwLock<Router>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let dispatch = Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let current = live
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone());
+        tower::ServiceExt::oneshot(current, request)
+    }));
+    axum::serve(listener, dispatch).with_graceful_shutdown(shutdown).await
+}
+
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,

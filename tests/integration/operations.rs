@@ -605,3 +605,114 @@ async fn each_limit_answers_a_scim_error_or_a_bounded_page() {
     crate::support::assert_scim_error(status, &body, 503, None);
     assert!(retry_after);
 }
+
+fn sha256_hex(token: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[tokio::test]
+async fn tokens_and_mappings_reload_without_a_restart() {
+    let slapd = Slapd::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("mapping.yaml");
+    std::fs::copy(SHIPPED_MAPPING, &mapping).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("scim2ldap.yaml");
+    let write_config = |token: &str| {
+        let text = format!(
+            "ldap: {{ url: \"{}\", bind_dn: \"{}\", bind_password: \"{}\", base_dn: \"{}\" }}\nmapping: {}\nauth:\n  tokens:\n    - {{ name: rotated, sha256: \"{}\" }}\n",
+            slapd.url,
+            crate::support::slapd::ROOT_DN,
+            crate::support::slapd::ROOT_PW,
+            crate::support::slapd::SUFFIX,
+            mapping.display(),
+            sha256_hex(token)
+        );
+        std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write_config("first-token-0123456789");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("gateway.log");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("SCIM2LDAP__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}")))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let gateway = Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let status_with = |token: &'static str| {
+        let request = client.get(format!("{}/scim/v2/Users", gateway.base)).bearer_auth(token).send();
+        async move { request.await.map(|r| r.status().as_u16()).unwrap_or(0) }
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if status_with("first-token-0123456789").await == 200 {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the gateway started");
+
+    // A rotated token takes effect on SIGHUP.
+    write_config("second-token-0123456789");
+    let hup = std::process::Command::new("kill")
+        .arg("-HUP")
+        .arg(gateway.child.id().to_string())
+        .status();
+    assert!(hup.is_ok_and(|s| s.success()));
+    let mut rotated = false;
+    for _ in 0..60 {
+        if status_with("second-token-0123456789").await == 200 {
+            rotated = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(rotated, "the new token works");
+    assert_eq!(status_with("first-token-0123456789").await, 401, "the old one no longer does");
+
+    // A broken mapping, noticed by its file changing, leaves the running one in place.
+    std::fs::write(&mapping, "version: 2\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut reported = false;
+    for _ in 0..60 {
+        if std::fs::read_to_string(&log).unwrap_or_default().contains("reload failed") {
+            reported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reported, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains(&format!("{}:1:", mapping.display())),
+        "the error names file and line:\n{text}"
+    );
+    assert_eq!(
+        status_with("second-token-0123456789").await,
+        200,
+        "still serving the last good configuration"
+    );
+    let metrics = client
+        .get(format!("{}/metrics", gateway.base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let metrics = metrics.text().await.unwrap_or_default();
+    let reloads = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("scim2ldap_config_reloads_total{result=\"ok\"} "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(reloads.is_some_and(|n| n >= 1), "{metrics}");
+    assert!(metrics.contains("scim2ldap_config_reloads_total{result=\"failed\"} 1"), "{metrics}");
+}
