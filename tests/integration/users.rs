@@ -16,8 +16,8 @@ fn full_user(user_name: &str, manager_id: &str) -> Value {
         "preferredLanguage": "en-GB",
         "active": true,
         "emails": [{"type": "work", "value": "ada@example.org"}],
-        "phoneNumbers": [{"type": "work", "value": "+44 20 7946 0000"}, {"type": "mobile", "value": "+44 7700 900000"}],
-        "addresses": [{"type": "work", "streetAddress": "12 St James's Square", "locality": "London", "region": "Greater London", "postalCode": "SW1Y 4LB", "country": "GB"}],
+        "phoneNumbers": [{"type": "work", "value": "+44 20 7946 0000"}, {"type": "mobile", "value": "+44 7700 900000"}, {"type": "fax", "value": "+44 20 7946 0001"}],
+        "addresses": [{"type": "work", "streetAddress": "12 St James's Square", "locality": "London", "region": "Greater London", "postalCode": "SW1Y 4LB", "country": "GB", "formatted": "Building 4, Room 2"}],
         ENTERPRISE: {
             "employeeNumber": "1815",
             "department": "Engines",
@@ -104,6 +104,8 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
     assert_eq!(one("st"), "Greater London");
     assert_eq!(one("postalcode"), "SW1Y 4LB");
     assert_eq!(one("co"), "GB");
+    assert_eq!(one("facsimiletelephonenumber"), "+44 20 7946 0001");
+    assert_eq!(one("physicaldeliveryofficename"), "Building 4, Room 2");
     assert_eq!(one("employeenumber"), "1815");
     assert_eq!(one("departmentnumber"), "Engines");
     assert_eq!(one("o"), "Analytical Society");
