@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::config::{AuthConfig, Config, Target};
 use crate::http::{App, AppState, JwtVerifier, TokenHash, Tokens, SCIM_BASE};
+use crate::ldap::schema::Subschema;
 use crate::ldap::{Directory, IdCache, LdapDirectory, Measured};
 use crate::mapping;
 use crate::metrics::Metrics;
@@ -47,12 +48,14 @@ async fn build_target(
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
-    let service = service(
+    let unordered = unordered_attributes(&mapping, &directory).await;
+    let mut service = service(
         config,
         mapping,
         Arc::new(Measured::new(directory, metrics.clone())),
         metrics.clone(),
     );
+    service.unordered = unordered;
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
@@ -76,6 +79,24 @@ async fn build_target(
     })
 }
 
+/// The mapped LDAP attributes the directory's schema gives no ordering rule. Without a readable
+/// schema, none (the directory then judges each filter itself).
+async fn unordered_attributes(mapping: &mapping::Mapping, directory: &LdapDirectory) -> std::collections::HashSet<String> {
+    let schema = match Subschema::read(directory).await {
+        Ok(schema) => schema,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the directory's schema; ordered comparisons are not checked");
+            return std::collections::HashSet::new();
+        }
+    };
+    std::iter::once(&mapping.users)
+        .chain(mapping.groups.as_ref())
+        .flat_map(|m| m.attrs.iter().map(|a| a.ldap.clone()))
+        .filter(|a| !schema.has_ordering(a))
+        .map(|a| a.to_ascii_lowercase())
+        .collect()
+}
+
 /// The use cases of one target over `directory`.
 pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Directory>, metrics: Arc<Metrics>) -> Service {
     let ttl = Duration::from_secs(config.cache.ttl_seconds);
@@ -94,6 +115,7 @@ pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Di
             .max_capacity(2_000_000)
             .time_to_live(Duration::from_secs(60))
             .build(),
+        unordered: std::collections::HashSet::new(),
     }
 }
 

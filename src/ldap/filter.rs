@@ -30,6 +30,16 @@ impl LdapFilter {
         LdapFilter::Equal(attr.to_string(), value.to_string())
     }
 
+    /// The attributes compared by order (`>=`, `<=`) anywhere in the filter.
+    pub fn ordered_attributes(&self) -> Vec<&str> {
+        match self {
+            LdapFilter::GreaterOrEqual(attr, _) | LdapFilter::LessOrEqual(attr, _) => vec![attr.as_str()],
+            LdapFilter::And(parts) | LdapFilter::Or(parts) => parts.iter().flat_map(LdapFilter::ordered_attributes).collect(),
+            LdapFilter::Not(inner) => inner.ordered_attributes(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Always true: `(objectClass=*)`.
     pub fn any() -> Self {
         LdapFilter::Present("objectClass".to_string())

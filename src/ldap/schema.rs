@@ -11,6 +11,8 @@ use super::filter::LdapFilter;
 pub struct AttributeType {
     pub names: Vec<String>,
     pub single_value: bool,
+    pub ordering: Option<String>,
+    pub superior: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,6 +81,24 @@ impl Subschema {
 
     pub fn attribute(&self, name: &str) -> Option<&AttributeType> {
         self.attributes.get(&name.to_ascii_lowercase())
+    }
+
+    /// Whether the directory can compare values of `name` by order (`>=`, `<=`): the attribute or one
+    /// of its superiors has an ORDERING matching rule. Unknown attributes count as orderable, so that
+    /// an unreadable schema never refuses a filter.
+    pub fn has_ordering(&self, name: &str) -> bool {
+        let mut current = self.attribute(name);
+        for _ in 0..16 {
+            match current {
+                None => return true,
+                Some(a) if a.ordering.is_some() => return true,
+                Some(a) => match &a.superior {
+                    Some(sup) => current = self.attribute(sup),
+                    None => return false,
+                },
+            }
+        }
+        false
     }
 
     pub fn class(&self, name: &str) -> Option<&ObjectClass> {
@@ -166,6 +186,8 @@ fn parse_attribute_type(text: &str) -> AttributeType {
     AttributeType {
         names: values_after(&tokens, "NAME"),
         single_value: tokens.iter().any(|t| t == "SINGLE-VALUE"),
+        ordering: values_after(&tokens, "ORDERING").into_iter().next(),
+        superior: values_after(&tokens, "SUP").into_iter().next(),
     }
 }
 
@@ -207,6 +229,13 @@ mod tests {
         ));
         schema.add_class(parse_object_class("( 2.5.6.7 NAME 'organizationalPerson' SUP person STRUCTURAL )"));
         assert_eq!(schema.required("inetOrgPerson"), vec!["sn", "cn", "objectClass"]);
+        schema.add_attribute(parse_attribute_type("( 2.5.4.41 NAME 'name' EQUALITY caseIgnoreMatch )"));
+        schema.add_attribute(parse_attribute_type(
+            "( 2.5.18.2 NAME 'modifyTimestamp' EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch )",
+        ));
+        assert!(!schema.has_ordering("cn"), "cn inherits name, which has no ordering");
+        assert!(schema.has_ordering("modifyTimestamp"));
+        assert!(schema.has_ordering("notInTheSchema"));
         assert!(schema.attribute("COMMONNAME").is_some());
     }
 }

@@ -103,7 +103,18 @@ impl Service {
             Some(text) => {
                 let parsed = filter::parse(text)?;
                 let refs = self.dns_of(&referenced_ids(m, &parsed)).await?;
-                to_ldap_filter(m, &parsed, &refs)?
+                let translated = to_ldap_filter(m, &parsed, &refs)?;
+                if let Some(attr) = translated
+                    .ordered_attributes()
+                    .into_iter()
+                    .find(|a| self.unordered.contains(&a.to_ascii_lowercase()))
+                {
+                    return Err(ServiceError::BadRequest(
+                        ScimType::InvalidFilter,
+                        format!("the directory cannot order values of '{attr}', so gt, ge, lt and le do not apply to it"),
+                    ));
+                }
+                translated
             }
             None => m.type_filter(),
         };

@@ -69,6 +69,9 @@ pub struct Service {
     pub max_results: usize,
     /// The ids a recent list query matched, for its next pages.
     pub snapshots: moka::future::Cache<String, super::queries::Snapshot>,
+    /// Mapped LDAP attributes (lower-cased) the directory cannot compare by order: a `gt`, `ge`, `lt`
+    /// or `le` on them would silently match nothing, so it is refused instead.
+    pub unordered: std::collections::HashSet<String>,
 }
 
 impl Service {

@@ -57,6 +57,20 @@ async fn filters_from_idp_test_collections_are_answered_by_ldap() {
         assert_eq!(got, expected, "{filter}");
         assert_eq!(list["totalResults"], expected.len(), "{filter}");
     }
+    // OpenLDAP has no ordering rule for uid or title: an ordered comparison would silently match
+    // nothing, so it is refused; timestamps have one.
+    for filter in [r#"userName gt "a""#, r#"title le "x""#, r#"not (userName ge "m")"#] {
+        let (status, body) = gw.get(&format!("/Users?filter={}", query(filter))).await;
+        assert_scim_error(status, &body, 400, Some("invalidFilter"));
+        assert!(body["detail"].as_str().is_some_and(|d| d.contains("cannot order")), "{body}");
+    }
+    let (status, _) = gw
+        .get(&format!(
+            "/Users?filter={}",
+            query(r#"meta.lastModified ge "2000-01-01T00:00:00Z""#)
+        ))
+        .await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
