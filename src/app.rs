@@ -109,6 +109,7 @@ pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Di
             .time_to_live(ttl)
             .build(),
         max_results: config.server.max_results,
+        max_matches: config.server.max_matches,
         snapshots: moka::future::Cache::builder()
             // Weighed in ids: a few full listings of a large directory at most.
             .weigher(|_, ids: &crate::service::Snapshot| u32::try_from(ids.len()).unwrap_or(u32::MAX))

@@ -75,6 +75,9 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
     /// Largest page a list returns.
     pub max_results: usize,
+    /// Most entries one list query may match before it is refused with 400 `tooMany` (RFC 7644
+    /// §3.12), bounding the memory and directory work one query can cost.
+    pub max_matches: usize,
     /// Answer a successful PATCH with 204 and no body (RFC 7644 §3.5.2 allows it) unless the request
     /// names `attributes`; by default PATCH answers 200 with the resource.
     pub patch_no_content: bool,
@@ -93,6 +96,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_ms: 30_000,
             max_results: 200,
+            max_matches: 1_000_000,
             patch_no_content: false,
             bulk_max_operations: 1000,
             max_concurrent_requests: 256,

@@ -142,6 +142,7 @@ impl Service {
                     .collect();
                 keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
                 let total = keyed.len();
+                self.check_matches(total)?;
                 // Only a result that goes on past this page has later pages to continue.
                 if start_index - 1 + count < total {
                     self.snapshots
@@ -163,6 +164,7 @@ impl Service {
             Some(ids) => ids,
             None => {
                 let ids = self.matching_ids(m, ldap_filter, sort_attr.as_deref(), query.descending).await?;
+                self.check_matches(ids.len())?;
                 self.snapshots.insert(key, ids.clone()).await;
                 ids
             }
@@ -177,6 +179,19 @@ impl Service {
             total: ids.len(),
             start_index,
         })
+    }
+
+    fn check_matches(&self, matched: usize) -> Result<()> {
+        if matched > self.max_matches {
+            return Err(ServiceError::BadRequest(
+                ScimType::TooMany,
+                format!(
+                    "the filter matches {matched} resources, more than the {} this service provider lists: narrow it",
+                    self.max_matches
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The ids of every entry the filter matches, sorted by `sort_attr` (then id) or by id.

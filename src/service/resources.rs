@@ -67,6 +67,8 @@ pub struct Service {
     pub dn_targets: moka::future::Cache<String, RefTarget>,
     /// Largest page served, and the default `count`.
     pub max_results: usize,
+    /// Most entries a list query may match (400 `tooMany` beyond).
+    pub max_matches: usize,
     /// The ids a recent list query matched, for its next pages.
     pub snapshots: moka::future::Cache<String, super::queries::Snapshot>,
     /// Mapped LDAP attributes (lower-cased) the directory cannot compare by order: a `gt`, `ge`, `lt`

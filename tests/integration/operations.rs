@@ -591,6 +591,19 @@ async fn each_limit_answers_a_scim_error_or_a_bounded_page() {
     let (status, body) = gw.post("/Users/.search", json!({"filter": deep})).await;
     crate::support::assert_scim_error(status, &body, 400, Some("invalidFilter"));
 
+    // A query that matches more than the service lists: 400 tooMany, for a first page and later ones.
+    let narrow = Gateway::start_with(
+        &["tests/fixtures/ldif/sample-users.ldif"],
+        &[("SCIM2LDAP__SERVER__MAX_MATCHES", "1")],
+    )
+    .await;
+    for query in ["/Users", "/Users?startIndex=2&count=1"] {
+        let (status, body) = narrow.get(query).await;
+        crate::support::assert_scim_error(status, &body, 400, Some("tooMany"));
+    }
+    let (status, page) = narrow.get("/Users?filter=userName%20eq%20%22bjensen%22").await;
+    assert_eq!((status, page["totalResults"].clone()), (200, json!(1)));
+
     // The request time limit, against a directory that hangs: 503 with Retry-After, never a hang.
     let slow = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__REQUEST_TIMEOUT_MS", "300")]).await;
     slow.slapd.signal("STOP");
