@@ -79,6 +79,9 @@ pub trait Directory: Send + Sync {
     /// Renames (modrdn, deleting the old RDN value) and optionally moves the entry.
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()>;
     async fn delete(&self, dn: &str) -> Result<()>;
+    /// Sets an entry's password with the RFC 3062 Password Modify extended operation, so that the
+    /// server hashes it by its own policy.
+    async fn set_password(&self, dn: &str, password: &str) -> Result<()>;
     /// Succeeds when a bound connection answers.
     async fn ping(&self) -> Result<()>;
 }
@@ -493,6 +496,24 @@ impl Directory for LdapDirectory {
         let (index, mut ldap) = self.handle().await?;
         let result = ldap.with_timeout(self.timeout).delete(dn).await;
         self.checked(index, "delete", result).await.map(|_| ())
+    }
+
+    async fn set_password(&self, dn: &str, password: &str) -> Result<()> {
+        let (index, mut ldap) = self.handle().await?;
+        let exop = ldap3::exop::PasswordModify {
+            user_id: Some(dn),
+            old_pass: None,
+            new_pass: Some(password),
+        };
+        let result = ldap.with_timeout(self.timeout).extended(exop).await;
+        let outcome = result
+            .and_then(|r| r.success())
+            .map(|_| ())
+            .map_err(|e| LdapError::from_ldap3("password modify", e));
+        if let Err(err) = &outcome {
+            self.discard(index, err).await;
+        }
+        outcome
     }
 
     async fn ping(&self) -> Result<()> {

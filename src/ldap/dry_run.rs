@@ -130,6 +130,11 @@ impl<D: Directory> Directory for DryRun<D> {
         Ok(())
     }
 
+    async fn set_password(&self, dn: &str, _password: &str) -> Result<()> {
+        self.note(format!("password modify (RFC 3062) {dn}: <secret>"));
+        Ok(())
+    }
+
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await
     }

@@ -112,6 +112,14 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
+    async fn set_password(&self, dn: &str, password: &str) -> Result<()> {
+        let started = Instant::now();
+        let result = self.inner.set_password(dn, password).await;
+        let outcome = self.record("password_modify", started, &result);
+        audit::note_write("password modify", dn, &[], &outcome);
+        result
+    }
+
     async fn ping(&self) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.ping().await;

@@ -362,6 +362,18 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         Some((line, "skip")) => return Err(at(line, "unknown_members applies to groups only".into())),
         Some((line, other)) => return Err(at(line, format!("unknown_members '{other}' is not refuse or skip"))),
     };
+    let password_sync = match raw.password.as_ref().map(|p| (p.referenced.line(), p.value.as_str())) {
+        None | Some((_, "ignore")) => false,
+        Some((_, "exop")) if kind == ResourceKind::User => {
+            // Write-only and never returned (RFC 7643 §4.1.1).
+            let mut password = AttributeDef::new("password", AttrType::String);
+            password.mutability = Mutability::WriteOnly;
+            schema.core.attributes.push(password);
+            true
+        }
+        Some((line, "exop")) => return Err(at(line, "password applies to users only".into())),
+        Some((line, other)) => return Err(at(line, format!("password '{other}' is not ignore or exop"))),
+    };
     let meta = raw.meta.as_ref();
     let meta = MetaAttrs {
         created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
@@ -409,6 +421,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         member_cleanup: raw.member_cleanup,
         delete,
         skip_unknown_members,
+        password_sync,
         fetch_attrs,
     })
 }

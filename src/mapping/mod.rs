@@ -202,6 +202,8 @@ pub struct ResourceMapping {
     pub delete: DeleteStrategy,
     /// Whether member ids that exist nowhere are left out (logged) instead of refused.
     pub skip_unknown_members: bool,
+    /// Whether a SCIM `password` is written (RFC 3062 Password Modify), or ignored.
+    pub password_sync: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.
     pub member_cleanup: bool,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).

@@ -56,6 +56,10 @@ pub struct RawResource {
     /// ids that exist nowhere.
     #[serde(default)]
     pub unknown_members: Option<Spanned<String>>,
+    /// Users only: `ignore` (default: a SCIM password is never written) or `exop` (set with the
+    /// RFC 3062 Password Modify operation, so the directory hashes it).
+    #[serde(default)]
+    pub password: Option<Spanned<String>>,
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,

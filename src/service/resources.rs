@@ -45,6 +45,16 @@ impl IfMatch {
     }
 }
 
+/// The password a request sets, when the mapping writes passwords (SCIM never shows one, so any
+/// password in the wanted resource is new).
+fn password_of<'a>(m: &ResourceMapping, resource: &'a Map<String, Value>) -> Option<&'a str> {
+    m.password_sync
+        .then(|| resource.iter().find(|(k, _)| k.eq_ignore_ascii_case("password")))
+        .flatten()
+        .and_then(|(_, v)| v.as_str())
+        .filter(|p| !p.is_empty())
+}
+
 /// The quoted part of an ETag, without the weakness prefix.
 fn opaque(tag: &str) -> &str {
     let tag = tag.trim();
@@ -203,6 +213,15 @@ impl Service {
             .add(&entry_dn, &ldap_attrs, &m.fetch_attrs)
             .await
             .map_err(|e| name_taken(e, m, &attrs))?;
+        if let Some(password) = password_of(m, &resource) {
+            if let Err(e) = self.directory.set_password(&entry.dn, password).await {
+                // The account must not exist without the password the IdP set: undo the create.
+                if let Err(undo) = self.directory.delete(&entry.dn).await {
+                    tracing::error!(dn = %entry.dn, error = %undo, "could not undo a create whose password was refused");
+                }
+                return Err(e.into());
+            }
+        }
         if let Some(id) = id_of(m, &entry) {
             self.ids.insert(&id, &entry.dn).await;
         }
@@ -314,6 +333,11 @@ impl Service {
         let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
         let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
         self.check_unique(m, &changed, Some(&current.dn)).await?;
+        // First, as the change the directory most often refuses (its password policy), so that a
+        // refusal leaves the entry untouched.
+        if let Some(password) = password_of(m, &wanted) {
+            self.directory.set_password(&current.dn, password).await?;
+        }
         let mut entry_dn = current.dn.clone();
         let renamed = new_rdn(m, &current, &after)?;
         // The version is asserted in the modify itself, so that a change in between fails with 412.
