@@ -836,6 +836,11 @@ users:
                 9,
                 "not to a typed value",
             ),
+            (
+                format!("{GOOD}  password: plaintext\n"),
+                9,
+                "password 'plaintext' is not ignore or exop",
+            ),
             (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
             (
                 format!("{GOOD}  unknown_members: skip\n"),
