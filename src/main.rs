@@ -247,8 +247,9 @@ fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
             }
         };
         for target in config.targets() {
+            let path = [scim2ldap::http::SCIM_BASE, target.name].join("/");
             tracing::info!(listen = %config.server.listen, mapping = %target.mapping.display(), directory = %target.ldap.url,
-                "scim2ldap serving {}/{}", scim2ldap::http::SCIM_BASE, target.name);
+                "scim2ldap serving {}", path.trim_end_matches('/'));
         }
         match scim2ldap::http::serve_live(listener, live, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
