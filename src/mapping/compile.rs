@@ -374,6 +374,17 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         Some((line, "exop")) => return Err(at(line, "password applies to users only".into())),
         Some((line, other)) => return Err(at(line, format!("password '{other}' is not ignore or exop"))),
     };
+    let deactivate_when_ungrouped = match raw.deactivate_when_ungrouped.as_ref().map(|d| (d.referenced.line(), d.value)) {
+        None | Some((_, false)) => false,
+        Some((line, true)) if kind != ResourceKind::User => return Err(at(line, "deactivate_when_ungrouped applies to users only".into())),
+        Some((line, true)) if raw.active.is_none() => {
+            return Err(at(
+                line,
+                "deactivate_when_ungrouped needs an active section to deactivate with".into(),
+            ))
+        }
+        Some(_) => true,
+    };
     let meta = raw.meta.as_ref();
     let meta = MetaAttrs {
         created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
@@ -422,6 +433,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         delete,
         skip_unknown_members,
         password_sync,
+        deactivate_when_ungrouped,
         fetch_attrs,
     })
 }
@@ -841,6 +853,7 @@ users:
                 9,
                 "password 'plaintext' is not ignore or exop",
             ),
+            (format!("{GOOD}  deactivate_when_ungrouped: true\n"), 9, "needs an active section"),
             (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
             (
                 format!("{GOOD}  unknown_members: skip\n"),

@@ -204,6 +204,8 @@ pub struct ResourceMapping {
     pub skip_unknown_members: bool,
     /// Whether a SCIM `password` is written (RFC 3062 Password Modify), or ignored.
     pub password_sync: bool,
+    /// Whether a user left in no group by a group change is deactivated.
+    pub deactivate_when_ungrouped: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.
     pub member_cleanup: bool,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).

@@ -60,6 +60,10 @@ pub struct RawResource {
     /// RFC 3062 Password Modify operation, so the directory hashes it).
     #[serde(default)]
     pub password: Option<Spanned<String>>,
+    /// Users only: deactivate a user whom a group change leaves in no group at all (seed 004: access
+    /// comes only from synced groups).
+    #[serde(default)]
+    pub deactivate_when_ungrouped: Option<Spanned<bool>>,
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::error::{Result, ServiceError};
 use super::Service;
 use crate::ldap::error::rc;
-use crate::ldap::{LdapError, LdapFilter, Modification, Scope, SearchRequest};
+use crate::ldap::{dn, LdapError, LdapFilter, Modification, Scope, SearchRequest};
 use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
@@ -187,10 +187,24 @@ impl Service {
             Some(dn) => dn,
             None => self.locate_with(m, id, vec!["1.1".into()]).await?.dn,
         };
+        // Who an exact list drops is known only from the list before; read it only when it matters.
+        let before = match &plan {
+            MemberPlan::Exact(_) if self.mapping.users.deactivate_when_ungrouped => self
+                .locate_with(m, id, vec![members.ldap.clone()])
+                .await?
+                .get(&members.ldap)
+                .to_vec(),
+            _ => Vec::new(),
+        };
         for _ in 0..2 {
             match self.write_members(m, members, &group_dn, &plan).await? {
                 Attempt::Done => {
                     self.lists_changed();
+                    let removed = match &plan {
+                        MemberPlan::Delta { remove, .. } => remove.clone(),
+                        MemberPlan::Exact(after) => dropped(&before, after),
+                    };
+                    self.deactivate_ungrouped(&removed).await;
                     return Ok(());
                 }
                 Attempt::Stale => {
@@ -322,6 +336,40 @@ impl Service {
         Ok(())
     }
 
+    /// Deactivates each of `removed` (member DNs a group change dropped) that is a user now in no
+    /// group at all, when the users' mapping asks for it. The group change itself is done: a failure
+    /// here is logged, not answered.
+    pub(super) async fn deactivate_ungrouped(&self, removed: &[String]) {
+        let users = &self.mapping.users;
+        let (Some(active), Some(groups)) = (&users.active, self.mapping.groups.as_ref()) else {
+            return;
+        };
+        let Some(members) = groups.members().filter(|_| users.deactivate_when_ungrouped) else {
+            return;
+        };
+        let users_base = dn::normalize(&users.base);
+        for member in removed {
+            if !dn::normalize(member).ends_with(&users_base) {
+                continue;
+            }
+            let outcome = async {
+                let holding = self
+                    .search_in(groups, LdapFilter::eq(&members.ldap, member), vec!["1.1".into()])
+                    .await?;
+                if holding.is_empty() {
+                    let mods = [Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()])];
+                    self.directory.modify_if(member, &mods, None).await?;
+                    tracing::info!(dn = %member, "deactivated: in no group any more");
+                }
+                Ok::<(), ServiceError>(())
+            }
+            .await;
+            if let Err(e) = outcome {
+                tracing::error!(dn = %member, error = %e, "could not deactivate a user left in no group");
+            }
+        }
+    }
+
     /// Whether the entry holds `attr=value`, asked of the directory without reading the attribute.
     async fn has_value(&self, entry_dn: &str, attr: &str, value: &str) -> Result<bool> {
         let found = self
@@ -342,6 +390,12 @@ impl Service {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The DNs of `before` that `after` no longer holds (compared as DNs).
+pub(super) fn dropped(before: &[String], after: &[String]) -> Vec<String> {
+    let kept: Vec<String> = after.iter().map(|d| dn::normalize(d)).collect();
+    before.iter().filter(|d| !kept.contains(&dn::normalize(d))).cloned().collect()
 }
 
 fn empty_refused(members: &AttrMap) -> ServiceError {

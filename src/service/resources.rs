@@ -377,6 +377,12 @@ impl Service {
         entry.dn = entry_dn;
         self.lists_changed();
         tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
+        if let Some(members) = m.members() {
+            if let Some(after) = changed.get(&members.ldap) {
+                self.deactivate_ungrouped(&super::members::dropped(current.get(&members.ldap), &after.values))
+                    .await;
+            }
+        }
         self.render(m, &entry, base_url).await
     }
 
@@ -406,6 +412,9 @@ impl Service {
                 self.forget(id, &entry.dn).await;
                 self.follow_in_groups(&entry.dn, None).await?;
                 tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
+                if let Some(members) = m.members() {
+                    self.deactivate_ungrouped(entry.get(&members.ldap)).await;
+                }
             }
             DeleteStrategy::Disable => {
                 self.deactivate(m, &entry.dn).await?;

@@ -119,3 +119,50 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
         (json!("writeOnly"), json!("never"))
     );
 }
+
+#[tokio::test]
+async fn a_user_left_in_no_group_is_deactivated_when_the_mapping_says_so() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = mapping_with(dir.path(), "deactivate_when_ungrouped: true");
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
+    let locked = |name: &'static str| {
+        let dn = format!("uid={name},ou=people,dc=example,dc=org");
+        let slapd = &gw.slapd;
+        async move { !slapd.values(&dn, "pwdAccountLockedTime").await.is_empty() }
+    };
+    let ann = gw.create_user(json!({"userName": "ann"})).await;
+    let ben = gw.create_user(json!({"userName": "ben"})).await;
+    let cid = gw.create_user(json!({"userName": "cid"})).await;
+    let group = |name: &str, members: &[&String]| json!({"displayName": name, "members": members.iter().map(|m| json!({"value": m})).collect::<Vec<_>>()});
+    let (_, sales) = gw.post("/Groups", group("Sales", &[&ann, &ben, &cid])).await;
+    let (_, staff) = gw.post("/Groups", group("Staff", &[&ann])).await;
+    let sales = sales["id"].as_str().unwrap_or_default().to_string();
+    let staff = staff["id"].as_str().unwrap_or_default().to_string();
+
+    // Entra's removal shape: ann is still in Staff, ben is in no group any more.
+    let (status, body) = gw
+        .patch(
+            &format!("/Groups/{sales}"),
+            json!([{"op": "Remove", "path": "members", "value": [{"value": ann}, {"value": ben}]}]),
+        )
+        .await;
+    assert!(status == 200 || status == 204, "{body}");
+    assert!(!locked("ann").await, "ann is still in Staff");
+    assert!(locked("ben").await, "ben is in no group");
+    assert!(!locked("cid").await);
+
+    // An exact member list that leaves cid out, then deleting the last group ann is in.
+    let (status, body) = gw
+        .patch(
+            &format!("/Groups/{sales}"),
+            json!([{"op": "replace", "path": "members", "value": []}]),
+        )
+        .await;
+    assert!(status == 200 || status == 204, "{body}");
+    assert!(locked("cid").await, "cid was dropped by the exact list");
+    let (status, _) = gw.delete(&format!("/Groups/{staff}")).await;
+    assert_eq!(status, 204);
+    assert!(locked("ann").await, "ann's last group was deleted");
+    let (_, user) = gw.get(&format!("/Users/{ann}")).await;
+    assert_eq!(user["active"], false);
+}
