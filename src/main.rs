@@ -158,6 +158,9 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
             }
         };
         let service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
+        // A path may be given whole, as the IdP sees it: `/scim/v2/<target>/Users/…`.
+        let target_base = [scim2ldap::http::SCIM_BASE, target_name].join("/");
+        let path = path.strip_prefix(target_base.trim_end_matches('/')).unwrap_or(path);
         let outcome = scim2ldap::service::explain(&service, method, path, &body).await;
         for operation in directory.operations() {
             println!("{operation}");
