@@ -9,7 +9,7 @@ mod common;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use common::{gateway, ms, raw_ldap, slapd_with_users, stats, user_dn, TOKEN};
+use common::{gateway, json_of, ms, raw_ldap, slapd_with_users, stats, user_dn, TOKEN};
 use ldap3::{Mod, Scope, SearchEntry};
 use serde_json::json;
 
@@ -82,16 +82,11 @@ async fn main() {
         let mut ids = Vec::new();
         for i in BIG..BIG + ROUNDS {
             let filter = format!("userName eq \"u{i}\"");
-            let found: serde_json::Value = http
-                .get(format!("{base}/Users"))
-                .query(&[("filter", filter.as_str()), ("attributes", "userName")])
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let found = json_of(
+                http.get(format!("{base}/Users"))
+                    .query(&[("filter", filter.as_str()), ("attributes", "userName")]),
+            )
+            .await;
             let id = found["Resources"][0]["id"].as_str().unwrap().to_string();
             http.get(format!("{base}/Users/{id}")).bearer_auth(TOKEN).send().await.unwrap();
             ids.push(id);
@@ -144,15 +139,7 @@ async fn main() {
         .unwrap();
     for pass in ["cold", "warm"] {
         let t = Instant::now();
-        let group: serde_json::Value = http
-            .get(format!("{base}/Groups/{big_id}"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let group = json_of(http.get(format!("{base}/Groups/{big_id}"))).await;
         let members = group["members"].as_array().map(Vec::len).unwrap_or_default();
         println!(
             "GET of the {BIG}-member group ({pass}): {members} members in {:.0} ms",

@@ -149,6 +149,24 @@ where
     }
 }
 
+/// Sends a request with the token, checks its status and reads the whole answer, as an IdP would.
+async fn call(request: reqwest::RequestBuilder, expected: u16) {
+    let response = request.bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(response.status(), expected);
+    let _ = response.bytes().await;
+}
+
+/// One user found by a one-level search under ou=people, with the attributes the gateway reads.
+async fn find_one(mut ldap: Ldap, filter: String) {
+    let (found, _) = ldap
+        .search("ou=people,dc=example,dc=org", Scope::OneLevel, &filter, USER_ATTRS.to_vec())
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
 fn row(name: &str, concurrency: usize, gateway: &Run, raw: &Run) {
     println!(
         "| {name:<22} | {concurrency:>3} | {:>8.0} | {:>6.2} | {:>6.2} | {:>8.0} | {:>6.2} | {:>6.2} | {:>5.2} |",
@@ -206,9 +224,7 @@ async fn main() {
             async move {
                 let body = json!({"userName": format!("g{concurrency}-{i}"), "name": {"givenName": "Load", "familyName": "Test"},
                                   "emails": [{"type": "work", "value": format!("g{concurrency}-{i}@example.org")}], "title": "Tester"});
-                let r = h.post(format!("{b}/Users")).bearer_auth(TOKEN).json(&body).send().await.unwrap();
-                assert_eq!(r.status(), 201);
-                let _ = r.bytes().await;
+                call(h.post(format!("{b}/Users")).json(&body), 201).await;
             }
         })
         .await;
@@ -244,30 +260,12 @@ async fn main() {
         let (h, b, i2) = (http.clone(), base.clone(), ids.clone());
         let gw = measure(concurrency, move |i| {
             let (h, b, id) = (h.clone(), b.clone(), i2[(i * 7919) % USERS].clone());
-            async move {
-                let r = h.get(format!("{b}/Users/{id}")).bearer_auth(TOKEN).send().await.unwrap();
-                assert_eq!(r.status(), 200);
-                let _ = r.bytes().await;
-            }
+            call(h.get(format!("{b}/Users/{id}")), 200)
         })
         .await;
         let (r, i2) = (raw.clone(), ids.clone());
         let rw = measure(concurrency, move |i| {
-            let (mut ldap, id) = (r(i), i2[(i * 7919) % USERS].clone());
-            async move {
-                let (found, _) = ldap
-                    .search(
-                        "ou=people,dc=example,dc=org",
-                        Scope::OneLevel,
-                        &format!("(entryUUID={id})"),
-                        USER_ATTRS.to_vec(),
-                    )
-                    .await
-                    .unwrap()
-                    .success()
-                    .unwrap();
-                assert_eq!(found.len(), 1);
-            }
+            find_one(r(i), format!("(entryUUID={})", i2[(i * 7919) % USERS]))
         })
         .await;
         row("GET /Users/{id} vs search", concurrency, &gw, &rw);
@@ -275,40 +273,12 @@ async fn main() {
         // GET /Users?filter=userName eq vs a search by uid.
         let (h, b) = (http.clone(), base.clone());
         let gw = measure(concurrency, move |i| {
-            let (h, b) = (h.clone(), b.clone());
-            async move {
-                let user = (i * 104_729) % USERS;
-                let r = h
-                    .get(format!("{b}/Users?filter=userName%20eq%20%22u{user}%22"))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-                let _ = r.bytes().await;
-            }
+            let user = (i * 104_729) % USERS;
+            call(h.get(format!("{b}/Users?filter=userName%20eq%20%22u{user}%22")), 200)
         })
         .await;
         let r = raw.clone();
-        let rw = measure(concurrency, move |i| {
-            let mut ldap = r(i);
-            async move {
-                let user = (i * 104_729) % USERS;
-                let (found, _) = ldap
-                    .search(
-                        "ou=people,dc=example,dc=org",
-                        Scope::OneLevel,
-                        &format!("(uid=u{user})"),
-                        USER_ATTRS.to_vec(),
-                    )
-                    .await
-                    .unwrap()
-                    .success()
-                    .unwrap();
-                assert_eq!(found.len(), 1);
-            }
-        })
-        .await;
+        let rw = measure(concurrency, move |i| find_one(r(i), format!("(uid=u{})", (i * 104_729) % USERS))).await;
         row("GET ?filter=userName eq", concurrency, &gw, &rw);
 
         // PATCH replace title vs modify.
@@ -318,15 +288,7 @@ async fn main() {
             async move {
                 let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                                   "Operations": [{"op": "replace", "path": "title", "value": format!("gw {concurrency} {i}")}]});
-                let r = h
-                    .patch(format!("{b}/Users/{id}"))
-                    .bearer_auth(TOKEN)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-                let _ = r.bytes().await;
+                call(h.patch(format!("{b}/Users/{id}")).json(&body), 200).await;
             }
         })
         .await;

@@ -34,7 +34,12 @@ pub async fn build_with_metrics(config: &Config, metrics: Arc<Metrics>) -> Resul
             })?;
         targets.push(state);
     }
-    Ok(App { targets, metrics })
+    Ok(App {
+        targets,
+        metrics,
+        max_body_bytes: config.server.max_body_bytes,
+        request_timeout: Duration::from_millis(config.server.request_timeout_ms),
+    })
 }
 
 async fn build_target(

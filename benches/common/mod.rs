@@ -58,6 +58,11 @@ pub async fn gateway(slapd: &slapd::Slapd) -> String {
     base
 }
 
+/// The JSON answer to a request sent with the benchmark's token.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap()
+}
+
 /// A bound raw LDAP connection, for the baseline.
 pub async fn raw_ldap(slapd: &slapd::Slapd) -> Ldap {
     let (conn, mut ldap) = LdapConnAsync::new(&slapd.url).await.unwrap();

@@ -35,6 +35,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct App {
     pub targets: Vec<AppState>,
     pub metrics: Arc<Metrics>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
 }
 
 /// What a target's handlers share.
@@ -76,10 +78,7 @@ fn resource_routes(kind: ResourceKind) -> Router<AppState> {
 pub fn router(app: App) -> Router {
     let services: Arc<Vec<Arc<Service>>> = Arc::new(app.targets.iter().map(|t| t.service.clone()).collect());
     let metrics = app.metrics.clone();
-    let (max_body_bytes, timeout) = app
-        .targets
-        .first()
-        .map_or((0, Duration::from_secs(30)), |t| (t.max_body_bytes, t.request_timeout));
+    let timeout = app.request_timeout;
     let mut router = Router::new();
     for state in app.targets {
         let base_path = state.base_path.clone();
@@ -90,7 +89,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(move || handlers::readyz(services.clone())))
         .route("/metrics", get(move || handlers::metrics(metrics.clone())))
         .fallback(handlers::not_found)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(app.max_body_bytes))
         .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
         .layer(middleware::from_fn_with_state(app.metrics, measure))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

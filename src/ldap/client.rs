@@ -191,18 +191,8 @@ impl LdapDirectory {
             metrics,
             unreachable: std::sync::Mutex::new(None),
         };
-        let root = directory
-            .search(&SearchRequest {
-                base: String::new(),
-                scope: Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: vec!["supportedControl".to_string()],
-                size_limit: 1,
-            })
-            .await?;
-        let supports_post_read = root
-            .first()
-            .is_some_and(|e| e.get("supportedControl").iter().any(|c| c == POST_READ_OID));
+        let root = read_entry(&directory, "", &["supportedControl".to_string()]).await?;
+        let supports_post_read = root.is_some_and(|e| e.get("supportedControl").iter().any(|c| c == POST_READ_OID));
         directory.post_read.store(supports_post_read, Ordering::Relaxed);
         Ok(directory)
     }
@@ -341,16 +331,7 @@ impl LdapDirectory {
     }
 
     async fn read(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
-        let found = self
-            .search(&SearchRequest {
-                base: dn.to_string(),
-                scope: Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: attrs.to_vec(),
-                size_limit: 1,
-            })
-            .await?;
-        found.into_iter().next().ok_or(LdapError::Result {
+        read_entry(self, dn, attrs).await?.ok_or(LdapError::Result {
             op: "read",
             rc: super::error::rc::NO_SUCH_OBJECT,
             text: String::new(),
@@ -519,6 +500,20 @@ impl Directory for LdapDirectory {
     async fn ping(&self) -> Result<()> {
         self.read("", &["1.1".to_string()]).await.map(|_| ())
     }
+}
+
+/// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.
+pub async fn read_entry<D: Directory + ?Sized>(directory: &D, dn: &str, attrs: &[String]) -> Result<Option<Entry>> {
+    let found = directory
+        .search(&SearchRequest {
+            base: dn.to_string(),
+            scope: Scope::Base,
+            filter: LdapFilter::any(),
+            attrs: attrs.to_vec(),
+            size_limit: 1,
+        })
+        .await?;
+    Ok(found.into_iter().next())
 }
 
 /// The RFC 4528 Assertion control, critical, for a filter.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::client::{Directory, Modification, SearchRequest};
+use super::client::{read_entry, Directory, Modification, SearchRequest};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -42,19 +42,8 @@ impl<D: Directory> DryRun<D> {
 
     /// The entry as it is now, for a write that must answer one.
     async fn current(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
-        let found = self
-            .inner
-            .search(&SearchRequest {
-                base: dn.to_string(),
-                scope: super::client::Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: attrs.to_vec(),
-                size_limit: 1,
-            })
-            .await?;
-        Ok(found
-            .into_iter()
-            .next()
+        Ok(read_entry(&self.inner, dn, attrs)
+            .await?
             .unwrap_or_else(|| Entry::from_parts(dn.to_string(), HashMap::new())))
     }
 }

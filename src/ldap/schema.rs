@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::client::{Directory, Scope, SearchRequest};
+use super::client::{read_entry, Directory};
 use super::error::LdapError;
-use super::filter::LdapFilter;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttributeType {
@@ -32,31 +31,15 @@ pub struct Subschema {
 impl Subschema {
     /// Reads the subschema the root DSE points to.
     pub async fn read(directory: &dyn Directory) -> Result<Subschema, LdapError> {
-        let root = directory
-            .search(&SearchRequest {
-                base: String::new(),
-                scope: Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: vec!["subschemaSubentry".into()],
-                size_limit: 1,
-            })
-            .await?;
+        let root = read_entry(directory, "", &["subschemaSubentry".into()]).await?;
         let entry_dn = root
-            .first()
+            .as_ref()
             .and_then(|e| e.first("subschemaSubentry"))
             .unwrap_or("cn=Subschema")
             .to_string();
-        let found = directory
-            .search(&SearchRequest {
-                base: entry_dn,
-                scope: Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: vec!["attributeTypes".into(), "objectClasses".into()],
-                size_limit: 1,
-            })
-            .await?;
+        let found = read_entry(directory, &entry_dn, &["attributeTypes".into(), "objectClasses".into()]).await?;
         let mut schema = Subschema::default();
-        if let Some(entry) = found.first() {
+        if let Some(entry) = &found {
             for text in entry.get("attributeTypes") {
                 schema.add_attribute(parse_attribute_type(text));
             }
