@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 SCIM2_CLI_VERSION=0.6.0
 SCIM2_TESTER_VERSION=0.5.2
+source scripts/sandbox-lib.sh
 
 bash scripts/install-deps.sh
 venv=target/conformance-venv
@@ -42,21 +43,9 @@ run_suite() {
 
   bash scripts/slapd-sandbox.sh "$dir/slapd" "$ldap_port" tests/fixtures/ldif/sample-users.ldif >"$dir/slapd.log" 2>&1 &
   pids+=($!)
-  local up=""
-  for _ in $(seq 1 100); do
-    if ldapsearch -x -H "ldap://127.0.0.1:$ldap_port" -b "" -s base >/dev/null 2>&1; then up=1; break; fi
-    sleep 0.1
-  done
-  if [ -z "$up" ]; then
-    cat "$dir/slapd.log" >&2
-    echo "conformance ($name): slapd did not start" >&2
-    return 1
-  fi
+  wait_for_slapd "$ldap_port" "${pids[-1]}" "$dir/slapd.log" || return 1
+  export_sandbox_directory "$ldap_port"
   SCIM2LDAP__SERVER__LISTEN="127.0.0.1:$http_port" \
-  SCIM2LDAP__LDAP__URL="ldap://127.0.0.1:$ldap_port" \
-  SCIM2LDAP__LDAP__BIND_DN="cn=admin,dc=example,dc=org" \
-  SCIM2LDAP__LDAP__BIND_PASSWORD="secret" \
-  SCIM2LDAP__LDAP__BASE_DN="dc=example,dc=org" \
   SCIM2LDAP__MAPPING="$mapping" \
   SCIM2LDAP__AUTH__TOKEN="$token" \
   SCIM2LDAP__LOG__LEVEL="warn" \

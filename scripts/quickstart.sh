@@ -23,11 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-for _ in $(seq 1 100); do
-  ldapsearch -x -H "ldap://127.0.0.1:$ldap_port" -D cn=admin,dc=example,dc=org -w secret -b "" -s base >/dev/null 2>&1 && break
-  kill -0 "$slapd_pid" 2>/dev/null || { cat "$dir/slapd.log" >&2; echo "slapd failed to start" >&2; exit 1; }
-  sleep 0.1
-done
+source scripts/sandbox-lib.sh
+wait_for_slapd "$ldap_port" "$slapd_pid" "$dir/slapd.log"
 
 cat <<MSG
 
@@ -43,11 +40,8 @@ Ctrl-C stops the gateway and removes the directory.
 
 MSG
 
+export_sandbox_directory "$ldap_port"
 SCIM2LDAP__SERVER__LISTEN="$listen" \
-SCIM2LDAP__LDAP__URL="ldap://127.0.0.1:$ldap_port" \
-SCIM2LDAP__LDAP__BIND_DN="cn=admin,dc=example,dc=org" \
-SCIM2LDAP__LDAP__BIND_PASSWORD="secret" \
-SCIM2LDAP__LDAP__BASE_DN="dc=example,dc=org" \
 SCIM2LDAP__MAPPING="mappings/openldap.yaml" \
 SCIM2LDAP__AUTH__TOKEN="$token" \
   target/release/scim2ldap serve
