@@ -96,7 +96,7 @@ async fn unordered_attributes(mapping: &mapping::Mapping, directory: &LdapDirect
     };
     std::iter::once(&mapping.users)
         .chain(mapping.groups.as_ref())
-        .flat_map(|m| m.attrs.iter().map(|a| a.ldap.clone()))
+        .flat_map(|m| m.attrs.iter().flat_map(|a| [a.ldap.clone(), a.read_source().to_string()]))
         .filter(|a| !schema.has_ordering(a))
         .map(|a| a.to_ascii_lowercase())
         .collect()
@@ -122,6 +122,7 @@ pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Di
             .time_to_live(Duration::from_secs(60))
             .build(),
         unordered: std::collections::HashSet::new(),
+        allocations: Arc::default(),
     }
 }
 

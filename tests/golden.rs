@@ -42,7 +42,7 @@ fn scim_to_ldap() {
         let resource = patch::normalize(body.as_object().unwrap(), &mapping.users.schema).unwrap();
         let refs: HashMap<String, String> = [("manager-id".to_string(), "uid=boss,ou=people,dc=example,dc=org".to_string())].into();
         let attrs = to_ldap(&mapping.users, &resource, &refs).unwrap();
-        let (dn, mut entry) = new_entry(&mapping.users, &attrs).unwrap();
+        let (dn, mut entry) = new_entry(&mapping.users, &attrs, mapping.users.parent_for(&resource)).unwrap();
         entry.sort();
         insta::assert_yaml_snapshot!((dn, entry));
     });

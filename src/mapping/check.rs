@@ -32,6 +32,14 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
         }
     }
     for attr in &m.attrs {
+        for extra in attr.read_from.iter().chain(&attr.also) {
+            if schema.attribute(extra).is_none() {
+                findings.push(Finding {
+                    line: attr.line,
+                    message: format!("{}: the directory has no attribute '{extra}'", attr.scim_path()),
+                });
+            }
+        }
         match schema.attribute(&attr.ldap) {
             None => findings.push(Finding {
                 line: attr.line,
@@ -58,8 +66,13 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
         name.eq_ignore_ascii_case("objectClass")
             || m.rdn_attr.eq_ignore_ascii_case(name)
             || m.attrs.iter().any(|a| {
-                !a.read_only && a.ldap.eq_ignore_ascii_case(name) && (a.required || !a.defaults.is_empty() || a.placeholder.is_some())
+                let writes = std::iter::once(&a.ldap)
+                    .chain(&a.read_from)
+                    .chain(&a.also)
+                    .any(|l| l.eq_ignore_ascii_case(name));
+                !a.read_only && writes && (a.required || !a.defaults.is_empty() || a.placeholder.is_some())
             })
+            || m.allocate.iter().any(|a| a.ldap.eq_ignore_ascii_case(name))
             || m.computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(name))
             || m.constants.iter().any(|(c, _)| c.eq_ignore_ascii_case(name))
             || m.members().is_some_and(|members| members.ldap.eq_ignore_ascii_case(name))

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use serde_saphyr::Spanned;
 
-use super::model::{RawAttribute, RawMapping, RawResource};
+use super::model::{RawAttribute, RawMapping, RawResource, RawStep};
+use super::transform::Step;
 use super::{
-    ActiveMap, AttrMap, Computed, DeleteStrategy, EmptyGroup, IdFormat, MetaAttrs, ResourceKind, ResourceMapping, ScimTarget, Template,
-    ValueKind,
+    ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, IdFormat, MetaAttrs, Placement, ResourceKind, ResourceMapping,
+    ScimTarget, Template, Transform, ValueKind,
 };
 use crate::ldap::{dn, LdapFilter, Scope};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
@@ -161,6 +162,9 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         add_to_schema(&mut schema, &attr, kind).map_err(|m| at(entry.referenced.line(), m))?;
         attrs.push(attr);
     }
+    for attr in &attrs {
+        check_round_trip(attr, &schema).map_err(|m| at(attr.line, m))?;
+    }
     if kind == ResourceKind::User && !attrs.iter().any(|a| a.scim.is_simple("userName")) {
         return Err(at(line, "users must map userName".into()));
     }
@@ -227,6 +231,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         computed.push(Computed {
             ldap: entry.value.ldap.clone(),
             templates,
+            transform: compile_steps(&entry.value.transform).map_err(|m| at(entry.referenced.line(), m))?,
         });
     }
     let placeholders = raw
@@ -265,6 +270,26 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
     for ((attr, templates), placeholder) in attrs.iter_mut().zip(defaults).zip(placeholders) {
         attr.defaults = templates;
         attr.placeholder = placeholder;
+    }
+    for attr in &attrs {
+        for extra in attr.read_from.iter().chain(&attr.also) {
+            let elsewhere = attrs.iter().any(|other| {
+                !std::ptr::eq(other, attr)
+                    && !other.read_only
+                    && (other.ldap.eq_ignore_ascii_case(extra)
+                        || other.read_from.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(extra))
+                        || other.also.iter().any(|a| a.eq_ignore_ascii_case(extra)))
+            }) || computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(extra));
+            if elsewhere || extra.eq_ignore_ascii_case(&attr.ldap) {
+                return Err(at(
+                    attr.line,
+                    format!(
+                        "'{extra}' is written from another source too: give {} an attribute of its own",
+                        attr.scim_path()
+                    ),
+                ));
+            }
+        }
     }
     let mut constants = Vec::new();
     for (name, values) in &raw.constants {
@@ -385,6 +410,51 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         }
         Some(_) => true,
     };
+    let placement = match &raw.placement {
+        None => None,
+        Some(p) => {
+            let line = p.referenced.line();
+            let by = AttrPath::parse(&p.value.by)
+                .ok_or_else(|| at(line, format!("placement by '{}' is not a SCIM attribute path", p.value.by)))?;
+            if !attrs.iter().any(|a| a.scim.type_filter.is_none() && a.scim.matches_path(&by)) {
+                return Err(at(line, format!("placement by '{by}', which no attribute maps")));
+            }
+            if scope != Scope::Sub {
+                return Err(at(line, "placement puts entries below the base: it needs scope: sub".into()));
+            }
+            let mut parents = Vec::new();
+            for (value, parent) in &p.value.parents {
+                let parent = parent.replace("{base}", base_dn);
+                if !dn::normalize(&parent).ends_with(&format!(",{}", dn::normalize(&base))) {
+                    return Err(at(
+                        line,
+                        format!("placement parent '{parent}' for '{value}' must lie below the base '{base}'"),
+                    ));
+                }
+                parents.push((value.clone(), parent));
+            }
+            Some(Placement { by, parents })
+        }
+    };
+    let mut allocate = Vec::new();
+    for entry in &raw.allocate {
+        let line = entry.referenced.line();
+        let a = &entry.value;
+        check_ldap_name(&a.ldap).map_err(|m| at(line, m))?;
+        if a.from > a.to {
+            return Err(at(line, format!("allocate {}: from {} is above to {}", a.ldap, a.from, a.to)));
+        }
+        if attrs.iter().any(|m| !m.read_only && m.ldap.eq_ignore_ascii_case(&a.ldap))
+            || computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(&a.ldap))
+        {
+            return Err(at(line, format!("{} is allocated: map it read_only, if at all", a.ldap)));
+        }
+        allocate.push(Allocation {
+            ldap: a.ldap.clone(),
+            from: a.from,
+            to: a.to,
+        });
+    }
     let meta = raw.meta.as_ref();
     let meta = MetaAttrs {
         created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
@@ -406,7 +476,11 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         meta.last_modified.clone(),
         meta.version.clone(),
     ];
-    fetch_attrs.extend(attrs.iter().map(|a| a.ldap.clone()));
+    fetch_attrs.extend(
+        attrs
+            .iter()
+            .flat_map(|a| std::iter::once(&a.ldap).chain(&a.read_from).chain(&a.also).cloned()),
+    );
     fetch_attrs.extend(active.iter().map(|a| a.attribute.clone()));
     let mut seen = std::collections::HashSet::new();
     fetch_attrs.retain(|a| seen.insert(a.to_ascii_lowercase()));
@@ -434,8 +508,94 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         skip_unknown_members,
         password_sync,
         deactivate_when_ungrouped,
+        placement,
+        allocate,
         fetch_attrs,
     })
+}
+
+fn compile_steps(raw: &[RawStep]) -> Result<Transform, String> {
+    let steps = raw
+        .iter()
+        .map(|step| {
+            Ok(match step {
+                RawStep::LocalPart => Step::LocalPart,
+                RawStep::Domain => Step::Domain,
+                RawStep::Lower => Step::Lower,
+                RawStep::Upper => Step::Upper,
+                RawStep::Trim => Step::Trim,
+                RawStep::Prefix(p) => Step::Prefix(p.clone()),
+                RawStep::Suffix(s) => Step::Suffix(s.clone()),
+                RawStep::Regex(pattern) => {
+                    Step::Capture(regex::Regex::new(pattern).map_err(|e| format!("regex '{pattern}': {}", first_line(&e.to_string())))?)
+                }
+                RawStep::Split(sep) | RawStep::Join(sep) if sep.is_empty() => {
+                    return Err("split and join need a non-empty separator".to_string())
+                }
+                RawStep::Split(sep) => Step::Split(sep.clone()),
+                RawStep::Join(sep) => Step::Join(sep.clone()),
+                RawStep::Date(format) => match format.as_str() {
+                    "generalized" => Step::GeneralizedTime,
+                    "unix" => Step::UnixTime,
+                    other => return Err(format!("date format '{other}' is not generalized or unix")),
+                },
+                RawStep::Boolean(words) => match words.as_slice() {
+                    [yes, no] if !yes.eq_ignore_ascii_case(no) => Step::Boolean {
+                        yes: yes.clone(),
+                        no: no.clone(),
+                    },
+                    _ => return Err("boolean names two different words: [for true, for false]".to_string()),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Transform { steps })
+}
+
+/// Refuses an attribute whose stored value cannot give back the SCIM value, unless it says where that
+/// value is read from.
+fn check_round_trip(attr: &AttrMap, schema: &ResourceSchema) -> Result<(), String> {
+    let path = attr.scim_path();
+    if attr.kind == ValueKind::Reference && !attr.is_verbatim() {
+        return Err(format!("{path} is a reference: it takes no transform, read_from or also"));
+    }
+    if let Some(read_from) = &attr.read_from {
+        check_ldap_name(read_from)?;
+        if attr.transform.is_empty() {
+            return Err(format!(
+                "{path}: read_from goes with a transform that cannot be undone; to write a second attribute, use also"
+            ));
+        }
+    }
+    for name in &attr.also {
+        check_ldap_name(name)?;
+    }
+    if let (Some(step), None) = (attr.transform.lossy_step(attr.case_exact), &attr.read_from) {
+        return Err(format!(
+            "{path}: transform '{}' cannot be undone, so {path} could not be read back from {}: add read_from with an attribute \
+             that keeps the value as sent, or write {} as a computed attribute",
+            step.name(),
+            attr.ldap,
+            attr.ldap
+        ));
+    }
+    let multi = match &attr.scim.urn {
+        Some(urn) => schema.extension(urn),
+        None => Some(&schema.core),
+    }
+    .and_then(|s| s.attribute(&attr.scim.name))
+    .is_some_and(|d| d.multi_valued && attr.scim.type_filter.is_none());
+    for step in &attr.transform.steps {
+        match step {
+            Step::Split(_) if multi => return Err(format!("{path} has many values: split applies to a single value")),
+            Step::Join(_) if !multi => return Err(format!("{path} has one value: join applies to a multi-valued attribute")),
+            Step::Boolean { .. } if attr.kind != ValueKind::Boolean => {
+                return Err(format!("{path}: the boolean transform needs type: boolean"))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn check_ldap_name(name: &str) -> Result<(), String> {
@@ -508,6 +668,9 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         primary: raw.primary,
         defaults: Vec::new(),
         placeholder: None,
+        transform: compile_steps(&raw.transform)?,
+        read_from: raw.read_from.clone(),
+        also: raw.also.clone(),
         line: 0,
     })
 }
@@ -796,6 +959,31 @@ users:
     }
 
     #[test]
+    fn transforms_placement_and_allocation_compile() {
+        let text = format!(
+            "{GOOD}    - {{ scim: 'emails[type eq \"work\"].value', ldap: cn, transform: [lower, {{ prefix: 'm-' }}], also: [description] }}\n    \
+             - {{ scim: title, ldap: title, transform: [local_part], read_from: seeAlso }}\n  scope: sub\n  \
+             placement: {{ by: title, parents: {{ Eng: 'ou=eng,ou=people,{{base}}' }} }}\n  \
+             allocate: [{{ ldap: uidNumber, from: 1000, to: 1999 }}]\n"
+        );
+        let mapping = compile_str(&text, "test.yaml", "dc=x").map_err(|e| e.to_string());
+        let users = mapping.as_ref().map(|m| &m.users);
+        assert!(
+            users.is_ok_and(|u| {
+                let title = u.attrs.iter().find(|a| a.ldap == "title");
+                u.fetch_attrs.iter().any(|a| a == "seeAlso")
+                    && u.fetch_attrs.iter().any(|a| a == "description")
+                    && title.is_some_and(|t| t.read_source() == "seeAlso" && t.transform.steps.len() == 1)
+                    && u.placement
+                        .as_ref()
+                        .is_some_and(|p| p.parents == vec![("Eng".to_string(), "ou=eng,ou=people,dc=x".to_string())])
+                    && u.allocate.len() == 1
+            }),
+            "{mapping:?}"
+        );
+    }
+
+    #[test]
     fn errors_name_file_line_and_reason() {
         let cases = [
             (GOOD.replace("version: 1", "version: 2"), 1, "unsupported mapping version"),
@@ -879,6 +1067,73 @@ users:
                 GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: move, archive: 'ou=people,{base}' }"),
                 6,
                 "outside the resource's base",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [local_part] }"),
+                7,
+                "transform 'local_part' cannot be undone, so userName could not be read back from uid: add read_from",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [lower], case_exact: true }"),
+                7,
+                "transform 'lower' cannot be undone",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [local_part], read_from: sn }"),
+                7,
+                "'sn' is written from another source too",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, also: [uid] }"),
+                7,
+                "'uid' is written from another source too",
+            ),
+            (GOOD.replace("ldap: uid }", "ldap: uid, read_from: mail }"), 7, "use also"),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ regex: '(' }] }"),
+                7,
+                "regex '('",
+            ),
+            (GOOD.replace("ldap: uid }", "ldap: uid, transform: [shout] }"), 7, "shout"),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ date: julian }] }"),
+                7,
+                "not generalized or unix",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ join: ',' }] }"),
+                7,
+                "join applies to a multi-valued",
+            ),
+            (
+                GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ boolean: [Y, N] }] }"),
+                7,
+                "needs type: boolean",
+            ),
+            (
+                format!("{GOOD}  placement: {{ by: title, parents: {{ x: 'ou=x,ou=people,{{base}}' }} }}\n"),
+                9,
+                "placement by 'title', which no attribute maps",
+            ),
+            (
+                format!("{GOOD}  placement: {{ by: userName, parents: {{ x: 'ou=x,ou=people,{{base}}' }} }}\n"),
+                9,
+                "needs scope: sub",
+            ),
+            (
+                format!("{GOOD}  scope: sub\n  placement: {{ by: userName, parents: {{ x: 'ou=x,{{base}}' }} }}\n"),
+                10,
+                "must lie below the base",
+            ),
+            (
+                format!("{GOOD}  allocate: [{{ ldap: uidNumber, from: 10, to: 9 }}]\n"),
+                9,
+                "from 10 is above to 9",
+            ),
+            (
+                format!("{GOOD}  allocate: [{{ ldap: sn, from: 1, to: 9 }}]\n"),
+                9,
+                "sn is allocated",
             ),
             ("version: 1\nusers: [1, 2\n".to_string(), 0, ""),
         ];

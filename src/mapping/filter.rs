@@ -124,7 +124,11 @@ impl Context<'_> {
                     return Ok(Term::Ldap(LdapFilter::Present(mapping.id_attr.clone())));
                 }
                 let attrs = resolve(mapping, &path, within.and_then(|(_, t)| t))?;
-                Term::any(attrs.into_iter().map(|a| Term::Ldap(LdapFilter::Present(a.ldap.clone()))))
+                Term::any(
+                    attrs
+                        .into_iter()
+                        .map(|a| Term::Ldap(LdapFilter::Present(a.read_source().to_string()))),
+                )
             }
             Filter::Compare { path, op, value } => {
                 let path = qualify(path, within);
@@ -281,7 +285,10 @@ impl Context<'_> {
                 if a.kind == ValueKind::Reference {
                     return self.reference(a, op, value);
                 }
-                comparison(&a.ldap, op, value, a.kind)
+                if a.read_from.is_none() && !a.transform.is_empty() {
+                    return transformed_comparison(a, op, value);
+                }
+                comparison(a.read_source(), op, value, a.kind)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Term::any(terms))
@@ -302,6 +309,29 @@ impl Context<'_> {
                 attr.scim_path()
             ))),
         }
+    }
+}
+
+/// A comparison with an attribute stored transformed: the value is transformed the same way, which
+/// keeps equality and (for case changes only) substrings.
+fn transformed_comparison(attr: &AttrMap, op: CompareOp, value: &CompValue) -> Result<Term, TranslateError> {
+    let text = match (value, attr.kind) {
+        (CompValue::Null, _) => return comparison(&attr.ldap, op, value, attr.kind),
+        (CompValue::Bool(b), _) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        (other, ValueKind::Boolean) => other.as_text().unwrap_or_default().to_ascii_uppercase(),
+        (other, _) => other.as_text().unwrap_or_default(),
+    };
+    if matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew) && !attr.transform.keeps_substrings() {
+        return Err(TranslateError::UnsupportedFilter(format!(
+            "'{}' is stored transformed: compare it with eq, ne, gt, ge, lt or le",
+            attr.scim_path()
+        )));
+    }
+    match attr.transform.forward_one(&text) {
+        Some(stored) => comparison(&attr.ldap, op, &CompValue::Str(stored), ValueKind::String),
+        // A value that could not be stored matches nothing.
+        None if op == CompareOp::Ne => Ok(Term::True),
+        None => Ok(Term::False),
     }
 }
 

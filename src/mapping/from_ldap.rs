@@ -36,8 +36,13 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
     let (plain, with_placeholder): (Vec<&AttrMap>, Vec<&AttrMap>) = mapping.attrs.iter().partition(|a| a.placeholder.is_none());
     for attr in plain.into_iter().chain(with_placeholder) {
         let placeholder = attr.placeholder.as_ref().and_then(|t| t.render(&out));
-        let values: Vec<Value> = entry
-            .get(&attr.ldap)
+        let stored = entry.get(attr.read_source()).to_vec();
+        let stored = if attr.read_from.is_none() && !attr.transform.is_empty() {
+            attr.transform.backward(stored)
+        } else {
+            stored
+        };
+        let values: Vec<Value> = stored
             .iter()
             .filter(|v| placeholder.as_deref() != Some(v.as_str()))
             .filter_map(|v| match attr.kind {

@@ -10,9 +10,11 @@ mod model;
 pub mod patch_plan;
 pub mod template;
 pub mod to_ldap;
+pub mod transform;
 
 pub use compile::{compile_str, load, MappingError};
 pub use template::Template;
+pub use transform::Transform;
 
 use crate::ldap::{LdapFilter, Scope};
 use crate::scim::filter::AttrPath;
@@ -128,8 +130,26 @@ pub struct AttrMap {
     pub primary: bool,
     pub defaults: Vec<Template>,
     pub placeholder: Option<Template>,
+    /// From the SCIM value to the stored one.
+    pub transform: Transform,
+    /// The attribute that keeps the SCIM value as sent, where `transform` cannot be undone.
+    pub read_from: Option<String>,
+    /// Further attributes written with the stored values, never read.
+    pub also: Vec<String>,
     /// Where the mapping file declares it.
     pub line: u64,
+}
+
+impl AttrMap {
+    /// The LDAP attribute that reads and filters use.
+    pub fn read_source(&self) -> &str {
+        self.read_from.as_deref().unwrap_or(&self.ldap)
+    }
+
+    /// Whether the stored value is the SCIM value as sent, in one attribute.
+    pub fn is_verbatim(&self) -> bool {
+        self.transform.is_empty() && self.read_from.is_none() && self.also.is_empty()
+    }
 }
 
 /// An LDAP attribute written from templates (such as `cn` from given and family name).
@@ -137,6 +157,23 @@ pub struct AttrMap {
 pub struct Computed {
     pub ldap: String,
     pub templates: Vec<Template>,
+    pub transform: Transform,
+}
+
+/// Parents of new entries chosen by the value of one SCIM attribute.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub by: AttrPath,
+    /// Value (compared without case) → parent DN.
+    pub parents: Vec<(String, String)>,
+}
+
+/// A number picked for each new entry: the lowest in `from..=to` that no entry holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    pub ldap: String,
+    pub from: u64,
+    pub to: u64,
 }
 
 /// What a group without members becomes (groupOfNames requires a `member`).
@@ -208,6 +245,8 @@ pub struct ResourceMapping {
     pub deactivate_when_ungrouped: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.
     pub member_cleanup: bool,
+    pub placement: Option<Placement>,
+    pub allocate: Vec<Allocation>,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).
     pub fetch_attrs: Vec<String>,
 }
@@ -227,6 +266,15 @@ impl ResourceMapping {
         } else {
             LdapFilter::and(parts)
         }
+    }
+
+    /// The parent DN an entry for `resource` belongs under.
+    pub fn parent_for(&self, resource: &serde_json::Map<String, serde_json::Value>) -> &str {
+        let Some(placement) = &self.placement else { return &self.base };
+        let value = to_ldap::scalar_at(resource, &placement.by);
+        value
+            .and_then(|v| placement.parents.iter().find(|(key, _)| key.eq_ignore_ascii_case(v.trim())))
+            .map_or(&self.base, |(_, parent)| parent)
     }
 
     /// The attribute mapped to the RDN.

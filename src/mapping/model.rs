@@ -67,6 +67,12 @@ pub struct RawResource {
     /// Groups only: what to do when a group has no members.
     #[serde(default)]
     pub empty_group: Option<Spanned<RawEmptyGroup>>,
+    /// Parents chosen by an attribute's value; entries move when it changes. Needs `scope: sub`.
+    #[serde(default)]
+    pub placement: Option<Spanned<RawPlacement>>,
+    /// Numbers picked for new entries (posixAccount `uidNumber`, `gidNumber`).
+    #[serde(default)]
+    pub allocate: Vec<Spanned<RawAllocate>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +92,45 @@ pub struct RawEmptyGroup {
     /// With `placeholder`: the member DN an otherwise empty group holds; `{base}` allowed.
     #[serde(default)]
     pub placeholder: Option<String>,
+}
+
+/// One transform step as written: a bare name, or a name with its argument.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawStep {
+    LocalPart,
+    Domain,
+    Lower,
+    Upper,
+    Trim,
+    Prefix(String),
+    Suffix(String),
+    Regex(String),
+    Split(String),
+    Join(String),
+    /// `generalized` or `unix`.
+    Date(String),
+    /// The stored words for true and false, in that order.
+    Boolean(Vec<String>),
+}
+
+/// Where new entries go: under the parent that the value of one SCIM attribute selects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlacement {
+    /// The SCIM attribute whose value selects the parent.
+    pub by: String,
+    /// Value (compared without case) → parent DN; `{base}` allowed. Other values stay under `base`.
+    pub parents: BTreeMap<String, String>,
+}
+
+/// A number the gateway picks for a new entry: the lowest one in the range that no entry holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAllocate {
+    pub ldap: String,
+    pub from: u64,
+    pub to: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +183,16 @@ pub struct RawAttribute {
     /// shows up in SCIM.
     #[serde(default)]
     pub placeholder: Option<String>,
+    /// Steps from the SCIM value to the stored one, in order (`local_part`, `lower`, `prefix: "x-"`, …).
+    #[serde(default)]
+    pub transform: Vec<RawStep>,
+    /// The LDAP attribute that keeps the SCIM value as sent, and that reads show, for a transform that
+    /// cannot be undone.
+    #[serde(default)]
+    pub read_from: Option<String>,
+    /// More LDAP attributes written with the same values (fan-out); only `ldap` is read back.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +201,9 @@ pub struct RawComputed {
     /// An LDAP attribute written from templates, never read back into SCIM.
     pub ldap: String,
     pub template: Vec<String>,
+    /// Steps applied to the rendered template (as for attributes; a computed value is never read back).
+    #[serde(default)]
+    pub transform: Vec<RawStep>,
 }
 
 #[derive(Debug, Deserialize)]

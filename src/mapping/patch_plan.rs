@@ -94,6 +94,8 @@ fn plain_attribute<'a>(mapping: &'a ResourceMapping, path: &AttrPath) -> Option<
         && !attr.ldap.eq_ignore_ascii_case(&mapping.rdn_attr)
         && attr.defaults.is_empty()
         && attr.placeholder.is_none()
+        && attr.is_verbatim()
+        && mapping.placement.as_ref().is_none_or(|p| !attr.scim.matches_path(&p.by))
         && !schema.attribute(&attr.scim.name)?.multi_valued
         && mapping.attrs.iter().filter(|a| a.ldap.eq_ignore_ascii_case(&attr.ldap)).count() == 1
         && !read_by_a_template(mapping, attr);

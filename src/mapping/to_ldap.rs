@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::transform::Step;
 use super::{AttrMap, EmptyGroup, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry, Modification};
 use crate::scim::filter::AttrPath;
@@ -223,14 +224,33 @@ pub fn to_ldap(
             }
             _ => values,
         };
-        let all_values = attr.scim.type_filter.is_none()
-            && attr.scim.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"))
-            && is_multi(mapping, attr);
+        let splits = attr.transform.steps.iter().any(|s| matches!(s, Step::Split(_)));
+        let all_values = splits
+            || (attr.scim.type_filter.is_none()
+                && attr.scim.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"))
+                && is_multi(mapping, attr));
+        if let Some(read_from) = &attr.read_from {
+            out.push(read_from, values.clone(), all_values);
+        }
+        let values = attr.transform.forward(values).map_err(|reason| TranslateError::InvalidValue {
+            attribute: attr.scim_path(),
+            reason,
+        })?;
+        for also in &attr.also {
+            out.push(also, values.clone(), all_values);
+        }
         out.push(&attr.ldap, values, all_values);
     }
     for computed in &mapping.computed {
         let value = computed.templates.iter().find_map(|t| t.render(resource));
-        out.push(&computed.ldap, value.into_iter().collect(), false);
+        let values = computed
+            .transform
+            .forward(value.into_iter().collect())
+            .map_err(|reason| TranslateError::InvalidValue {
+                attribute: computed.ldap.clone(),
+                reason,
+            })?;
+        out.push(&computed.ldap, values, false);
     }
     if let Some(active) = &mapping.active {
         let is_active = get_ci(resource, "active").is_none_or(|v| v != &Value::Bool(false));
@@ -275,15 +295,15 @@ impl AttrMap {
 /// Attributes of an entry to add, by name.
 pub type EntryAttrs = Vec<(String, Vec<String>)>;
 
-/// The DN and attributes of a new entry: object classes, constants and every mapped value.
-pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs) -> Result<(String, EntryAttrs), TranslateError> {
+/// The DN (below `parent`) and attributes of a new entry: object classes, constants and every mapped value.
+pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs, parent: &str) -> Result<(String, EntryAttrs), TranslateError> {
     let rdn_map = mapping.rdn_map();
     let rdn_value = attrs
         .get(&mapping.rdn_attr)
         .and_then(|a| a.values.first())
         .ok_or_else(|| TranslateError::Missing(rdn_map.scim_path()))?;
     check_rdn_length(mapping, rdn_value)?;
-    let entry_dn = dn::child(&mapping.rdn_attr, rdn_value, &mapping.base);
+    let entry_dn = dn::child(&mapping.rdn_attr, rdn_value, parent);
     let mut out: EntryAttrs = vec![("objectClass".to_string(), mapping.object_classes.clone())];
     out.extend(mapping.constants.iter().cloned());
     for wanted in &attrs.0 {

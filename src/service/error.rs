@@ -30,6 +30,9 @@ pub enum ServiceError {
     /// → 400 `invalidValue` / `invalidFilter`.
     #[error(transparent)]
     Translate(#[from] TranslateError),
+    /// → 500: the mapping's allocation range is used up, which only its admin can change.
+    #[error("{0}")]
+    Exhausted(String),
     /// → by result code: see `From<ServiceError> for ScimError`.
     #[error(transparent)]
     Ldap(#[from] LdapError),
@@ -55,6 +58,7 @@ impl From<ServiceError> for ScimError {
                 };
                 ScimError::bad_request(scim_type, e.to_string())
             }
+            ServiceError::Exhausted(detail) => ScimError::new(500, None, detail),
             ServiceError::Ldap(e) => from_ldap_error(&e),
         }
     }

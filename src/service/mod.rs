@@ -1,6 +1,7 @@
 //! Use cases: each SCIM operation as mapping + directory + cache work. The one place where layer errors
 //! become `ServiceError`, and the one table from there to SCIM errors.
 
+mod allocate;
 mod bulk;
 pub mod error;
 mod explain;

@@ -325,6 +325,6 @@ fn sort_attribute(m: &ResourceMapping, sort_by: &str) -> Result<String> {
         .iter()
         .filter(|a| a.kind != ValueKind::Reference)
         .find(|a| a.scim.matches_path(&path) || (path.sub.is_none() && a.scim.matches_path(&value_path)))
-        .map(|a| a.ldap.clone())
+        .map(|a| a.read_source().to_string())
         .ok_or_else(invalid)
 }

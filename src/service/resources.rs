@@ -84,6 +84,8 @@ pub struct Service {
     /// Mapped LDAP attributes (lower-cased) the directory cannot compare by order: a `gt`, `ge`, `lt`
     /// or `le` on them would silently match nothing, so it is refused instead.
     pub unordered: std::collections::HashSet<String>,
+    /// The next number to try per allocated attribute (see `allocate`).
+    pub allocations: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
 }
 
 impl Service {
@@ -207,7 +209,11 @@ impl Service {
         let refs = self.resolve_refs(m, &resource).await?;
         let attrs = to_ldap(m, &resource, &refs)?;
         self.check_unique(m, &attrs, None).await?;
-        let (entry_dn, ldap_attrs) = new_entry(m, &attrs)?;
+        let (entry_dn, mut ldap_attrs) = new_entry(m, &attrs, m.parent_for(&resource))?;
+        for allocation in &m.allocate {
+            let number = self.allocate(m, allocation).await?;
+            ldap_attrs.push((allocation.ldap.clone(), vec![number.to_string()]));
+        }
         let entry = self
             .directory
             .add(&entry_dn, &ldap_attrs, &m.fetch_attrs)
@@ -340,20 +346,25 @@ impl Service {
         }
         let mut entry_dn = current.dn.clone();
         let renamed = new_rdn(m, &current, &after)?;
+        // An entry moves when the attribute that places it changed, not when it sits elsewhere already.
+        let new_parent = Some(m.parent_for(&wanted))
+            .filter(|_| m.placement.is_some())
+            .filter(|p| dn::normalize(p) != dn::normalize(m.parent_for(&shown)));
+        let was_renamed = renamed.is_some() || new_parent.is_some();
         // The version is asserted in the modify itself, so that a change in between fails with 412.
         // Not for a rename (the entry's version changes with it) nor for groups: OpenLDAP's memberof
         // applies the assertion to its own updates of the members, which would then silently fail.
         let assertion = version
-            .filter(|_| renamed.is_none() && m.members().is_none())
+            .filter(|_| !was_renamed && m.members().is_none())
             .map(|v| LdapFilter::eq(&m.meta.version, &v));
-        let was_renamed = renamed.is_some();
-        if let Some(rdn) = renamed {
-            let (_, parent) = dn::split_first(&current.dn);
+        if was_renamed {
+            let (current_rdn, parent) = dn::split_first(&current.dn);
+            let rdn = renamed.unwrap_or_else(|| current_rdn.to_string());
             self.directory
-                .rename(&current.dn, &rdn, None)
+                .rename(&current.dn, &rdn, new_parent)
                 .await
                 .map_err(|e| name_taken(e, m, &after))?;
-            entry_dn = dn::join(&rdn, parent);
+            entry_dn = dn::join(&rdn, new_parent.unwrap_or(parent));
             self.forget(id, &current.dn).await;
             self.ids.insert(id, &entry_dn).await;
             self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
@@ -389,8 +400,10 @@ impl Service {
     /// Puts a renamed entry back under its old name after the rest of the request failed, so that the
     /// request has no effect at all. LDAP cannot rename and modify in one operation.
     async fn undo_rename(&self, id: &str, renamed_dn: &str, old_dn: &str) {
-        let (old_rdn, _) = dn::split_first(old_dn);
-        match self.directory.rename(renamed_dn, old_rdn, None).await {
+        let (old_rdn, old_parent) = dn::split_first(old_dn);
+        let (_, renamed_parent) = dn::split_first(renamed_dn);
+        let move_back = Some(old_parent).filter(|p| dn::normalize(p) != dn::normalize(renamed_parent));
+        match self.directory.rename(renamed_dn, old_rdn, move_back).await {
             Ok(()) => {
                 self.forget(id, renamed_dn).await;
                 self.ids.insert(id, old_dn).await;
