@@ -98,7 +98,30 @@ fn main() -> ExitCode {
                 for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
                     println!("{} under {} ({} attributes)", m.kind.name(), m.base, m.attrs.len());
                     for a in &m.attrs {
-                        println!("  {:<70} <-> {}", a.scim_path(), a.ldap);
+                        let mut how = Vec::new();
+                        if !a.transform.is_empty() {
+                            let steps: Vec<&str> = a.transform.steps.iter().map(|s| s.name()).collect();
+                            how.push(format!("via {}", steps.join(", ")));
+                        }
+                        how.extend(a.read_from.iter().map(|r| format!("read from {r}")));
+                        how.extend(a.also.iter().map(|x| format!("also {x}")));
+                        let how = if how.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", how.join("; "))
+                        };
+                        println!("  {:<70} <-> {}{how}", a.scim_path(), a.ldap);
+                    }
+                    for c in &m.computed {
+                        println!("  {:<70}  -> {}", "(computed)", c.ldap);
+                    }
+                    if let Some(p) = &m.placement {
+                        for (value, parent) in &p.parents {
+                            println!("  placed under {parent} when {} is '{value}'", p.by);
+                        }
+                    }
+                    for a in &m.allocate {
+                        println!("  {:<70}  -> {} from {} to {}", "(allocated)", a.ldap, a.from, a.to);
                     }
                 }
                 ExitCode::SUCCESS

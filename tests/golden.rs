@@ -22,16 +22,74 @@ fn openldap() -> Mapping {
 
 #[test]
 fn every_shipped_mapping_loads() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
     let mut loaded = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            load(&path, BASE_DN).unwrap_or_else(|e| panic!("{e}"));
-            loaded += 1;
+    for dir in [root.clone(), root.join("examples")] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                load(&path, BASE_DN).unwrap_or_else(|e| panic!("{e}"));
+                loaded += 1;
+            }
         }
     }
-    assert!(loaded >= 1);
+    assert!(loaded >= 8, "{loaded}");
+}
+
+/// Each cookbook mapping with its fixture (`tests/golden/examples/<name>.json`): the user as the IdP
+/// sends it becomes an entry, that entry reads back as SCIM, and the fixture's filters translate.
+#[test]
+fn cookbook_examples_translate_both_ways() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("mappings/examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let mapping = load(&path, BASE_DN).unwrap();
+        let users = &mapping.users;
+        let fixture = root.join(format!("tests/golden/examples/{name}.json"));
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()))).unwrap();
+        let sent = patch::normalize(doc["user"].as_object().unwrap(), &users.schema).unwrap();
+        let attrs = to_ldap(users, &sent, &HashMap::new()).unwrap();
+        let (dn, mut stored) = new_entry(users, &attrs, users.parent_for(&sent)).unwrap();
+        // What the directory and the service add: the id, timestamps, and allocated numbers (the first
+        // of each range on an empty directory).
+        stored.push(("entryUUID".into(), vec!["6f1f6a1e-0000-4000-8000-000000000001".into()]));
+        stored.push(("createTimestamp".into(), vec!["20261125010203Z".into()]));
+        stored.extend(users.allocate.iter().map(|a| (a.ldap.clone(), vec![a.from.to_string()])));
+        stored.sort();
+        let entry = Entry::from_parts(dn.clone(), stored.iter().cloned().collect());
+        let read_back = from_ldap(users, &entry, &HashMap::new(), "https://scim.example.org/scim/v2");
+        assert!(
+            read_back["userName"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case(sent["userName"].as_str().unwrap()),
+            "{name}: userName must read back as sent"
+        );
+        let filters: Vec<String> = doc["filters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let f = f.as_str().unwrap();
+                let translated = filter::parse(f)
+                    .map_err(|e| e.to_string())
+                    .and_then(|parsed| to_ldap_filter(users, &parsed, &HashMap::new()).map_err(|e| e.to_string()));
+                match translated {
+                    Ok(ldap) => format!("{f} => {ldap}"),
+                    Err(e) => format!("{f} => error: {e}"),
+                }
+            })
+            .collect();
+        insta::assert_yaml_snapshot!(format!("example-{name}"), (dn, stored, Value::Object(read_back), filters));
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
 }
 
 #[test]

@@ -64,7 +64,7 @@ impl Step {
 
     /// Whether a substring of a value maps to the substring of the stored value (for `co`, `sw`, `ew`).
     fn keeps_substrings(&self) -> bool {
-        matches!(self, Step::Lower | Step::Upper)
+        matches!(self, Step::Lower | Step::Upper | Step::Trim)
     }
 
     fn forward(&self, values: Vec<String>) -> Result<Vec<String>, String> {
