@@ -179,7 +179,18 @@ impl Transform {
 
     /// What the directory stores for `values`; an error says why a value cannot be stored.
     pub fn forward(&self, values: Vec<String>) -> Result<Vec<String>, String> {
-        self.steps.iter().try_fold(values, |values, step| step.forward(values))
+        let sent = values.first().cloned();
+        let stored: Vec<String> = self
+            .steps
+            .iter()
+            .try_fold(values, |values, step| step.forward(values))?
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .collect();
+        match sent {
+            Some(sent) if stored.is_empty() => Err(format!("'{sent}' leaves nothing to store")),
+            _ => Ok(stored),
+        }
     }
 
     /// The SCIM values of what the directory stores (for a transform without lossy steps).

@@ -6,6 +6,7 @@ mod support;
 
 mod bulk;
 mod connect;
+mod cookbook;
 mod discovery;
 mod errors;
 mod faults;
