@@ -559,6 +559,11 @@ fn check_round_trip(attr: &AttrMap, schema: &ResourceSchema) -> Result<(), Strin
     if attr.kind == ValueKind::Reference && !attr.is_verbatim() {
         return Err(format!("{path} is a reference: it takes no transform, read_from or also"));
     }
+    if attr.read_only && (attr.read_from.is_some() || !attr.also.is_empty()) {
+        return Err(format!(
+            "{path} is read_only, so never written: read_from and also would do nothing"
+        ));
+    }
     if let Some(read_from) = &attr.read_from {
         check_ldap_name(read_from)?;
         if attr.transform.is_empty() {
@@ -1089,6 +1094,11 @@ users:
                 "'uid' is written from another source too",
             ),
             (GOOD.replace("ldap: uid }", "ldap: uid, read_from: mail }"), 7, "use also"),
+            (
+                format!("{GOOD}    - {{ scim: title, ldap: title, read_only: true, also: [description] }}\n"),
+                9,
+                "read_only, so never written",
+            ),
             (
                 GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ regex: '(' }] }"),
                 7,
