@@ -444,6 +444,10 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         if a.from > a.to {
             return Err(at(line, format!("allocate {}: from {} is above to {}", a.ldap, a.from, a.to)));
         }
+        // Numbers are LDAP INTEGERs, and the next one is always computed as one more.
+        if a.to >= i64::MAX as u64 {
+            return Err(at(line, format!("allocate {}: to must be below {}", a.ldap, i64::MAX)));
+        }
         if attrs.iter().any(|m| !m.read_only && m.ldap.eq_ignore_ascii_case(&a.ldap))
             || computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(&a.ldap))
         {
