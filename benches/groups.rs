@@ -6,6 +6,10 @@
 
 mod common;
 
+// The gateway runs in this process: give it the allocator its binary ships with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fmt::Write as _;
 use std::time::Instant;
 

@@ -68,6 +68,8 @@ pub trait Directory: Send + Sync {
     /// Every entry a search matches, fetched with the Simple Paged Results control (RFC 2696) in pages of
     /// `page_size`, so that a server size limit for one request does not cut the result short.
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
+    /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
+    async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
     /// Applies `mods` in one modify request, only if the entry matches `assertion` when one is given
@@ -424,6 +426,11 @@ impl Directory for LdapDirectory {
             self.discard(index, err).await;
         }
         outcome
+    }
+
+    async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch> {
+        let (ldap, _) = self.open().await?;
+        Ok(super::PagedSearch::new(ldap, request.clone(), self.timeout))
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {

@@ -89,6 +89,14 @@ impl<D: Directory> Directory for DryRun<D> {
         self.inner.search_all(request, page_size).await
     }
 
+    async fn paged_search(&self, request: &SearchRequest) -> Result<crate::ldap::PagedSearch> {
+        self.note(format!(
+            "paged search (read) base={:?} scope={:?} filter={}",
+            request.base, request.scope, request.filter
+        ));
+        self.inner.paged_search(request).await
+    }
+
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], _read_back: &[String]) -> Result<Entry> {
         let listed: String = attrs
             .iter()

@@ -5,20 +5,25 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {
     pub dn: String,
-    /// Keyed by lower-cased attribute name.
-    attrs: HashMap<String, Vec<String>>,
+    /// Attribute names as the directory sent them, each once (compared without case). A list rather
+    /// than a map: entries hold a few dozen attributes, and every attribute of every entry shown is
+    /// looked up, which a scan does faster than lower-casing and hashing the name.
+    attrs: Vec<(String, Vec<String>)>,
 }
 
 impl Entry {
     pub fn new(dn: impl Into<String>) -> Self {
         Entry {
             dn: dn.into(),
-            attrs: HashMap::new(),
+            attrs: Vec::new(),
         }
     }
 
     pub fn from_parts(dn: String, attrs: HashMap<String, Vec<String>>) -> Self {
-        let mut entry = Entry::new(dn);
+        let mut entry = Entry {
+            dn,
+            attrs: Vec::with_capacity(attrs.len()),
+        };
         for (name, values) in attrs {
             entry.set(&name, values);
         }
@@ -27,19 +32,44 @@ impl Entry {
 
     /// Values of `name` (empty when absent), compared case-insensitively.
     pub fn get(&self, name: &str) -> &[String] {
-        self.attrs.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or(&[])
+        self.attrs
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(&[], |(_, values)| values.as_slice())
     }
 
     pub fn first(&self, name: &str) -> Option<&str> {
         self.get(name).first().map(String::as_str)
     }
 
+    /// Adds `values` to `name`; no values removes the attribute.
     pub fn set(&mut self, name: &str, values: Vec<String>) {
-        let key = name.to_ascii_lowercase();
-        if values.is_empty() {
-            self.attrs.remove(&key);
-        } else {
-            self.attrs.entry(key).or_default().extend(values);
+        let position = self.attrs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name));
+        match (position, values.is_empty()) {
+            (Some(i), true) => {
+                self.attrs.swap_remove(i);
+            }
+            (Some(i), false) => self.attrs[i].1.extend(values),
+            (None, true) => {}
+            (None, false) => self.attrs.push((name.to_string(), values)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_without_case_and_values_merge() {
+        let mut entry = Entry::from_parts(
+            "uid=a,dc=x".into(),
+            [("mail".to_string(), vec!["a@x".to_string()])].into_iter().collect(),
+        );
+        entry.set("MAIL", vec!["b@x".into()]);
+        assert_eq!(entry.get("Mail"), ["a@x".to_string(), "b@x".to_string()]);
+        assert_eq!(entry.first("cn"), None);
+        entry.set("mail", Vec::new());
+        assert!(entry.get("mail").is_empty());
     }
 }

@@ -66,6 +66,13 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
+    async fn paged_search(&self, request: &SearchRequest) -> Result<crate::ldap::PagedSearch> {
+        let started = Instant::now();
+        let result = self.inner.paged_search(request).await;
+        self.record("paged_search_open", started, &result);
+        result
+    }
+
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
         let started = Instant::now();
         let result = self.inner.add(dn, attrs, read_back).await;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod filter;
 pub mod id_cache;
 pub mod measured;
+pub mod paged;
 pub mod schema;
 
 pub use client::{Directory, LdapDirectory, LdapSettings, Modification, Scope, SearchRequest};
@@ -17,3 +18,4 @@ pub use error::LdapError;
 pub use filter::LdapFilter;
 pub use id_cache::IdCache;
 pub use measured::Measured;
+pub use paged::PagedSearch;

@@ -88,6 +88,23 @@ impl Subschema {
         self.classes.get(&name.to_ascii_lowercase())
     }
 
+    /// Whether `class` derives from `ancestor` (through its superclasses, at any depth).
+    pub fn derives_from(&self, class: &str, ancestor: &str) -> bool {
+        let mut pending: Vec<String> = self.class(class).map(|c| c.superiors.clone()).unwrap_or_default();
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(name) = pending.pop() {
+            if name.eq_ignore_ascii_case(ancestor) {
+                return true;
+            }
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            pending.extend(self.class(&name).map(|c| c.superiors.clone()).unwrap_or_default());
+            seen.push(name);
+        }
+        false
+    }
+
     /// The attributes `class` and its superclasses require, by their first name.
     pub fn required(&self, class: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -212,6 +229,10 @@ mod tests {
         ));
         schema.add_class(parse_object_class("( 2.5.6.7 NAME 'organizationalPerson' SUP person STRUCTURAL )"));
         assert_eq!(schema.required("inetOrgPerson"), vec!["sn", "cn", "objectClass"]);
+        assert!(schema.derives_from("inetOrgPerson", "Person"));
+        assert!(schema.derives_from("organizationalPerson", "top"));
+        assert!(!schema.derives_from("person", "inetOrgPerson"));
+        assert!(!schema.derives_from("unknownClass", "top"));
         schema.add_attribute(parse_attribute_type("( 2.5.4.41 NAME 'name' EQUALITY caseIgnoreMatch )"));
         schema.add_attribute(parse_attribute_type(
             "( 2.5.18.2 NAME 'modifyTimestamp' EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch )",

@@ -9,7 +9,7 @@ use super::model::{RawAttribute, RawMapping, RawResource, RawStep};
 use super::transform::Step;
 use super::{
     ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, IdFormat, MetaAttrs, Placement, ResourceKind, ResourceMapping,
-    ScimTarget, Template, Transform, ValueKind,
+    ScimTarget, Shown, Template, Transform, ValueKind,
 };
 use crate::ldap::{dn, LdapFilter, Scope};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
@@ -162,8 +162,9 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         add_to_schema(&mut schema, &attr, kind).map_err(|m| at(entry.referenced.line(), m))?;
         attrs.push(attr);
     }
-    for attr in &attrs {
+    for attr in &mut attrs {
         check_round_trip(attr, &schema).map_err(|m| at(attr.line, m))?;
+        attr.shown = shown(attr, &schema);
     }
     if kind == ResourceKind::User && !attrs.iter().any(|a| a.scim.is_simple("userName")) {
         return Err(at(line, "users must map userName".into()));
@@ -496,6 +497,13 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         scope,
         filter,
         object_classes: raw.object_classes.value.clone(),
+        filter_classes: raw
+            .object_classes
+            .value
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case("top") && !c.eq_ignore_ascii_case("extensibleObject"))
+            .cloned()
+            .collect(),
         object_classes_line: raw.object_classes.referenced.line(),
         rdn_attr,
         rdn_source,
@@ -516,6 +524,23 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         allocate,
         fetch_attrs,
     })
+}
+
+fn shown(attr: &AttrMap, schema: &ResourceSchema) -> Shown {
+    let def = match &attr.scim.urn {
+        Some(urn) => schema.extension(urn),
+        None => Some(&schema.core),
+    }
+    .and_then(|s| s.attribute(&attr.scim.name));
+    Shown {
+        name: def.map_or_else(|| attr.scim.name.clone(), |d| d.name.clone()),
+        sub: attr
+            .scim
+            .sub
+            .as_ref()
+            .map(|sub| def.and_then(|d| d.sub(sub)).map_or_else(|| sub.clone(), |s| s.name.clone())),
+        multi_valued: def.is_some_and(|d| d.multi_valued),
+    }
 }
 
 fn compile_steps(raw: &[RawStep]) -> Result<Transform, String> {
@@ -680,6 +705,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         transform: compile_steps(&raw.transform)?,
         read_from: raw.read_from.clone(),
         also: raw.also.clone(),
+        shown: Shown::default(),
         line: 0,
     })
 }

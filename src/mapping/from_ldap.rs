@@ -33,14 +33,18 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
     let mut out = Map::new();
     let id = id_of(mapping, entry).unwrap_or_default();
     // Placeholders render from the other attributes, so those are placed first.
-    let (plain, with_placeholder): (Vec<&AttrMap>, Vec<&AttrMap>) = mapping.attrs.iter().partition(|a| a.placeholder.is_none());
-    for attr in plain.into_iter().chain(with_placeholder) {
+    let plain = mapping.attrs.iter().filter(|a| a.placeholder.is_none());
+    let with_placeholder = mapping.attrs.iter().filter(|a| a.placeholder.is_some());
+    for attr in plain.chain(with_placeholder) {
+        let stored = entry.get(attr.read_source());
+        if stored.is_empty() {
+            continue;
+        }
         let placeholder = attr.placeholder.as_ref().and_then(|t| t.render(&out));
-        let stored = entry.get(attr.read_source()).to_vec();
         let stored = if attr.read_from.is_none() && !attr.transform.is_empty() {
-            attr.transform.backward(stored)
+            std::borrow::Cow::Owned(attr.transform.backward(stored.to_vec()))
         } else {
-            stored
+            std::borrow::Cow::Borrowed(stored)
         };
         let values: Vec<Value> = stored
             .iter()
@@ -61,7 +65,7 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
             },
             None => &mut out,
         };
-        place(mapping, container, attr, values);
+        place(container, attr, values);
     }
     if let Some(active) = &mapping.active {
         let disabled = entry
@@ -108,19 +112,14 @@ fn reference(target: &RefTarget, base_url: &str) -> Value {
 }
 
 /// Puts LDAP values where the SCIM path says: a typed element, a sub-attribute, or the attribute itself.
-fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &AttrMap, values: Vec<Value>) {
+fn place(container: &mut Map<String, Value>, attr: &AttrMap, values: Vec<Value>) {
     let scim = &attr.scim;
-    let def = match &scim.urn {
-        Some(urn) => mapping.schema.extension(urn),
-        None => Some(&mapping.schema.core),
-    }
-    .and_then(|s| s.attribute(&scim.name));
-    let name = def.map_or_else(|| scim.name.clone(), |d| d.name.clone());
-    let multi = def.is_some_and(|d| d.multi_valued);
-    let sub_name = |sub: &str| def.and_then(|d| d.sub(sub)).map_or_else(|| sub.to_string(), |s| s.name.clone());
+    let name = attr.shown.name.clone();
+    let multi = attr.shown.multi_valued;
+    let sub_name = || attr.shown.sub.clone().unwrap_or_default();
     let first = values.first().cloned().unwrap_or(Value::Null);
     match (&scim.type_filter, &scim.sub) {
-        (Some(t), Some(sub)) => {
+        (Some(t), Some(_)) => {
             let items = container.entry(name).or_insert_with(|| Value::Array(Vec::new()));
             let Value::Array(items) = items else { return };
             let position = items
@@ -131,7 +130,7 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
                 items.len() - 1
             });
             if let Some(element) = items[index].as_object_mut() {
-                element.insert(sub_name(sub), first);
+                element.insert(sub_name(), first);
                 if attr.primary {
                     element.insert("primary".into(), Value::Bool(true));
                 }
@@ -140,10 +139,10 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
         (None, Some(_)) if multi && attr.kind == ValueKind::Reference => {
             container.insert(name, Value::Array(values));
         }
-        (None, Some(sub)) if multi => {
+        (None, Some(_)) if multi => {
             let items = container.entry(name).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items) = items {
-                let key = sub_name(sub);
+                let key = sub_name();
                 items.extend(values.into_iter().map(|v| {
                     let mut element = Map::new();
                     element.insert(key.clone(), v);
@@ -151,7 +150,7 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
                 }));
             }
         }
-        (_, Some(sub)) => {
+        (_, Some(_)) => {
             let object = container.entry(name).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(object) = object {
                 match first {
@@ -161,7 +160,7 @@ fn place(mapping: &ResourceMapping, container: &mut Map<String, Value>, attr: &A
                         object.extend(reference);
                     }
                     other => {
-                        object.insert(sub_name(sub), other);
+                        object.insert(sub_name(), other);
                     }
                 }
             }

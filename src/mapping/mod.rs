@@ -136,8 +136,19 @@ pub struct AttrMap {
     pub read_from: Option<String>,
     /// Further attributes written with the stored values, never read.
     pub also: Vec<String>,
+    /// How reads show it, as the advertised schema spells it.
+    pub shown: Shown,
     /// Where the mapping file declares it.
     pub line: u64,
+}
+
+/// An attribute's SCIM name and sub-attribute as /Schemas spells them, and whether it has many values:
+/// looked up once, not for every entry shown.
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    pub name: String,
+    pub sub: Option<String>,
+    pub multi_valued: bool,
 }
 
 impl AttrMap {
@@ -223,6 +234,9 @@ pub struct ResourceMapping {
     pub scope: Scope,
     pub filter: Option<LdapFilter>,
     pub object_classes: Vec<String>,
+    /// The classes that select entries of this type: the object classes but `top` and
+    /// `extensibleObject`, and (once the directory's schema is known) but those another one derives from.
+    pub filter_classes: Vec<String>,
     /// Where the mapping file lists the object classes.
     pub object_classes_line: u64,
     pub rdn_attr: String,
@@ -254,12 +268,7 @@ pub struct ResourceMapping {
 impl ResourceMapping {
     /// The filter that selects every entry of this type.
     pub fn type_filter(&self) -> LdapFilter {
-        let mut parts: Vec<LdapFilter> = self
-            .object_classes
-            .iter()
-            .filter(|c| !c.eq_ignore_ascii_case("top") && !c.eq_ignore_ascii_case("extensibleObject"))
-            .map(|c| LdapFilter::eq("objectClass", c))
-            .collect();
+        let mut parts: Vec<LdapFilter> = self.filter_classes.iter().map(|c| LdapFilter::eq("objectClass", c)).collect();
         parts.extend(self.filter.clone());
         if parts.is_empty() {
             LdapFilter::any()

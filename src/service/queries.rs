@@ -1,7 +1,8 @@
 //! Lists that scale: one search for the ids that match (paged, so no server size limit truncates it),
-//! kept briefly as a snapshot, then one search per page for just that page's entries. Sequential
-//! paging (Okta's import: startIndex 1, 101, 201, …) reads each entry once; a page deep in the list
-//! costs what the first one does.
+//! kept briefly as a snapshot, then one search per page for just that page's entries, so a page deep
+//! in the list costs what the first one does. Sequential paging in the directory's order (Okta's
+//! import: startIndex 1, 101, 201, …) is served from an open paged search instead, each next page read
+//! ahead while the client handles the current one.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
 use super::Service;
-use crate::ldap::{LdapFilter, SearchRequest};
+use crate::ldap::{Entry, LdapFilter, PagedSearch, SearchRequest};
 use crate::mapping::filter::{referenced_ids, to_ldap_filter};
 use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{ResourceKind, ResourceMapping, ValueKind};
@@ -53,6 +54,25 @@ pub struct MixedPage {
 
 /// The ids that match a query, in the order pages are cut from.
 pub type Snapshot = Arc<Vec<String>>;
+
+/// Most resources read ahead for one listing, so that memory stays bounded whatever clients do.
+const READ_AHEAD_ENTRIES: usize = 10_000;
+
+/// Pages of resources as shown, read by a background task.
+type Pages = tokio::sync::mpsc::Receiver<Result<Vec<Map<String, Value>>>>;
+
+/// A listing a client pages through in order: the total, and the pages a background task reads from
+/// an open paged search and renders ahead of the requests (bounded; the task stops when the listing
+/// is dropped).
+pub struct ReadAhead {
+    total: usize,
+    pages: Pages,
+    /// `Service::writes` when the listing started: a write since makes its pages stale.
+    writes: u64,
+}
+
+/// Listings by query and the position and size of the next page.
+pub type ReadAheads = moka::future::Cache<String, Arc<tokio::sync::Mutex<Option<ReadAhead>>>>;
 
 impl Service {
     /// RFC 7644 §3.4.3 search at the root: users, then groups, paged as one list (each type sorted on
@@ -122,11 +142,17 @@ impl Service {
         let start_index = query.start_index.max(1);
         let count = query.count.unwrap_or(self.max_results).min(self.max_results);
         let key = format!(
-            "{}|{ldap_filter}|{}|{}",
+            "{}|{ldap_filter}|{}|{}|{without_members}",
             kind.name(),
             sort_attr.as_deref().unwrap_or(""),
             query.descending
         );
+        let sequential = sort_attr.is_none() && count > 0;
+        if sequential && start_index > 1 {
+            if let Some(page) = self.continue_reading(&key, start_index, count, base_url).await? {
+                return Ok(page);
+            }
+        }
         // A first page is always fresh (an IdP's probe must see what was just created); later pages
         // continue the snapshot the first one took.
         let cached = if start_index > 1 { self.snapshots.get(&key).await } else { None };
@@ -140,7 +166,9 @@ impl Service {
                         Some((sort_key, id, e))
                     })
                     .collect();
-                keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
+                if sort_attr.is_some() {
+                    keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
+                }
                 let total = keyed.len();
                 self.check_matches(total)?;
                 // Only a result that goes on past this page has later pages to continue.
@@ -162,6 +190,9 @@ impl Service {
         }
         let ids = match cached {
             Some(ids) => ids,
+            None if sequential && start_index == 1 => {
+                return self.start_reading(m, key, ldap_filter, count, without_members, base_url).await;
+            }
             None => {
                 let ids = self.matching_ids(m, ldap_filter, sort_attr.as_deref(), query.descending).await?;
                 self.check_matches(ids.len())?;
@@ -179,6 +210,106 @@ impl Service {
             total: ids.len(),
             start_index,
         })
+    }
+
+    /// The first page of a large listing in the directory's order: the matches are counted while an
+    /// open paged search reads the page, and then the pages after it.
+    async fn start_reading(
+        &self,
+        m: &ResourceMapping,
+        key: String,
+        ldap_filter: LdapFilter,
+        count: usize,
+        without_members: bool,
+        base_url: &str,
+    ) -> Result<Page> {
+        let request = SearchRequest {
+            base: m.base.clone(),
+            scope: m.scope,
+            filter: ldap_filter.clone(),
+            attrs: super::resources::read_attrs(m, without_members),
+            size_limit: 0,
+        };
+        let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
+        // The pages are read and rendered while the ids are counted.
+        let first_page = async {
+            let search = self.directory.paged_search(&request).await?;
+            let mut pages = self.read_pages(m.kind, search, count, base_url);
+            let first = pages.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
+            Ok::<_, ServiceError>((pages, first))
+        };
+        // Only the number of matches: no attributes (`1.1`, RFC 4511 §4.5.1.8).
+        let counting = SearchRequest {
+            attrs: vec!["1.1".into()],
+            ..request.clone()
+        };
+        let (matched, first_page) = tokio::join!(self.directory.search_all(&counting, ID_PAGE), first_page);
+        let total = matched?.len();
+        self.check_matches(total)?;
+        let resources = match first_page {
+            Ok((pages, resources)) => {
+                if resources.len() == count {
+                    let ahead = ReadAhead { total, pages, writes };
+                    self.keep_reading(&key, 1 + count, count, base_url, ahead).await;
+                }
+                resources
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "paged search unavailable; reading the page by id");
+                let ids = self.matching_ids(m, ldap_filter, None, false).await?;
+                self.snapshots.insert(key, ids.clone()).await;
+                let page: Vec<&String> = ids.iter().take(count).collect();
+                let entries = self.fetch_page(m, &page, without_members).await?;
+                self.render_all(m, &entries, base_url).await?
+            }
+        };
+        Ok(Page {
+            resources,
+            total,
+            start_index: 1,
+        })
+    }
+
+    /// The page at `start_index` when a listing in progress has reached it; `None` otherwise (or when
+    /// its search failed), for the caller to read the page by id.
+    async fn continue_reading(&self, key: &str, start_index: usize, count: usize, base_url: &str) -> Result<Option<Page>> {
+        let Some(slot) = self.read_aheads.remove(&read_ahead_key(key, start_index, count, base_url)).await else {
+            return Ok(None);
+        };
+        let Some(mut ahead) = slot.lock().await.take() else {
+            return Ok(None);
+        };
+        if ahead.writes != self.writes.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(None);
+        }
+        let resources = match ahead.pages.recv().await {
+            Some(Ok(resources)) => resources,
+            // The search ended exactly at the previous page.
+            None => Vec::new(),
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "a read-ahead failed; reading the page by id");
+                return Ok(None);
+            }
+        };
+        let total = ahead.total;
+        if resources.len() == count {
+            self.keep_reading(key, start_index + count, count, base_url, ahead).await;
+        }
+        Ok(Some(Page {
+            resources,
+            total,
+            start_index,
+        }))
+    }
+
+    /// Keeps a listing for the request that asks for the page at `start_index`.
+    async fn keep_reading(&self, key: &str, start_index: usize, count: usize, base_url: &str, ahead: ReadAhead) {
+        self.read_aheads
+            .insert(
+                read_ahead_key(key, start_index, count, base_url),
+                Arc::new(tokio::sync::Mutex::new(Some(ahead))),
+            )
+            .await;
     }
 
     fn check_matches(&self, matched: usize) -> Result<()> {
@@ -225,7 +356,10 @@ impl Service {
                 Some((sort_key, id))
             })
             .collect();
-        keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
+        // Unsorted lists keep the directory's order, which its paged searches follow too.
+        if sort_attr.is_some() {
+            keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
+        }
         Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
     }
 
@@ -278,10 +412,63 @@ impl Service {
         Ok(ids.iter().filter_map(|id| by_id.remove(id.as_str())).collect())
     }
 
-    /// Forgets every snapshot: a write may change what any query matches.
-    pub(super) fn lists_changed(&self) {
-        self.snapshots.invalidate_all();
+    /// Pages of `count` resources from `search`, read and rendered by a task of their own (in parallel
+    /// with the requests) up to `READ_AHEAD_ENTRIES` ahead of the receiver; dropping the receiver stops
+    /// the task and closes the search's connection.
+    fn read_pages(&self, kind: ResourceKind, search: PagedSearch, count: usize, base_url: &str) -> Pages {
+        let (pages, receiver) = tokio::sync::mpsc::channel((READ_AHEAD_ENTRIES / count.max(1)).max(1));
+        let service = self.clone();
+        let base_url = base_url.to_string();
+        let fetch = move |mut search: PagedSearch| {
+            tokio::spawn(async move {
+                let entries = search.next_page(page_size(count)).await;
+                (search, entries)
+            })
+        };
+        tokio::spawn(async move {
+            let mut next = Some(fetch(search));
+            while let Some(fetching) = next.take() {
+                let Ok((search, entries)) = fetching.await else { break };
+                let last = entries.as_ref().map_or(true, |e| e.len() < count) || search.is_finished();
+                // The directory reads the next page while this one is rendered.
+                if !last {
+                    next = Some(fetch(search));
+                }
+                let page = match (entries, service.resource(kind)) {
+                    (Ok(entries), Ok(m)) => service.render_all(m, &entries, &base_url).await,
+                    (Err(e), _) => Err(e.into()),
+                    (_, Err(e)) => Err(e),
+                };
+                if pages.send(page).await.is_err() || last {
+                    break;
+                }
+            }
+        });
+        receiver
     }
+
+    async fn render_all(&self, m: &ResourceMapping, entries: &[Entry], base_url: &str) -> Result<Vec<Map<String, Value>>> {
+        let mut resources = Vec::with_capacity(entries.len());
+        for entry in entries {
+            resources.push(self.render(m, entry, base_url).await?);
+        }
+        Ok(resources)
+    }
+
+    /// Forgets every snapshot and read-ahead: a write may change what any query matches.
+    pub(super) fn lists_changed(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.snapshots.invalidate_all();
+        self.read_aheads.invalidate_all();
+    }
+}
+
+fn read_ahead_key(query: &str, start_index: usize, count: usize, base_url: &str) -> String {
+    format!("{query}|{start_index}|{count}|{base_url}")
+}
+
+fn page_size(count: usize) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
 }
 
 /// Sort order: by key (entries without the sort attribute last either way, RFC 7644 §3.4.2.3), then

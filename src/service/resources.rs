@@ -84,6 +84,11 @@ pub struct Service {
     /// Mapped LDAP attributes (lower-cased) the directory cannot compare by order: a `gt`, `ge`, `lt`
     /// or `le` on them would silently match nothing, so it is refused instead.
     pub unordered: std::collections::HashSet<String>,
+    /// Pages being read ahead for clients that page through a list in order.
+    pub read_aheads: super::queries::ReadAheads,
+    /// Writes so far, to tell a read-ahead started before the last write (cache invalidation alone
+    /// does not stop `remove` from answering an entry).
+    pub writes: Arc<std::sync::atomic::AtomicU64>,
     /// The next number to try per allocated attribute (see `allocate`).
     pub allocations: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
 }

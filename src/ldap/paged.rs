@@ -1,0 +1,124 @@
+//! A paged search that stays open between requests (RFC 2696 Simple Paged Results), so that a client
+//! paging through a large list is served page after page without the directory re-reading what it
+//! already sent. It runs on a connection of its own: servers keep one paged search per connection, and
+//! any other paged search on a shared connection would cancel it.
+
+use std::time::Duration;
+
+use ldap3::controls::{Control, PagedResults};
+use ldap3::{Ldap, SearchEntry};
+
+use super::{Entry, LdapError, SearchRequest};
+
+const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
+
+pub struct PagedSearch {
+    ldap: Ldap,
+    request: SearchRequest,
+    cookie: Vec<u8>,
+    finished: bool,
+    timeout: Duration,
+}
+
+impl PagedSearch {
+    pub(super) fn new(ldap: Ldap, request: SearchRequest, timeout: Duration) -> Self {
+        PagedSearch {
+            ldap,
+            request,
+            cookie: Vec::new(),
+            finished: false,
+            timeout,
+        }
+    }
+
+    /// The next `size` entries (fewer at the end); none once the search is exhausted.
+    pub async fn next_page(&mut self, size: i32) -> Result<Vec<Entry>, LdapError> {
+        if self.finished {
+            return Ok(Vec::new());
+        }
+        let control = PagedResults {
+            size,
+            cookie: self.cookie.clone(),
+        };
+        let filter = self.request.filter.to_string();
+        let (entries, result) = self
+            .ldap
+            .with_timeout(self.timeout)
+            .with_controls(control)
+            .search(&self.request.base, self.request.scope.into(), &filter, &self.request.attrs)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| LdapError::from_ldap3("paged search", e))?;
+        self.cookie = cookie_of(&result.ctrls).unwrap_or_default();
+        self.finished = self.cookie.is_empty();
+        Ok(entries
+            .into_iter()
+            .map(|raw| {
+                let entry = SearchEntry::construct(raw);
+                Entry::from_parts(entry.dn, entry.attrs)
+            })
+            .collect())
+    }
+
+    /// Whether the directory has sent the last page.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+}
+
+/// The cookie of a paged-results response control; an empty one ends the search. Parsed here rather
+/// than by ldap3, whose parser panics on a malformed value.
+fn cookie_of(ctrls: &[Control]) -> Option<Vec<u8>> {
+    let raw = ctrls.iter().map(|c| &c.1).find(|c| c.ctype == PAGED_RESULTS_OID)?;
+    paged_cookie(raw.val.as_deref()?)
+}
+
+/// `SEQUENCE { size INTEGER, cookie OCTET STRING }` (RFC 2696 §2) → the cookie.
+fn paged_cookie(value: &[u8]) -> Option<Vec<u8>> {
+    let (0x30, sequence, _) = tlv(value)? else { return None };
+    let (0x02, _, rest) = tlv(sequence)? else { return None };
+    let (0x04, cookie, _) = tlv(rest)? else { return None };
+    Some(cookie.to_vec())
+}
+
+/// One BER tag-length-value: the tag, the value and what follows.
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let octets = usize::from(first & 0x7f);
+        if octets == 0 || octets > 4 || rest.len() < octets {
+            return None;
+        }
+        let len = rest[..octets].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[octets..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_and_malformed_values_refused() {
+        assert_eq!(
+            paged_cookie(&[0x30, 0x07, 0x02, 0x01, 0x00, 0x04, 0x02, 0xab, 0xcd]),
+            Some(vec![0xab, 0xcd])
+        );
+        assert_eq!(paged_cookie(&[0x30, 0x05, 0x02, 0x01, 0x00, 0x04, 0x00]), Some(Vec::new()));
+        let long_form = [0x30, 0x81, 0x08, 0x02, 0x01, 0x05, 0x04, 0x82, 0x00, 0x01, 0x7f];
+        assert_eq!(paged_cookie(&long_form), Some(vec![0x7f]));
+        for malformed in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x05, 0x02, 0x01],
+            &[0x31, 0x00],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+        ] {
+            assert_eq!(paged_cookie(malformed), None, "{malformed:?}");
+        }
+    }
+}
