@@ -201,10 +201,8 @@ impl Service {
             }
         };
         let page: Vec<&String> = ids.iter().skip(start_index - 1).take(count).collect();
-        let mut resources = Vec::with_capacity(page.len());
-        for entry in self.fetch_page(m, &page, without_members).await? {
-            resources.push(self.render(m, &entry, base_url).await?);
-        }
+        let entries = self.fetch_page(m, &page, without_members).await?;
+        let resources = self.render_all(m, &entries, base_url).await?;
         Ok(Page {
             resources,
             total: ids.len(),

@@ -33,6 +33,19 @@ fn ok(status: u16, body: &Value) {
     assert!(status == 200 || status == 204, "{status}: {body}");
 }
 
+/// Entra's disable (`active` "False"), then its DELETE when the user leaves the app.
+async fn disable_then_delete(gw: &Gateway, id: &str) {
+    let (status, body) = gw
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .await;
+    ok(status, &body);
+    let (status, _) = gw.delete(&format!("/Users/{id}")).await;
+    assert_eq!(status, 204);
+}
+
 #[tokio::test]
 async fn hubstaff_style_fans_the_os_username_out_and_disables_on_delete() {
     let (gw, _dir) = gateway("hubstaff", "").await;
@@ -76,15 +89,7 @@ async fn hubstaff_style_fans_the_os_username_out_and_disables_on_delete() {
     assert_eq!(entry.get("uid"), Some(&vec!["ada".to_string()]));
 
     // Disabling in Entra, then removing the user from the app: the entry stays, locked.
-    let (status, body) = gw
-        .patch(
-            &format!("/Users/{id}"),
-            json!([{"op": "Replace", "path": "active", "value": "False"}]),
-        )
-        .await;
-    ok(status, &body);
-    let (status, _) = gw.delete(&format!("/Users/{id}")).await;
-    assert_eq!(status, 204);
+    disable_then_delete(&gw, &id).await;
     assert_eq!(
         gw.slapd.values(&dn, "pwdAccountLockedTime").await,
         vec!["000001010000Z".to_string()]
@@ -220,15 +225,7 @@ async fn staffbase_style_keeps_the_upn_everywhere_and_deactivates_on_delete() {
     assert_eq!(one(&renamed, "entryUUID").as_deref(), Some(id.as_str()));
 
     // Entra's soft delete (Switch([IsSoftDeleted], …) → active "False"), then the delete: kept, locked.
-    let (status, body) = gw
-        .patch(
-            &format!("/Users/{id}"),
-            json!([{"op": "Replace", "path": "active", "value": "False"}]),
-        )
-        .await;
-    ok(status, &body);
-    let (status, _) = gw.delete(&format!("/Users/{id}")).await;
-    assert_eq!(status, 204);
+    disable_then_delete(&gw, &id).await;
     let (_, user) = gw.get(&format!("/Users/{id}")).await;
     assert_eq!((user["active"].clone(), user["userName"].clone()), (json!(false), json!(new_upn)));
 }
