@@ -68,6 +68,8 @@ pub trait Directory: Send + Sync {
     /// Every entry a search matches, fetched with the Simple Paged Results control (RFC 2696) in pages of
     /// `page_size`, so that a server size limit for one request does not cut the result short.
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
+    /// How many entries a search matches, counted over a paged search that returns no attributes.
+    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize>;
     /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
@@ -332,6 +334,32 @@ impl LdapDirectory {
         }
     }
 
+    /// Runs a paged search to its end, handing each entry as received to `each`. The pages stay on one
+    /// connection from first to last, as servers require.
+    async fn each_paged(&self, request: &SearchRequest, page_size: i32, mut each: impl FnMut(ldap3::ResultEntry) + Send) -> Result<()> {
+        let (index, mut ldap) = self.handle().await?;
+        let filter = request.filter.to_string();
+        let adapters: Vec<Box<dyn Adapter<String, Vec<String>>>> =
+            vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(page_size))];
+        let outcome = async {
+            let mut stream = ldap
+                .with_timeout(self.timeout)
+                .streaming_search_with(adapters, &request.base, request.scope.into(), &filter, request.attrs.clone())
+                .await?;
+            while let Some(raw) = stream.next().await? {
+                each(raw);
+            }
+            stream.finish().await.success()?;
+            Ok(())
+        }
+        .await
+        .map_err(|e| LdapError::from_ldap3("search", e));
+        if let Err(err) = &outcome {
+            self.discard(index, err).await;
+        }
+        outcome
+    }
+
     async fn read(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
         read_entry(self, dn, attrs).await?.ok_or(LdapError::Result {
             op: "read",
@@ -402,30 +430,24 @@ impl Directory for LdapDirectory {
     }
 
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
-        // A paged search stays on one connection from first page to last, as servers require.
-        let (index, mut ldap) = self.handle().await?;
-        let filter = request.filter.to_string();
-        let adapters: Vec<Box<dyn Adapter<String, Vec<String>>>> =
-            vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(page_size))];
-        let outcome = async {
-            let mut stream = ldap
-                .with_timeout(self.timeout)
-                .streaming_search_with(adapters, &request.base, request.scope.into(), &filter, request.attrs.clone())
-                .await?;
-            let mut entries = Vec::new();
-            while let Some(raw) = stream.next().await? {
-                let entry = SearchEntry::construct(raw);
-                entries.push(Entry::from_parts(entry.dn, entry.attrs));
-            }
-            stream.finish().await.success()?;
-            Ok(entries)
-        }
-        .await
-        .map_err(|e| LdapError::from_ldap3("search", e));
-        if let Err(err) = &outcome {
-            self.discard(index, err).await;
-        }
-        outcome
+        let mut entries = Vec::new();
+        self.each_paged(request, page_size, |raw| {
+            let entry = SearchEntry::construct(raw);
+            entries.push(Entry::from_parts(entry.dn, entry.attrs));
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize> {
+        // No attributes at all (`1.1`, RFC 4511 §4.5.1.8), and entries counted, never parsed.
+        let counting = SearchRequest {
+            attrs: vec!["1.1".into()],
+            ..request.clone()
+        };
+        let mut matched = 0;
+        self.each_paged(&counting, page_size, |_| matched += 1).await?;
+        Ok(matched)
     }
 
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch> {

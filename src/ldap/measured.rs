@@ -66,6 +66,13 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
+    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize> {
+        let started = Instant::now();
+        let result = self.inner.count(request, page_size).await;
+        self.record("count", started, &result);
+        result
+    }
+
     async fn paged_search(&self, request: &SearchRequest) -> Result<crate::ldap::PagedSearch> {
         let started = Instant::now();
         let result = self.inner.paged_search(request).await;

@@ -236,13 +236,8 @@ impl Service {
             let first = pages.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
             Ok::<_, ServiceError>((pages, first))
         };
-        // Only the number of matches: no attributes (`1.1`, RFC 4511 §4.5.1.8).
-        let counting = SearchRequest {
-            attrs: vec!["1.1".into()],
-            ..request.clone()
-        };
-        let (matched, first_page) = tokio::join!(self.directory.search_all(&counting, ID_PAGE), first_page);
-        let total = matched?.len();
+        let (total, first_page) = tokio::join!(self.directory.count(&request, ID_PAGE), first_page);
+        let total = total?;
         self.check_matches(total)?;
         let resources = match first_page {
             Ok((pages, resources)) => {
