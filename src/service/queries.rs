@@ -229,7 +229,7 @@ impl Service {
             size_limit: 0,
         };
         let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
-        // The pages are read and rendered while the ids are counted.
+        // The pages are read and rendered while the matches are counted.
         let first_page = async {
             let search = self.directory.paged_search(&request).await?;
             let mut pages = self.read_pages(m.kind, search, count, base_url);
