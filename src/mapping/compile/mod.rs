@@ -1,0 +1,222 @@
+//! From the mapping file as written to the validated mapping the gateway runs on. Every mistake an
+//! admin can make is caught here, with file and line, before the service starts. This module reads the
+//! file and puts a resource together; `schema` builds what /Schemas advertises, `attributes` the
+//! attribute entries (transforms, templates, round trips), and `options` the resource-level options.
+
+use std::path::Path;
+
+use serde_saphyr::Spanned;
+
+use super::model::{RawMapping, RawResource};
+use super::{IdFormat, ResourceKind, ResourceMapping};
+use crate::ldap::{LdapFilter, Scope};
+
+mod attributes;
+mod options;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+/// A mapping file that cannot be used: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct MappingError {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Reads, parses and validates a mapping file.
+pub fn load(path: &Path, base_dn: &str) -> Result<super::Mapping, MappingError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| MappingError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the mapping file: {e}"),
+    })?;
+    compile_str(&text, &file, base_dn)
+}
+
+/// Parses and validates mapping text; `file` names it in errors.
+pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mapping, MappingError> {
+    let raw: RawMapping = serde_saphyr::from_str(text).map_err(|e| MappingError {
+        file: file.to_string(),
+        line: e.location().map_or(0, |l| l.line()),
+        message: first_line(&e.to_string()),
+    })?;
+    let at = |line: u64, message: String| MappingError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    if raw.version.value != 1 {
+        return Err(at(
+            raw.version.referenced.line(),
+            format!("unsupported mapping version {}: this scim2ldap reads version 1", raw.version.value),
+        ));
+    }
+    let users = compile_resource(&raw.users, ResourceKind::User, base_dn, &at)?;
+    let groups = match &raw.groups {
+        Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, &at)?),
+        None => None,
+    };
+    let dn_attribute = raw.dn_attribute.clone().unwrap_or_else(|| "entryDN".into());
+    check_ldap_name(&dn_attribute).map_err(|m| at(0, m))?;
+    Ok(super::Mapping {
+        users,
+        groups,
+        dn_attribute,
+    })
+}
+
+/// serde-saphyr's messages may carry a source snippet after the first line; the line number is enough.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).to_string()
+}
+
+type At<'a> = dyn Fn(u64, String) -> MappingError + 'a;
+
+/// One resource type: where its entries live, its attributes, then its options.
+fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &str, at: &At<'_>) -> Result<ResourceMapping, MappingError> {
+    let line = raw.referenced.line();
+    let raw = &raw.value;
+    let (base, scope, filter) = location(raw, base_dn, line, at)?;
+    if raw.object_classes.value.is_empty() {
+        return Err(at(
+            raw.object_classes.referenced.line(),
+            "object_classes must name at least one class".into(),
+        ));
+    }
+    for name in raw.object_classes.value.iter().chain(std::iter::once(&raw.rdn.value)) {
+        check_ldap_name(name).map_err(|m| at(raw.object_classes.referenced.line(), m))?;
+    }
+
+    let mut schema = schema::declare(raw, kind, at)?;
+    let mut attrs = attributes::compile_all(&raw.attributes, kind, &mut schema, line, at)?;
+    let rdn_attr = raw.rdn.value.clone();
+    let rdn_source = attrs
+        .iter()
+        .position(|a| a.ldap.eq_ignore_ascii_case(&rdn_attr) && a.scim.urn.is_none() && a.scim.type_filter.is_none() && !a.read_only)
+        .ok_or_else(|| {
+            at(
+                raw.rdn.referenced.line(),
+                format!("rdn '{rdn_attr}' must be the LDAP side of a writable, single SCIM attribute (such as userName)"),
+            )
+        })?;
+    attrs[rdn_source].required = true;
+    schema::require(&mut schema, &attrs[rdn_source].scim.name);
+    attributes::attach_templates(raw, &mut attrs, at)?;
+    let computed = attributes::computed(raw, &attrs, at)?;
+    attributes::check_single_source(&attrs, &computed, at)?;
+    let mut constants = Vec::new();
+    for (name, values) in &raw.constants {
+        check_ldap_name(name).map_err(|m| at(values.referenced.line(), m))?;
+        constants.push((name.clone(), values.value.clone()));
+    }
+
+    let active = options::active(raw, &attrs, &mut schema, at)?;
+    let empty_group = options::empty_group(raw, kind, &attrs, base_dn, line, at)?;
+    let delete = options::delete(raw, active.is_some(), &base, base_dn, at)?;
+    let skip_unknown_members = options::skip_unknown_members(raw, kind, at)?;
+    let password_sync = options::password_sync(raw, kind, &mut schema, at)?;
+    let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
+    let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
+    let allocate = options::allocate(raw, &attrs, &computed, at)?;
+    let meta = options::meta(raw);
+    let id_attr = raw.id.as_ref().map_or_else(|| "entryUUID".to_string(), |i| i.value.clone());
+    let id_format = if id_attr.eq_ignore_ascii_case("entryUUID") {
+        IdFormat::Uuid
+    } else {
+        IdFormat::Text
+    };
+
+    let mut fetch_attrs: Vec<String> = vec![
+        id_attr.clone(),
+        meta.created.clone(),
+        meta.last_modified.clone(),
+        meta.version.clone(),
+    ];
+    fetch_attrs.extend(
+        attrs
+            .iter()
+            .flat_map(|a| std::iter::once(&a.ldap).chain(&a.read_from).chain(&a.also).cloned()),
+    );
+    fetch_attrs.extend(active.iter().map(|a| a.attribute.clone()));
+    let mut seen = std::collections::HashSet::new();
+    fetch_attrs.retain(|a| seen.insert(a.to_ascii_lowercase()));
+
+    Ok(ResourceMapping {
+        kind,
+        schema,
+        base,
+        scope,
+        filter,
+        object_classes: raw.object_classes.value.clone(),
+        filter_classes: raw
+            .object_classes
+            .value
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case("top") && !c.eq_ignore_ascii_case("extensibleObject"))
+            .cloned()
+            .collect(),
+        object_classes_line: raw.object_classes.referenced.line(),
+        rdn_attr,
+        rdn_source,
+        id_attr,
+        id_format,
+        meta,
+        attrs,
+        computed,
+        constants,
+        active,
+        empty_group,
+        member_cleanup: raw.member_cleanup,
+        delete,
+        skip_unknown_members,
+        password_sync,
+        deactivate_when_ungrouped,
+        placement,
+        allocate,
+        fetch_attrs,
+    })
+}
+
+/// The base (with `{base}` filled in), the scope and the bounding filter.
+fn location(raw: &RawResource, base_dn: &str, line: u64, at: &At<'_>) -> Result<(String, Scope, Option<LdapFilter>), MappingError> {
+    let base = raw.base.value.replace("{base}", base_dn);
+    if base.contains('{') {
+        return Err(at(
+            raw.base.referenced.line(),
+            format!("unknown placeholder in base '{}': only {{base}} is known", raw.base.value),
+        ));
+    }
+    let scope = match raw.scope.as_ref().map(|s| s.value.to_ascii_lowercase()) {
+        None => Scope::One,
+        Some(s) if s == "one" => Scope::One,
+        Some(s) if s == "sub" => Scope::Sub,
+        Some(s) => {
+            return Err(at(
+                raw.scope.as_ref().map_or(line, |s| s.referenced.line()),
+                format!("scope '{s}' is not 'one' or 'sub'"),
+            ))
+        }
+    };
+    let filter = match &raw.filter {
+        Some(f) => {
+            ldap3::parse_filter(&f.value).map_err(|_| at(f.referenced.line(), format!("'{}' is not a valid LDAP filter", f.value)))?;
+            Some(LdapFilter::Raw(f.value.clone()))
+        }
+        None => None,
+    };
+    Ok((base, scope, filter))
+}
+
+fn check_ldap_name(name: &str) -> Result<(), String> {
+    let descr = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let oid = !name.is_empty() && name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if descr || oid {
+        Ok(())
+    } else {
+        Err(format!("'{name}' is not an LDAP attribute or class name"))
+    }
+}

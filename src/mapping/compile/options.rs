@@ -1,0 +1,212 @@
+//! The resource-level options of a mapping: how `active` is stored, what DELETE does, empty groups and
+//! unknown members, passwords, placement of new entries and allocated numbers.
+
+use super::super::model::RawResource;
+use super::super::{ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, ResourceKind, ValueKind};
+use super::{check_ldap_name, schema, At, MappingError};
+use crate::ldap::{dn, Scope};
+use crate::scim::filter::AttrPath;
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceSchema};
+
+pub(super) fn active(
+    raw: &RawResource,
+    attrs: &[AttrMap],
+    schema: &mut ResourceSchema,
+    at: &At<'_>,
+) -> Result<Option<ActiveMap>, MappingError> {
+    let Some(active) = &raw.active else { return Ok(None) };
+    check_ldap_name(&active.value.attribute).map_err(|m| at(active.referenced.line(), m))?;
+    if attrs.iter().any(|a| a.scim.is_simple("active")) {
+        return Err(at(
+            active.referenced.line(),
+            "map active either in attributes or in the active section, not both".into(),
+        ));
+    }
+    // An account always has a state in the directory, so `active` is never unassigned; a request
+    // without it creates an active account.
+    let mut active_def = AttributeDef::new("active", AttrType::Boolean);
+    active_def.required = true;
+    schema::add_core(schema, active_def);
+    Ok(Some(ActiveMap {
+        attribute: active.value.attribute.clone(),
+        disabled_value: active.value.disabled_value.clone(),
+        enabled_value: active.value.enabled_value.clone(),
+    }))
+}
+
+/// `empty_group` and `member_cleanup`, which apply to groups that map members.
+pub(super) fn empty_group(
+    raw: &RawResource,
+    kind: ResourceKind,
+    attrs: &[AttrMap],
+    base_dn: &str,
+    line: u64,
+    at: &At<'_>,
+) -> Result<EmptyGroup, MappingError> {
+    let empty_group = match (&raw.empty_group, kind) {
+        (None, _) => EmptyGroup::Allow,
+        (Some(e), ResourceKind::User) => return Err(at(e.referenced.line(), "empty_group applies to groups only".into())),
+        (Some(e), ResourceKind::Group) => match (e.value.strategy.as_str(), &e.value.placeholder) {
+            ("allow", None) => EmptyGroup::Allow,
+            ("refuse", None) => EmptyGroup::Refuse,
+            ("placeholder", Some(placeholder)) if !placeholder.trim().is_empty() => {
+                EmptyGroup::Placeholder(placeholder.replace("{base}", base_dn))
+            }
+            ("placeholder", _) => return Err(at(e.referenced.line(), "strategy placeholder needs a placeholder DN".into())),
+            ("allow" | "refuse", Some(_)) => {
+                return Err(at(
+                    e.referenced.line(),
+                    "a placeholder DN goes with strategy placeholder only".into(),
+                ))
+            }
+            (other, _) => {
+                return Err(at(
+                    e.referenced.line(),
+                    format!("empty_group strategy '{other}' is not placeholder, allow or refuse"),
+                ))
+            }
+        },
+    };
+    let maps_members = attrs
+        .iter()
+        .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"));
+    if raw.member_cleanup && (kind != ResourceKind::Group || !maps_members) {
+        return Err(at(line, "member_cleanup applies to groups that map members".into()));
+    }
+    if empty_group != EmptyGroup::Allow && !maps_members {
+        return Err(at(
+            line,
+            "empty_group needs members mapped (members.value with type: reference)".into(),
+        ));
+    }
+    Ok(empty_group)
+}
+
+pub(super) fn delete(raw: &RawResource, has_active: bool, base: &str, base_dn: &str, at: &At<'_>) -> Result<DeleteStrategy, MappingError> {
+    let Some(d) = &raw.delete else { return Ok(DeleteStrategy::Hard) };
+    let line = d.referenced.line();
+    Ok(match (d.value.strategy.as_str(), &d.value.archive) {
+        ("hard", None) => DeleteStrategy::Hard,
+        ("disable", None) if has_active => DeleteStrategy::Disable,
+        ("disable", None) => return Err(at(line, "delete strategy disable needs the active section".into())),
+        ("move", Some(archive)) if !archive.trim().is_empty() => {
+            let archive = archive.replace("{base}", base_dn);
+            if dn::normalize(&archive) == dn::normalize(base) {
+                return Err(at(line, "the archive must lie outside the resource's base".into()));
+            }
+            DeleteStrategy::Move(archive)
+        }
+        ("move", _) => return Err(at(line, "delete strategy move needs an archive DN".into())),
+        (_, Some(_)) => return Err(at(line, "an archive DN goes with strategy move only".into())),
+        (other, None) => return Err(at(line, format!("delete strategy '{other}' is not hard, disable or move"))),
+    })
+}
+
+/// Whether member ids that exist nowhere are left out (`skip`) rather than refused.
+pub(super) fn skip_unknown_members(raw: &RawResource, kind: ResourceKind, at: &At<'_>) -> Result<bool, MappingError> {
+    match raw.unknown_members.as_ref().map(|u| (u.referenced.line(), u.value.as_str())) {
+        None | Some((_, "refuse")) => Ok(false),
+        Some((_, "skip")) if kind == ResourceKind::Group => Ok(true),
+        Some((line, "skip")) => Err(at(line, "unknown_members applies to groups only".into())),
+        Some((line, other)) => Err(at(line, format!("unknown_members '{other}' is not refuse or skip"))),
+    }
+}
+
+/// Whether a SCIM password is written (`exop`), which then advertises `password` as write-only.
+pub(super) fn password_sync(raw: &RawResource, kind: ResourceKind, schema: &mut ResourceSchema, at: &At<'_>) -> Result<bool, MappingError> {
+    match raw.password.as_ref().map(|p| (p.referenced.line(), p.value.as_str())) {
+        None | Some((_, "ignore")) => Ok(false),
+        Some((_, "exop")) if kind == ResourceKind::User => {
+            // Write-only and never returned (RFC 7643 §4.1.1).
+            let mut password = AttributeDef::new("password", AttrType::String);
+            password.mutability = Mutability::WriteOnly;
+            schema::add_core(schema, password);
+            Ok(true)
+        }
+        Some((line, "exop")) => Err(at(line, "password applies to users only".into())),
+        Some((line, other)) => Err(at(line, format!("password '{other}' is not ignore or exop"))),
+    }
+}
+
+pub(super) fn deactivate_when_ungrouped(raw: &RawResource, kind: ResourceKind, at: &At<'_>) -> Result<bool, MappingError> {
+    match raw.deactivate_when_ungrouped.as_ref().map(|d| (d.referenced.line(), d.value)) {
+        None | Some((_, false)) => Ok(false),
+        Some((line, true)) if kind != ResourceKind::User => Err(at(line, "deactivate_when_ungrouped applies to users only".into())),
+        Some((line, true)) if raw.active.is_none() => Err(at(
+            line,
+            "deactivate_when_ungrouped needs an active section to deactivate with".into(),
+        )),
+        Some(_) => Ok(true),
+    }
+}
+
+/// Parents chosen by an attribute: below the base, which is searched with scope `sub`.
+pub(super) fn placement(
+    raw: &RawResource,
+    attrs: &[AttrMap],
+    scope: Scope,
+    base: &str,
+    base_dn: &str,
+    at: &At<'_>,
+) -> Result<Option<Placement>, MappingError> {
+    let Some(p) = &raw.placement else { return Ok(None) };
+    let line = p.referenced.line();
+    let by = AttrPath::parse(&p.value.by).ok_or_else(|| at(line, format!("placement by '{}' is not a SCIM attribute path", p.value.by)))?;
+    if !attrs.iter().any(|a| a.scim.type_filter.is_none() && a.scim.matches_path(&by)) {
+        return Err(at(line, format!("placement by '{by}', which no attribute maps")));
+    }
+    if scope != Scope::Sub {
+        return Err(at(line, "placement puts entries below the base: it needs scope: sub".into()));
+    }
+    let mut parents = Vec::new();
+    for (value, parent) in &p.value.parents {
+        let parent = parent.replace("{base}", base_dn);
+        if !dn::normalize(&parent).ends_with(&format!(",{}", dn::normalize(base))) {
+            return Err(at(
+                line,
+                format!("placement parent '{parent}' for '{value}' must lie below the base '{base}'"),
+            ));
+        }
+        parents.push((value.clone(), parent));
+    }
+    Ok(Some(Placement { by, parents }))
+}
+
+/// Numbers picked for new entries; no mapped attribute may write them.
+pub(super) fn allocate(raw: &RawResource, attrs: &[AttrMap], computed: &[Computed], at: &At<'_>) -> Result<Vec<Allocation>, MappingError> {
+    let mut allocate = Vec::new();
+    for entry in &raw.allocate {
+        let line = entry.referenced.line();
+        let a = &entry.value;
+        check_ldap_name(&a.ldap).map_err(|m| at(line, m))?;
+        if a.from > a.to {
+            return Err(at(line, format!("allocate {}: from {} is above to {}", a.ldap, a.from, a.to)));
+        }
+        // Numbers are LDAP INTEGERs, and the next one is always computed as one more.
+        if a.to >= i64::MAX as u64 {
+            return Err(at(line, format!("allocate {}: to must be below {}", a.ldap, i64::MAX)));
+        }
+        if attrs.iter().any(|m| !m.read_only && m.ldap.eq_ignore_ascii_case(&a.ldap))
+            || computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(&a.ldap))
+        {
+            return Err(at(line, format!("{} is allocated: map it read_only, if at all", a.ldap)));
+        }
+        allocate.push(Allocation {
+            ldap: a.ldap.clone(),
+            from: a.from,
+            to: a.to,
+        });
+    }
+    Ok(allocate)
+}
+
+pub(super) fn meta(raw: &RawResource) -> MetaAttrs {
+    let meta = raw.meta.as_ref();
+    MetaAttrs {
+        created: meta.and_then(|m| m.created.clone()).unwrap_or_else(|| "createTimestamp".into()),
+        last_modified: meta
+            .and_then(|m| m.last_modified.clone())
+            .unwrap_or_else(|| "modifyTimestamp".into()),
+        version: meta.and_then(|m| m.version.clone()).unwrap_or_else(|| "entryCSN".into()),
+    }
+}

@@ -1,0 +1,226 @@
+//! Every mistake the compiler catches, with its line and reason.
+
+use super::*;
+
+const GOOD: &str = r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPerson]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid }
+    - { scim: name.familyName, ldap: sn, default: ["{userName}"] }
+"#;
+
+fn error(text: &str) -> MappingError {
+    match compile_str(text, "test.yaml", "dc=x") {
+        Ok(_) => unreachable!("mapping should have been refused:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_good_mapping_compiles() {
+    let mapping = compile_str(GOOD, "test.yaml", "dc=x").map_err(|e| e.to_string());
+    assert!(
+        mapping
+            .as_ref()
+            .is_ok_and(|m| m.users.base == "ou=people,dc=x" && m.groups.is_none()),
+        "{mapping:?}"
+    );
+}
+
+#[test]
+fn transforms_placement_and_allocation_compile() {
+    let text = format!(
+            "{GOOD}    - {{ scim: 'emails[type eq \"work\"].value', ldap: cn, transform: [lower, {{ prefix: 'm-' }}], also: [description] }}\n    \
+             - {{ scim: title, ldap: title, transform: [local_part], read_from: seeAlso }}\n  scope: sub\n  \
+             placement: {{ by: title, parents: {{ Eng: 'ou=eng,ou=people,{{base}}' }} }}\n  \
+             allocate: [{{ ldap: uidNumber, from: 1000, to: 1999 }}]\n"
+        );
+    let mapping = compile_str(&text, "test.yaml", "dc=x").map_err(|e| e.to_string());
+    let users = mapping.as_ref().map(|m| &m.users);
+    assert!(
+        users.is_ok_and(|u| {
+            let title = u.attrs.iter().find(|a| a.ldap == "title");
+            u.fetch_attrs.iter().any(|a| a == "seeAlso")
+                && u.fetch_attrs.iter().any(|a| a == "description")
+                && title.is_some_and(|t| t.read_source() == "seeAlso" && t.transform.steps.len() == 1)
+                && u.placement
+                    .as_ref()
+                    .is_some_and(|p| p.parents == vec![("Eng".to_string(), "ou=eng,ou=people,dc=x".to_string())])
+                && u.allocate.len() == 1
+        }),
+        "{mapping:?}"
+    );
+}
+
+#[test]
+fn errors_name_file_line_and_reason() {
+    let cases = [
+        (GOOD.replace("version: 1", "version: 2"), 1, "unsupported mapping version"),
+        (GOOD.replace("rdn: uid", "rdn: uid\n  colour: blue"), 6, "colour"),
+        (GOOD.replace("ldap: sn,", "ldap: 'bad name',"), 8, "not an LDAP attribute"),
+        (GOOD.replace("name.familyName", "nickname.x"), 8, "no sub-attributes"),
+        (
+            GOOD.replace("name.familyName", "shoeSize"),
+            8,
+            "not an attribute of the core User schema",
+        ),
+        (GOOD.replace("{userName}", "{title}"), 8, "no attribute maps"),
+        (GOOD.replace("{userName}", "{userName"), 8, "unclosed"),
+        (GOOD.replace("rdn: uid", "rdn: cn"), 5, "rdn 'cn'"),
+        (GOOD.replace("{base}", "{basis}"), 3, "unknown placeholder"),
+        (
+            GOOD.replace("scim: name.familyName", "scim: 'emails[value eq \"x\"].value'"),
+            8,
+            "only be [type eq",
+        ),
+        (
+            GOOD.replace("scim: name.familyName", "scim: 'urn:example:ext:shoeSize'"),
+            8,
+            "not declared under extensions",
+        ),
+        (
+            GOOD.replace(
+                "    - { scim: name.familyName, ldap: sn, default: [\"{userName}\"] }\n",
+                "    - { scim: userName, ldap: cn }\n",
+            ),
+            8,
+            "mapped twice",
+        ),
+        (
+            GOOD.replace(
+                "  object_classes: [inetOrgPerson]\n",
+                "  filter: '(broken'\n  object_classes: [inetOrgPerson]\n",
+            ),
+            4,
+            "not a valid LDAP filter",
+        ),
+        (
+            format!("{GOOD}    - {{ scim: name.formatted, ldap: cn, placeholder: '{{name.familyName}}' }}\n")
+                .replace("default: [\"{userName}\"]", "placeholder: \"{userName}\""),
+            9,
+            "has a placeholder itself",
+        ),
+        (
+            format!("{GOOD}    - {{ scim: 'emails[type eq \"work\"].value', ldap: mail, placeholder: '{{userName}}' }}\n"),
+            9,
+            "not to a typed value",
+        ),
+        (
+            format!("{GOOD}  password: plaintext\n"),
+            9,
+            "password 'plaintext' is not ignore or exop",
+        ),
+        (format!("{GOOD}  deactivate_when_ungrouped: true\n"), 9, "needs an active section"),
+        (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
+        (
+            format!("{GOOD}  unknown_members: skip\n"),
+            0,
+            "unknown_members applies to groups only",
+        ),
+        (
+            format!("{GOOD}  empty_group: {{ strategy: placeholder }}\n"),
+            0,
+            "empty_group applies to groups only",
+        ),
+        (
+            GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: disable }"),
+            6,
+            "needs the active section",
+        ),
+        (
+            GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: move }"),
+            6,
+            "needs an archive DN",
+        ),
+        (
+            GOOD.replace("rdn: uid", "rdn: uid\n  delete: { strategy: move, archive: 'ou=people,{base}' }"),
+            6,
+            "outside the resource's base",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [local_part] }"),
+            7,
+            "transform 'local_part' cannot be undone, so userName could not be read back from uid: add read_from",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [lower], case_exact: true }"),
+            7,
+            "transform 'lower' cannot be undone",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [local_part], read_from: sn }"),
+            7,
+            "'sn' is written from another source too",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, also: [uid] }"),
+            7,
+            "'uid' is written from another source too",
+        ),
+        (GOOD.replace("ldap: uid }", "ldap: uid, read_from: mail }"), 7, "use also"),
+        (
+            format!("{GOOD}    - {{ scim: title, ldap: title, read_only: true, also: [description] }}\n"),
+            9,
+            "read_only, so never written",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ regex: '(' }] }"),
+            7,
+            "regex '('",
+        ),
+        (GOOD.replace("ldap: uid }", "ldap: uid, transform: [shout] }"), 7, "shout"),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ date: julian }] }"),
+            7,
+            "not generalized or unix",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ join: ',' }] }"),
+            7,
+            "join applies to a multi-valued",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, transform: [{ boolean: [Y, N] }] }"),
+            7,
+            "needs type: boolean",
+        ),
+        (
+            format!("{GOOD}  placement: {{ by: title, parents: {{ x: 'ou=x,ou=people,{{base}}' }} }}\n"),
+            9,
+            "placement by 'title', which no attribute maps",
+        ),
+        (
+            format!("{GOOD}  placement: {{ by: userName, parents: {{ x: 'ou=x,ou=people,{{base}}' }} }}\n"),
+            9,
+            "needs scope: sub",
+        ),
+        (
+            format!("{GOOD}  scope: sub\n  placement: {{ by: userName, parents: {{ x: 'ou=x,{{base}}' }} }}\n"),
+            10,
+            "must lie below the base",
+        ),
+        (
+            format!("{GOOD}  allocate: [{{ ldap: uidNumber, from: 10, to: 9 }}]\n"),
+            9,
+            "from 10 is above to 9",
+        ),
+        (
+            format!("{GOOD}  allocate: [{{ ldap: sn, from: 1, to: 9 }}]\n"),
+            9,
+            "sn is allocated",
+        ),
+        ("version: 1\nusers: [1, 2\n".to_string(), 0, ""),
+    ];
+    for (text, line, reason) in cases {
+        let err = error(&text);
+        assert_eq!(err.file, "test.yaml");
+        if line > 0 {
+            assert_eq!(err.line, line, "{err}\n{text}");
+        }
+        assert!(err.to_string().contains(reason), "{err} should say {reason}");
+        assert!(err.to_string().starts_with("test.yaml:"), "{err}");
+    }
+}
