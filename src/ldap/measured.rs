@@ -26,20 +26,23 @@ impl<D: Directory> Measured<D> {
     }
 
     fn record<T>(&self, op: &'static str, started: Instant, result: &Result<T>) -> String {
-        let outcome = match result {
-            Ok(_) => "0".to_string(),
-            Err(LdapError::Result { rc, .. }) => rc.to_string(),
-            Err(LdapError::Io { .. }) => "io".to_string(),
-            Err(LdapError::Timeout(_)) => "timeout".to_string(),
-            Err(LdapError::Connect(_)) => "connect".to_string(),
-            Err(LdapError::Config(_)) => "config".to_string(),
-        };
-        self.metrics
-            .increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
-        self.metrics
-            .observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
-        outcome
+        record(&self.metrics, op, started, result)
     }
+}
+
+/// Counts and times one operation by its result code; answers the result's label.
+pub(super) fn record<T>(metrics: &Metrics, op: &'static str, started: Instant, result: &Result<T>) -> String {
+    let outcome = match result {
+        Ok(_) => "0".to_string(),
+        Err(LdapError::Result { rc, .. }) => rc.to_string(),
+        Err(LdapError::Io { .. }) => "io".to_string(),
+        Err(LdapError::Timeout(_)) => "timeout".to_string(),
+        Err(LdapError::Connect(_)) => "connect".to_string(),
+        Err(LdapError::Config(_)) => "config".to_string(),
+    };
+    metrics.increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
+    metrics.observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
+    outcome
 }
 
 fn modified(mods: &[Modification]) -> Vec<&str> {
@@ -77,7 +80,8 @@ impl<D: Directory> Directory for Measured<D> {
         let started = Instant::now();
         let result = self.inner.paged_search(request).await;
         self.record("paged_search_open", started, &result);
-        result
+        // Its pages are operations of this directory too.
+        result.map(|search| search.measured(self.metrics.clone()))
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {

@@ -3,12 +3,14 @@
 //! already sent. It runs on a connection of its own: servers keep one paged search per connection, and
 //! any other paged search on a shared connection would cancel it.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ldap3::controls::{Control, PagedResults};
 use ldap3::{Ldap, SearchEntry};
 
 use super::{Entry, LdapError, SearchRequest};
+use crate::metrics::Metrics;
 
 const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 
@@ -18,6 +20,8 @@ pub struct PagedSearch {
     cookie: Vec<u8>,
     finished: bool,
     timeout: Duration,
+    /// Where each page is counted, as `search_page`, when the directory is measured.
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl PagedSearch {
@@ -28,6 +32,14 @@ impl PagedSearch {
             cookie: Vec::new(),
             finished: false,
             timeout,
+            metrics: None,
+        }
+    }
+
+    pub(super) fn measured(self, metrics: Arc<Metrics>) -> Self {
+        PagedSearch {
+            metrics: Some(metrics),
+            ..self
         }
     }
 
@@ -36,6 +48,15 @@ impl PagedSearch {
         if self.finished {
             return Ok(Vec::new());
         }
+        let started = Instant::now();
+        let page = self.read_page(size).await;
+        if let Some(metrics) = &self.metrics {
+            super::measured::record(metrics, "search_page", started, &page);
+        }
+        page
+    }
+
+    async fn read_page(&mut self, size: i32) -> Result<Vec<Entry>, LdapError> {
         let control = PagedResults {
             size,
             cookie: self.cookie.clone(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{read, Gateway, Slapd};
+use crate::support::{eventually, read, Gateway, Slapd};
 
 async fn metrics(gw: &Gateway) -> String {
     let response = gw.raw(Method::GET, "/metrics", None, None).await;
@@ -58,15 +58,8 @@ async fn readiness_follows_the_directory() {
     assert_eq!(body["status"], "503");
     assert_eq!(gw.raw(Method::GET, "/healthz", None, None).await.status(), 200, "the process is up");
     gw.slapd.restart().await;
-    let mut status = 0;
-    for _ in 0..40 {
-        status = ready(&gw).await;
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, 200, "ready again without a restart");
+    let ready_again = eventually(40, Duration::from_millis(50), || async { ready(&gw).await == 200 }).await;
+    assert!(ready_again, "ready again without a restart");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,16 +149,14 @@ async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
-    for _ in 0..100 {
-        if reqwest::get(format!("{}/readyz", process.base))
+    let started = eventually(100, Duration::from_millis(50), || async {
+        reqwest::get(format!("{}/readyz", process.base))
             .await
             .is_ok_and(|r| r.status() == 200)
-        {
-            return process;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the gateway did not start");
+    })
+    .await;
+    assert!(started, "the gateway did not start");
+    process
 }
 
 #[tokio::test]
@@ -667,14 +658,10 @@ async fn tokens_and_mappings_reload_without_a_restart() {
         let request = client.get(format!("{}/scim/v2/Users", gateway.base)).bearer_auth(token).send();
         async move { request.await.map(|r| r.status().as_u16()).unwrap_or(0) }
     };
-    let mut up = false;
-    for _ in 0..100 {
-        if status_with("first-token-0123456789").await == 200 {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let up = eventually(100, Duration::from_millis(50), || async {
+        status_with("first-token-0123456789").await == 200
+    })
+    .await;
     assert!(up, "the gateway started");
 
     // A rotated token takes effect on SIGHUP.
@@ -684,27 +671,19 @@ async fn tokens_and_mappings_reload_without_a_restart() {
         .arg(gateway.child.id().to_string())
         .status();
     assert!(hup.is_ok_and(|s| s.success()));
-    let mut rotated = false;
-    for _ in 0..60 {
-        if status_with("second-token-0123456789").await == 200 {
-            rotated = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let rotated = eventually(60, Duration::from_millis(100), || async {
+        status_with("second-token-0123456789").await == 200
+    })
+    .await;
     assert!(rotated, "the new token works");
     assert_eq!(status_with("first-token-0123456789").await, 401, "the old one no longer does");
 
     // A broken mapping, noticed by its file changing, leaves the running one in place.
     std::fs::write(&mapping, "version: 2\n").unwrap_or_else(|e| panic!("{e}"));
-    let mut reported = false;
-    for _ in 0..60 {
-        if std::fs::read_to_string(&log).unwrap_or_default().contains("reload failed") {
-            reported = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let reported = eventually(60, Duration::from_millis(100), || async {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("reload failed")
+    })
+    .await;
     assert!(reported, "{}", std::fs::read_to_string(&log).unwrap_or_default());
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(

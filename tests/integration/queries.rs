@@ -218,13 +218,32 @@ async fn sequential_pages_are_read_ahead_in_the_directorys_order() {
         assert_eq!((status, page["totalResults"].clone()), (200, json!(1234)), "{page}");
         let found = ids(&page);
         assert_eq!(page["itemsPerPage"], found.len());
-        if found.is_empty() {
+        let last = found.len() < 100;
+        sequential.extend(found);
+        // As Okta does: a short page is the last one.
+        if last {
             break;
         }
-        sequential.extend(found);
         start += 100;
     }
     assert_eq!(sequential.len(), 1234);
+    // Served by the open paged search: its pages were read, and no id snapshot was taken.
+    let metrics = gw
+        .raw(reqwest::Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    let operations = |op: &str| -> u64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(&format!("scim2ldap_ldap_operations_total{{op=\"{op}\",")))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    assert_eq!(operations("paged_search_open"), 1, "{metrics}");
+    assert!(operations("search_page") >= 13, "{metrics}");
+    assert_eq!(operations("search_paged"), 0, "{metrics}");
     let mut unique = sequential.clone();
     unique.sort();
     unique.dedup();

@@ -156,3 +156,19 @@ pub fn assert_scim_error(status: u16, body: &Value, expected_status: u16, scim_t
         None => assert!(body.get("scimType").is_none(), "{body}"),
     }
 }
+
+/// Whether `check` holds within `attempts` tries, `every` apart: for what the gateway does in the
+/// background (reconnecting, reloading).
+pub async fn eventually<F, Fut>(attempts: usize, every: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..attempts {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(every).await;
+    }
+    false
+}
