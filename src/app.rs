@@ -48,22 +48,12 @@ async fn build_target(
     metrics: Arc<Metrics>,
     in_flight: Arc<tokio::sync::Semaphore>,
 ) -> Result<AppState, String> {
-    let mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
-    let mut mapping = mapping;
-    let unordered = match Subschema::read(&directory).await {
-        Ok(schema) => {
-            narrow_type_filters(&mut mapping, &schema);
-            unordered_attributes(&mapping, &schema)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the directory's schema; ordered comparisons are not checked");
-            std::collections::HashSet::new()
-        }
-    };
+    let unordered = fit_to_directory(&mut mapping, &directory).await;
     let mut service = service(
         config,
         mapping,
@@ -92,6 +82,22 @@ async fn build_target(
         in_flight,
         metrics,
     })
+}
+
+/// Fits a mapping to the directory's schema (see `narrow_type_filters`) and answers the mapped
+/// attributes it cannot order (`Service::unordered`). Without a readable schema, nothing changes and
+/// the directory judges each filter itself.
+pub async fn fit_to_directory(mapping: &mut mapping::Mapping, directory: &dyn Directory) -> std::collections::HashSet<String> {
+    match Subschema::read(directory).await {
+        Ok(schema) => {
+            narrow_type_filters(mapping, &schema);
+            unordered_attributes(mapping, &schema)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the directory's schema; ordered comparisons are not checked");
+            std::collections::HashSet::new()
+        }
+    }
 }
 
 /// Leaves out of each type's filter the classes that another of its classes derives from:

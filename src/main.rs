@@ -165,7 +165,7 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
     }
     let runtime = runtime(false)?;
     Ok(runtime.block_on(async {
-        let mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
+        let mut mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
             Ok(m) => m,
             Err(e) => {
                 eprintln!("{e}");
@@ -173,14 +173,18 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
             }
         };
         let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
-        let directory = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics.clone()).await {
-            Ok(d) => std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(d)),
+        let ldap = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics.clone()).await {
+            Ok(d) => d,
             Err(e) => {
                 eprintln!("{e} ({})", target.ldap.url);
                 return ExitCode::FAILURE;
             }
         };
-        let service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
+        // Fitted as `serve` fits it, so that the filters shown are the ones it would send.
+        let unordered = scim2ldap::app::fit_to_directory(&mut mapping, &ldap).await;
+        let directory = std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(ldap));
+        let mut service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
+        service.unordered = unordered;
         // A path may be given whole, as the IdP sees it: `/scim/v2/<target>/Users/…`.
         let target_base = [scim2ldap::http::SCIM_BASE, target_name].join("/");
         let path = path.strip_prefix(target_base.trim_end_matches('/')).unwrap_or(path);

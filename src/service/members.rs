@@ -341,7 +341,8 @@ impl Service {
     /// here is logged, not answered.
     pub(super) async fn deactivate_ungrouped(&self, removed: &[String]) {
         let users = &self.mapping.users;
-        let (Some(active), Some(groups)) = (&users.active, self.mapping.groups.as_ref()) else {
+        // The mapping compiler allows deactivate_when_ungrouped only with an `active` section.
+        let Some(groups) = self.mapping.groups.as_ref() else {
             return;
         };
         let Some(members) = groups.members().filter(|_| users.deactivate_when_ungrouped) else {
@@ -357,8 +358,7 @@ impl Service {
                     .search_in(groups, LdapFilter::eq(&members.ldap, member), vec!["1.1".into()])
                     .await?;
                 if holding.is_empty() {
-                    let mods = [Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()])];
-                    self.directory.modify_if(member, &mods, None).await?;
+                    self.deactivate(users, member).await?;
                     tracing::info!(dn = %member, "deactivated: in no group any more");
                 }
                 Ok::<(), ServiceError>(())

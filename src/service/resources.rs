@@ -452,7 +452,7 @@ impl Service {
     }
 
     /// Writes the `active` mapping's disabled value, when the mapping has one.
-    async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
+    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
         if let Some(active) = &m.active {
             let mods = [Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()])];
             self.directory.modify_if(entry_dn, &mods, None).await?;

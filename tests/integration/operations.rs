@@ -440,9 +440,9 @@ async fn explain_lists_the_ldap_operations_without_writing() {
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!(
-            "search (read) base=\"ou=people,dc=example,dc=org\" scope=One filter=(&(entryUUID={id})"
+            "search (read) base=\"ou=people,dc=example,dc=org\" scope=One filter=(&(entryUUID={id})(objectClass=inetOrgPerson))"
         )),
-        "finding the id:\n{out}"
+        "finding the id, with the type filter serve sends (the most specific class):\n{out}"
     );
     assert!(out.contains("modify uid=jsmith,ou=people,dc=example,dc=org"), "{out}");
     assert!(
