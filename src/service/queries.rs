@@ -241,7 +241,7 @@ impl Service {
         self.check_matches(total)?;
         let resources = match first_page {
             Ok((pages, resources)) => {
-                if resources.len() == count {
+                if !resources.is_empty() {
                     let ahead = ReadAhead { total, pages, writes };
                     self.keep_reading(&key, 1 + count, count, base_url, ahead).await;
                 }
@@ -285,7 +285,9 @@ impl Service {
             }
         };
         let total = ahead.total;
-        if resources.len() == count {
+        // Kept after the last page too: a client asking for the page after it gets an empty page
+        // from the finished listing, not a scan of every id.
+        if !resources.is_empty() {
             self.keep_reading(key, start_index + count, count, base_url, ahead).await;
         }
         Ok(Some(Page {
