@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::config::{AuthConfig, Config, Target};
 use crate::http::{App, AppState, JwtVerifier, TokenHash, Tokens, SCIM_BASE};
 use crate::ldap::schema::Subschema;
-use crate::ldap::{Directory, IdCache, LdapDirectory, Measured};
+use crate::ldap::{Directory, IdCache, LdapDirectory, Measured, PasswordWrite};
 use crate::mapping;
 use crate::metrics::Metrics;
 use crate::service::Service;
@@ -49,6 +49,12 @@ async fn build_target(
     in_flight: Arc<tokio::sync::Semaphore>,
 ) -> Result<AppState, String> {
     let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    if mapping.users.password == Some(PasswordWrite::UnicodePwd) && !target.ldap.is_encrypted() {
+        return Err(format!(
+            "{}: `password: unicode_pwd` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",
+            target.mapping.display()
+        ));
+    }
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await

@@ -156,7 +156,7 @@ fn backticked(cell: &str) -> Option<&str> {
 fn ldap_attribute_of(m: &ResourceMapping, scim: &str) -> Option<String> {
     let wanted = scim.to_ascii_lowercase();
     if wanted == "active" {
-        return m.active.as_ref().map(|a| a.attribute.clone());
+        return m.active.as_ref().map(|a| a.attribute().to_string());
     }
     m.attrs
         .iter()

@@ -61,6 +61,22 @@ pub enum Modification {
     Replace(String, Vec<String>),
 }
 
+/// How a password reaches the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordWrite {
+    /// The RFC 3062 Password Modify extended operation, so that the server hashes it by its own
+    /// policy (OpenLDAP, 389 DS).
+    Exop,
+    /// Active Directory's `unicodePwd`: the password in double quotes, as UTF-16LE. AD accepts it over
+    /// an encrypted connection only, and so does the gateway, whatever the server would allow.
+    UnicodePwd,
+}
+
+/// The `unicodePwd` value for `password`.
+fn unicode_pwd(password: &str) -> Vec<u8> {
+    format!("\"{password}\"").encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
 /// What the service layer needs from a directory. Implemented over LDAP; HTTP unit tests may fake it.
 #[async_trait]
 pub trait Directory: Send + Sync {
@@ -83,9 +99,8 @@ pub trait Directory: Send + Sync {
     /// Renames (modrdn, deleting the old RDN value) and optionally moves the entry.
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()>;
     async fn delete(&self, dn: &str) -> Result<()>;
-    /// Sets an entry's password with the RFC 3062 Password Modify extended operation, so that the
-    /// server hashes it by its own policy.
-    async fn set_password(&self, dn: &str, password: &str) -> Result<()>;
+    /// Sets an entry's password the way `how` names; never logged.
+    async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()>;
     /// Succeeds when a bound connection answers.
     async fn ping(&self) -> Result<()>;
 }
@@ -143,6 +158,13 @@ impl std::fmt::Debug for LdapSettings {
             .field("tls_insecure", &self.tls_insecure)
             .field("pool_size", &self.pool_size)
             .finish()
+    }
+}
+
+impl LdapSettings {
+    /// Whether every connection is encrypted (LDAPS for every URL, or StartTLS).
+    pub fn is_encrypted(&self) -> bool {
+        self.starttls || self.url.split_whitespace().all(|u| u.to_ascii_lowercase().starts_with("ldaps://"))
     }
 }
 
@@ -320,13 +342,7 @@ impl LdapDirectory {
             .and_then(|r| r.success())
             .map_err(|e| LdapError::from_ldap3("search", e));
         match result {
-            Ok((entries, _)) => Ok(entries
-                .into_iter()
-                .map(|raw| {
-                    let entry = SearchEntry::construct(raw);
-                    Entry::from_parts(entry.dn, entry.attrs)
-                })
-                .collect()),
+            Ok((entries, _)) => Ok(entries.into_iter().map(|raw| entry_of(SearchEntry::construct(raw))).collect()),
             Err(err) => {
                 self.discard(index, &err).await;
                 Err(err)
@@ -407,13 +423,7 @@ impl LdapDirectory {
                 .map(<PostReadResp as ControlParser>::parse)
         });
         match from_control {
-            Some(read) => {
-                let mut entry = Entry::from_parts(dn.to_string(), read.attrs);
-                for (name, values) in read.bin_attrs {
-                    entry.set(&name, values.iter().map(hex::encode).collect());
-                }
-                Ok(entry)
-            }
+            Some(read) => Ok(Entry::from_search(dn.to_string(), read.attrs, read.bin_attrs)),
             None => self.read(dn, read_back).await,
         }
     }
@@ -432,8 +442,7 @@ impl Directory for LdapDirectory {
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
         self.each_paged(request, page_size, |raw| {
-            let entry = SearchEntry::construct(raw);
-            entries.push(Entry::from_parts(entry.dn, entry.attrs));
+            entries.push(entry_of(SearchEntry::construct(raw)));
         })
         .await?;
         Ok(entries)
@@ -508,14 +517,28 @@ impl Directory for LdapDirectory {
         self.checked(index, "delete", result).await.map(|_| ())
     }
 
-    async fn set_password(&self, dn: &str, password: &str) -> Result<()> {
+    async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()> {
+        if how == PasswordWrite::UnicodePwd && !self.settings.is_encrypted() {
+            return Err(LdapError::Config(
+                "unicodePwd is written over LDAPS or StartTLS only: set ldap.url to ldaps:// or ldap.starttls".into(),
+            ));
+        }
         let (index, mut ldap) = self.handle().await?;
-        let exop = ldap3::exop::PasswordModify {
-            user_id: Some(dn),
-            old_pass: None,
-            new_pass: Some(password),
+        ldap.with_timeout(self.timeout);
+        let result = match how {
+            PasswordWrite::Exop => {
+                let exop = ldap3::exop::PasswordModify {
+                    user_id: Some(dn),
+                    old_pass: None,
+                    new_pass: Some(password),
+                };
+                ldap.extended(exop).await.map(|exop| exop.1)
+            }
+            PasswordWrite::UnicodePwd => {
+                let value = std::collections::HashSet::from([unicode_pwd(password)]);
+                ldap.modify(dn, vec![ldap3::Mod::Replace(b"unicodePwd".to_vec(), value)]).await
+            }
         };
-        let result = ldap.with_timeout(self.timeout).extended(exop).await;
         let outcome = result
             .and_then(|r| r.success())
             .map(|_| ())
@@ -529,6 +552,10 @@ impl Directory for LdapDirectory {
     async fn ping(&self) -> Result<()> {
         self.read("", &["1.1".to_string()]).await.map(|_| ())
     }
+}
+
+pub(super) fn entry_of(found: SearchEntry) -> Entry {
+    Entry::from_search(found.dn, found.attrs, found.bin_attrs)
 }
 
 /// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::client::{read_entry, Directory, Modification, SearchRequest};
+use super::client::{read_entry, Directory, Modification, PasswordWrite, SearchRequest};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -135,8 +135,12 @@ impl<D: Directory> Directory for DryRun<D> {
         Ok(())
     }
 
-    async fn set_password(&self, dn: &str, _password: &str) -> Result<()> {
-        self.note(format!("password modify (RFC 3062) {dn}: <secret>"));
+    async fn set_password(&self, dn: &str, _password: &str, how: PasswordWrite) -> Result<()> {
+        let method = match how {
+            PasswordWrite::Exop => "password modify (RFC 3062)",
+            PasswordWrite::UnicodePwd => "replace unicodePwd",
+        };
+        self.note(format!("{method} {dn}: <secret>"));
         Ok(())
     }
 

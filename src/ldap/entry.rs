@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::guid;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {
     pub dn: String,
@@ -25,6 +27,33 @@ impl Entry {
             attrs: Vec::with_capacity(attrs.len()),
         };
         for (name, values) in attrs {
+            entry.set(&name, values);
+        }
+        entry
+    }
+
+    /// An entry as a search or the Post-Read control returned it. GUID attributes show in their dashed
+    /// form whichever way they arrived (16 random bytes are sometimes valid UTF-8); other binary values
+    /// show as hex.
+    pub fn from_search(dn: String, attrs: HashMap<String, Vec<String>>, binary: HashMap<String, Vec<Vec<u8>>>) -> Self {
+        let mut entry = Entry {
+            dn,
+            attrs: Vec::with_capacity(attrs.len() + binary.len()),
+        };
+        for (name, values) in attrs {
+            let values = if guid::is_guid_attribute(&name) {
+                values.iter().filter_map(|v| guid::to_text(v.as_bytes())).collect()
+            } else {
+                values
+            };
+            entry.set(&name, values);
+        }
+        for (name, values) in binary {
+            let values = if guid::is_guid_attribute(&name) {
+                values.iter().filter_map(|v| guid::to_text(v)).collect()
+            } else {
+                values.iter().map(hex::encode).collect()
+            };
             entry.set(&name, values);
         }
         entry
@@ -71,5 +100,24 @@ mod tests {
         assert_eq!(entry.first("cn"), None);
         entry.set("mail", Vec::new());
         assert!(entry.get("mail").is_empty());
+    }
+
+    #[test]
+    fn guids_show_dashed_however_they_arrive() {
+        let stored: Vec<u8> = (0x41..0x51).collect();
+        let as_text = String::from_utf8(stored.clone()).unwrap_or_default();
+        let entry = Entry::from_search(
+            "cn=a".into(),
+            [("objectGUID".to_string(), vec![as_text])].into_iter().collect(),
+            [("thumbnailPhoto".to_string(), vec![vec![0xff, 0x00]])].into_iter().collect(),
+        );
+        assert_eq!(entry.first("objectguid"), Some("44434241-4645-4847-494a-4b4c4d4e4f50"));
+        assert_eq!(entry.first("thumbnailPhoto"), Some("ff00"));
+        let binary = Entry::from_search(
+            "cn=a".into(),
+            HashMap::new(),
+            [("objectGUID".to_string(), vec![stored])].into_iter().collect(),
+        );
+        assert_eq!(binary.first("objectGUID"), entry.first("objectGUID"));
     }
 }

@@ -5,6 +5,10 @@ use std::fmt;
 
 use ldap3::ldap_escape;
 
+use super::guid;
+
+const BIT_AND_RULE: &str = "1.2.840.113556.1.4.803";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LdapFilter {
     Equal(String, String),
@@ -21,6 +25,9 @@ pub enum LdapFilter {
     And(Vec<LdapFilter>),
     Or(Vec<LdapFilter>),
     Not(Box<LdapFilter>),
+    /// `(attr:1.2.840.113556.1.4.803:=mask)`: the integer's bits in `mask` are all set (Active
+    /// Directory's LDAP_MATCHING_RULE_BIT_AND, also in 389 DS).
+    BitsSet(String, u64),
     /// A filter an administrator wrote in the mapping file, validated at startup. Never user input.
     Raw(String),
 }
@@ -85,7 +92,17 @@ impl LdapFilter {
 impl fmt::Display for LdapFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            LdapFilter::Equal(a, v) if guid::is_guid_attribute(a) => match guid::to_stored(v) {
+                Some(stored) => {
+                    write!(f, "({a}=")?;
+                    stored.iter().try_for_each(|byte| write!(f, "\\{byte:02x}"))?;
+                    f.write_str(")")
+                }
+                // Not a GUID: nothing can match.
+                None => write!(f, "{}", LdapFilter::none()),
+            },
             LdapFilter::Equal(a, v) => write!(f, "({a}={})", ldap_escape(v.as_str())),
+            LdapFilter::BitsSet(a, mask) => write!(f, "({a}:{BIT_AND_RULE}:={mask})"),
             LdapFilter::GreaterOrEqual(a, v) => write!(f, "({a}>={})", ldap_escape(v.as_str())),
             LdapFilter::LessOrEqual(a, v) => write!(f, "({a}<={})", ldap_escape(v.as_str())),
             LdapFilter::Present(a) => write!(f, "({a}=*)"),
@@ -133,6 +150,19 @@ mod tests {
         assert_eq!(LdapFilter::eq("uid", "a\\b").to_string(), r"(uid=a\5cb)");
         assert_eq!(LdapFilter::eq("uid", "a\0b").to_string(), r"(uid=a\00b)");
         assert_eq!(LdapFilter::eq("cn", "Jösé").to_string(), "(cn=Jösé)");
+    }
+
+    #[test]
+    fn guids_are_compared_as_stored_bytes() {
+        assert_eq!(
+            LdapFilter::eq("objectGUID", "00112233-4455-6677-8899-aabbccddeeff").to_string(),
+            r"(objectGUID=\33\22\11\00\55\44\77\66\88\99\aa\bb\cc\dd\ee\ff)"
+        );
+        assert_eq!(LdapFilter::eq("objectGUID", "*)(cn=*").to_string(), "(!(objectClass=*))");
+        assert_eq!(
+            LdapFilter::BitsSet("userAccountControl".into(), 2).to_string(),
+            "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::client::{Directory, Modification, SearchRequest};
+use super::client::{Directory, Modification, PasswordWrite, SearchRequest};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -130,9 +130,9 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
-    async fn set_password(&self, dn: &str, password: &str) -> Result<()> {
+    async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()> {
         let started = Instant::now();
-        let result = self.inner.set_password(dn, password).await;
+        let result = self.inner.set_password(dn, password, how).await;
         let outcome = self.record("password_modify", started, &result);
         audit::note_write("password modify", dn, &[], &outcome);
         result

@@ -7,12 +7,13 @@ pub mod dry_run;
 pub mod entry;
 pub mod error;
 pub mod filter;
+pub mod guid;
 pub mod id_cache;
 pub mod measured;
 pub mod paged;
 pub mod schema;
 
-pub use client::{Directory, LdapDirectory, LdapSettings, Modification, Scope, SearchRequest};
+pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest};
 pub use entry::Entry;
 pub use error::LdapError;
 pub use filter::LdapFilter;

@@ -74,10 +74,7 @@ impl PagedSearch {
         self.finished = self.cookie.is_empty();
         Ok(entries
             .into_iter()
-            .map(|raw| {
-                let entry = SearchEntry::construct(raw);
-                Entry::from_parts(entry.dn, entry.attrs)
-            })
+            .map(|raw| super::client::entry_of(SearchEntry::construct(raw)))
             .collect())
     }
 

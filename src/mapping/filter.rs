@@ -246,7 +246,7 @@ impl Context<'_> {
         }
         if is_simple(path, "active") {
             if let Some(active) = &mapping.active {
-                let disabled = Term::Ldap(LdapFilter::eq(&active.attribute, &active.disabled_value));
+                let disabled = Term::Ldap(active.disabled_filter());
                 let wants_active = match value {
                     CompValue::Bool(b) => *b,
                     CompValue::Str(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {

@@ -68,11 +68,7 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
         place(container, attr, values);
     }
     if let Some(active) = &mapping.active {
-        let disabled = entry
-            .get(&active.attribute)
-            .iter()
-            .any(|v| v.eq_ignore_ascii_case(&active.disabled_value));
-        out.insert("active".into(), Value::Bool(!disabled));
+        out.insert("active".into(), Value::Bool(active.is_active(entry)));
     }
     let mut schemas = vec![Value::String(mapping.schema.core.id.clone())];
     schemas.extend(

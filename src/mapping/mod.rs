@@ -2,6 +2,7 @@
 //! `compile` turns the YAML into a `Mapping`; `to_ldap` and `from_ldap` translate in each direction;
 //! `filter` turns SCIM filters into LDAP filters.
 
+pub mod active;
 pub mod check;
 mod compile;
 pub mod filter;
@@ -12,11 +13,12 @@ pub mod template;
 pub mod to_ldap;
 pub mod transform;
 
+pub use active::ActiveMap;
 pub use compile::{compile_str, load, MappingError};
 pub use template::Template;
 pub use transform::Transform;
 
-use crate::ldap::{LdapFilter, Scope};
+use crate::ldap::{LdapFilter, PasswordWrite, Scope};
 use crate::scim::filter::AttrPath;
 use crate::scim::schema::ResourceSchema;
 
@@ -63,7 +65,8 @@ impl ResourceKind {
 /// How the SCIM `id` is stored, which decides how an id from a URL is checked and searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdFormat {
-    /// A UUID in text form (`entryUUID`): ids that are not UUIDs cannot exist.
+    /// A UUID (`entryUUID`, or AD's binary `objectGUID` shown dashed): ids that are not UUIDs cannot
+    /// exist.
     Uuid,
     /// Any other attribute, taken as it is.
     Text,
@@ -216,14 +219,6 @@ pub struct RefTarget {
     pub kind: ResourceKind,
 }
 
-/// How `active` is stored: an attribute whose value marks a disabled account.
-#[derive(Debug, Clone)]
-pub struct ActiveMap {
-    pub attribute: String,
-    pub disabled_value: String,
-    pub enabled_value: Option<String>,
-}
-
 /// One resource type's compiled mapping.
 #[derive(Debug, Clone)]
 pub struct ResourceMapping {
@@ -253,8 +248,8 @@ pub struct ResourceMapping {
     pub delete: DeleteStrategy,
     /// Whether member ids that exist nowhere are left out (logged) instead of refused.
     pub skip_unknown_members: bool,
-    /// Whether a SCIM `password` is written (RFC 3062 Password Modify), or ignored.
-    pub password_sync: bool,
+    /// How a SCIM `password` is written; `None`: ignored (never written, never advertised).
+    pub password: Option<PasswordWrite>,
     /// Whether a user left in no group by a group change is deactivated.
     pub deactivate_when_ungrouped: bool,
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.

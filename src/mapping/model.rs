@@ -56,8 +56,9 @@ pub struct RawResource {
     /// ids that exist nowhere.
     #[serde(default)]
     pub unknown_members: Option<Spanned<String>>,
-    /// Users only: `ignore` (default: a SCIM password is never written) or `exop` (set with the
-    /// RFC 3062 Password Modify operation, so the directory hashes it).
+    /// Users only: `ignore` (default: a SCIM password is never written), `exop` (set with the
+    /// RFC 3062 Password Modify operation, so the directory hashes it) or `unicode_pwd` (Active
+    /// Directory, over TLS).
     #[serde(default)]
     pub password: Option<Spanned<String>>,
     /// Users only: deactivate a user whom a group change leaves in no group at all (seed 004: access
@@ -112,6 +113,8 @@ pub enum RawStep {
     Date(String),
     /// The stored words for true and false, in that order.
     Boolean(Vec<String>),
+    /// Refuse longer values.
+    MaxLength(usize),
 }
 
 /// Where new entries go: under the parent that the value of one SCIM attribute selects.
@@ -211,8 +214,16 @@ pub struct RawComputed {
 pub struct RawActive {
     pub attribute: String,
     /// The value that marks a disabled account.
-    pub disabled_value: String,
+    #[serde(default)]
+    pub disabled_value: Option<String>,
     /// The value of an enabled account; when absent, enabling removes the attribute.
     #[serde(default)]
     pub enabled_value: Option<String>,
+    /// Instead of a value: the bit of an integer attribute that marks a disabled account (2 in
+    /// Active Directory's userAccountControl).
+    #[serde(default)]
+    pub disabled_bit: Option<u64>,
+    /// With `disabled_bit`: the attribute's value for a new enabled account (512 in AD).
+    #[serde(default)]
+    pub new_value: Option<u64>,
 }

@@ -63,11 +63,7 @@ fn modification(mapping: &ResourceMapping, op: OpKind, path: &str, value: Option
             (_, Some(Some(b))) => b,
             _ => return None,
         };
-        return Some(match (enable, &active.enabled_value) {
-            (false, _) => Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()]),
-            (true, Some(enabled)) => Modification::Replace(active.attribute.clone(), vec![enabled.clone()]),
-            (true, None) => Modification::Replace(active.attribute.clone(), Vec::new()),
-        });
+        return active.blind_write(enable);
     }
     let attr = plain_attribute(mapping, &parsed.attr)?;
     let values = match (op, value) {

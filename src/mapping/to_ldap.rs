@@ -254,12 +254,7 @@ pub fn to_ldap(
     }
     if let Some(active) = &mapping.active {
         let is_active = get_ci(resource, "active").is_none_or(|v| v != &Value::Bool(false));
-        let value = if is_active {
-            active.enabled_value.clone()
-        } else {
-            Some(active.disabled_value.clone())
-        };
-        out.push(&active.attribute, value.into_iter().collect(), true);
+        out.push(active.attribute(), active.new_values(is_active), true);
     }
     Ok(out)
 }
@@ -358,6 +353,10 @@ pub fn diff(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Ve
     let mut mods = Vec::new();
     for wanted in &attrs.0 {
         if wanted.name.eq_ignore_ascii_case(&mapping.rdn_attr) {
+            continue;
+        }
+        if let Some(active) = mapping.active.as_ref().filter(|a| wanted.name.eq_ignore_ascii_case(a.attribute())) {
+            mods.extend(active.writes(current, active.is_active_in(&wanted.values)));
             continue;
         }
         let stored = current.get(&wanted.name);

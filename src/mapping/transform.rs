@@ -32,6 +32,9 @@ pub enum Step {
         yes: String,
         no: String,
     },
+    /// Refuses a value longer than this many characters (AD's `sAMAccountName` holds 20), rather
+    /// than let the directory cut it or refuse it with a less clear message.
+    MaxLength(usize),
 }
 
 impl Step {
@@ -49,6 +52,7 @@ impl Step {
             Step::Join(_) => "join",
             Step::GeneralizedTime | Step::UnixTime => "date",
             Step::Boolean { .. } => "boolean",
+            Step::MaxLength(_) => "max_length",
         }
     }
 
@@ -64,7 +68,7 @@ impl Step {
 
     /// Whether a substring of a value maps to the substring of the stored value (for `co`, `sw`, `ew`).
     fn keeps_substrings(&self) -> bool {
-        matches!(self, Step::Lower | Step::Upper | Step::Trim)
+        matches!(self, Step::Lower | Step::Upper | Step::Trim | Step::MaxLength(_))
     }
 
     fn forward(&self, values: Vec<String>) -> Result<Vec<String>, String> {
@@ -91,6 +95,12 @@ impl Step {
                 .flat_map(|v| v.split(sep.as_str()).map(str::trim).filter(|p| !p.is_empty()).map(str::to_string))
                 .collect()),
             Step::Join(sep) => Ok(if values.is_empty() { values } else { vec![values.join(sep)] }),
+            Step::MaxLength(limit) => each(&|v| match v.chars().count() {
+                length if length > *limit => Err(format!(
+                    "'{v}' is {length} characters long, more than the {limit} the directory holds"
+                )),
+                _ => Ok(v.to_string()),
+            }),
             Step::GeneralizedTime => each(&|v| rfc3339_to_generalized(v)),
             Step::UnixTime => each(&|v| {
                 parse_rfc3339(v)
@@ -143,7 +153,7 @@ impl Step {
                     }
                 })
                 .collect(),
-            Step::LocalPart | Step::Domain | Step::Lower | Step::Upper | Step::Trim | Step::Capture(_) => values,
+            Step::LocalPart | Step::Domain | Step::Lower | Step::Upper | Step::Trim | Step::Capture(_) | Step::MaxLength(_) => values,
         }
     }
 }
@@ -251,6 +261,12 @@ mod tests {
                 Err("'yesterday' is not an RFC 3339 date-time".into()),
             ),
             (vec![Step::UnixTime], &["1970-01-02T00:00:00Z"], Ok(strings(&["86400"]))),
+            (vec![Step::LocalPart, Step::MaxLength(5)], &["jdoe@x.org"], Ok(strings(&["jdoe"]))),
+            (
+                vec![Step::MaxLength(3)],
+                &["jdoe"],
+                Err("'jdoe' is 4 characters long, more than the 3 the directory holds".into()),
+            ),
             (
                 vec![Step::Boolean {
                     yes: "Y".into(),

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, SearchRequest};
+use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::patch_plan::direct_modifications;
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
@@ -48,11 +49,26 @@ impl IfMatch {
 /// The password a request sets, when the mapping writes passwords (SCIM never shows one, so any
 /// password in the wanted resource is new).
 fn password_of<'a>(m: &ResourceMapping, resource: &'a Map<String, Value>) -> Option<&'a str> {
-    m.password_sync
-        .then(|| resource.iter().find(|(k, _)| k.eq_ignore_ascii_case("password")))
-        .flatten()
+    m.password?;
+    resource
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("password"))
         .and_then(|(_, v)| v.as_str())
         .filter(|p| !p.is_empty())
+}
+
+/// Whether a resource asks for an active account (the default).
+fn wants_active(resource: &Map<String, Value>) -> bool {
+    resource
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("active"))
+        .is_none_or(|(_, v)| v != &Value::Bool(false))
+}
+
+/// A password nobody knows, for an account the IdP enables without sending one: long, and with the
+/// four character classes AD's complexity rule counts.
+fn random_password() -> String {
+    format!("{}{}-Aa1", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 /// The quoted part of an ETag, without the weakness prefix.
@@ -219,19 +235,33 @@ impl Service {
             let number = self.allocate(m, allocation).await?;
             ldap_attrs.push((allocation.ldap.clone(), vec![number.to_string()]));
         }
-        let entry = self
+        // Active Directory enables no account without a password: the account is added disabled, gets
+        // its password (a random one when the IdP sent none), and only then is enabled.
+        let enable_later = match (&m.active, m.password) {
+            (Some(active), Some(PasswordWrite::UnicodePwd)) if wants_active(&resource) => {
+                ldap_attrs.retain(|(name, _)| !name.eq_ignore_ascii_case(active.attribute()));
+                ldap_attrs.push((active.attribute().to_string(), active.new_values(false)));
+                true
+            }
+            _ => false,
+        };
+        let mut entry = self
             .directory
             .add(&entry_dn, &ldap_attrs, &m.fetch_attrs)
             .await
             .map_err(|e| name_taken(e, m, &attrs))?;
-        if let Some(password) = password_of(m, &resource) {
-            if let Err(e) = self.directory.set_password(&entry.dn, password).await {
-                // The account must not exist without the password the IdP set: undo the create.
-                if let Err(undo) = self.directory.delete(&entry.dn).await {
-                    tracing::error!(dn = %entry.dn, error = %undo, "could not undo a create whose password was refused");
-                }
-                return Err(e.into());
+        let password = password_of(m, &resource)
+            .map(str::to_string)
+            .or_else(|| (m.password == Some(PasswordWrite::UnicodePwd)).then(random_password));
+        if let Err(e) = self.finish_account(m, &entry.dn, password.as_deref(), enable_later).await {
+            // The account must not exist without the password or state the IdP set: undo the create.
+            if let Err(undo) = self.directory.delete(&entry.dn).await {
+                tracing::error!(dn = %entry.dn, error = %undo, "could not undo a create whose password or state was refused");
             }
+            return Err(e);
+        }
+        if enable_later {
+            entry = self.directory_read(&entry.dn, &m.fetch_attrs).await?;
         }
         if let Some(id) = id_of(m, &entry) {
             self.ids.insert(&id, &entry.dn).await;
@@ -346,8 +376,8 @@ impl Service {
         self.check_unique(m, &changed, Some(&current.dn)).await?;
         // First, as the change the directory most often refuses (its password policy), so that a
         // refusal leaves the entry untouched.
-        if let Some(password) = password_of(m, &wanted) {
-            self.directory.set_password(&current.dn, password).await?;
+        if let (Some(password), Some(how)) = (password_of(m, &wanted), m.password) {
+            self.directory.set_password(&current.dn, password, how).await?;
         }
         let mut entry_dn = current.dn.clone();
         let renamed = new_rdn(m, &current, &after)?;
@@ -451,13 +481,44 @@ impl Service {
         Ok(())
     }
 
-    /// Writes the `active` mapping's disabled value, when the mapping has one.
-    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
-        if let Some(active) = &m.active {
-            let mods = [Modification::Replace(active.attribute.clone(), vec![active.disabled_value.clone()])];
-            self.directory.modify_if(entry_dn, &mods, None).await?;
+    /// Sets a new account's password, then enables it when asked.
+    async fn finish_account(&self, m: &ResourceMapping, entry_dn: &str, password: Option<&str>, enable: bool) -> Result<()> {
+        if let (Some(password), Some(how)) = (password, m.password) {
+            self.directory.set_password(entry_dn, password, how).await?;
+        }
+        if enable {
+            self.set_active(m, entry_dn, true).await?;
         }
         Ok(())
+    }
+
+    async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
+        read_entry(&*self.directory, entry_dn, attrs)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
+    }
+
+    /// Deactivates the account, when the mapping says how.
+    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
+        self.set_active(m, entry_dn, false).await
+    }
+
+    /// Sets the account's state. A state that shares its attribute with other data (a bit of
+    /// userAccountControl) is read, then written so that the write fails if the value changed in
+    /// between; it is then read again, a few times at most.
+    async fn set_active(&self, m: &ResourceMapping, entry_dn: &str, enable: bool) -> Result<()> {
+        let Some(active) = &m.active else { return Ok(()) };
+        if let Some(write) = active.blind_write(enable) {
+            return Ok(self.directory.modify_if(entry_dn, &[write], None).await?);
+        }
+        let mut attempts = 0;
+        loop {
+            let entry = self.directory_read(entry_dn, &[active.attribute().to_string()]).await?;
+            match self.directory.modify_if(entry_dn, &active.writes(&entry, enable), None).await {
+                Err(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE) && attempts < 3 => attempts += 1,
+                outcome => return Ok(outcome?),
+            }
+        }
     }
 
     /// Whether the directory answers (for readiness).

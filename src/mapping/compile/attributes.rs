@@ -178,6 +178,8 @@ fn compile_steps(raw: &[RawStep]) -> Result<Transform, String> {
                     "unix" => Step::UnixTime,
                     other => return Err(format!("date format '{other}' is not generalized or unix")),
                 },
+                RawStep::MaxLength(0) => return Err("max_length must be at least 1".to_string()),
+                RawStep::MaxLength(limit) => Step::MaxLength(*limit),
                 RawStep::Boolean(words) => match words.as_slice() {
                     [yes, no] if !yes.eq_ignore_ascii_case(no) => Step::Boolean {
                         yes: yes.clone(),

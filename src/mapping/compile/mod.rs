@@ -118,13 +118,13 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
     let empty_group = options::empty_group(raw, kind, &attrs, base_dn, line, at)?;
     let delete = options::delete(raw, active.is_some(), &base, base_dn, at)?;
     let skip_unknown_members = options::skip_unknown_members(raw, kind, at)?;
-    let password_sync = options::password_sync(raw, kind, &mut schema, at)?;
+    let password = options::password(raw, kind, active.as_ref(), &mut schema, at)?;
     let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
     let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
     let allocate = options::allocate(raw, &attrs, &computed, at)?;
     let meta = options::meta(raw);
     let id_attr = raw.id.as_ref().map_or_else(|| "entryUUID".to_string(), |i| i.value.clone());
-    let id_format = if id_attr.eq_ignore_ascii_case("entryUUID") {
+    let id_format = if id_attr.eq_ignore_ascii_case("entryUUID") || crate::ldap::guid::is_guid_attribute(&id_attr) {
         IdFormat::Uuid
     } else {
         IdFormat::Text
@@ -141,7 +141,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
             .iter()
             .flat_map(|a| std::iter::once(&a.ldap).chain(&a.read_from).chain(&a.also).cloned()),
     );
-    fetch_attrs.extend(active.iter().map(|a| a.attribute.clone()));
+    fetch_attrs.extend(active.iter().map(|a| a.attribute().to_string()));
     let mut seen = std::collections::HashSet::new();
     fetch_attrs.retain(|a| seen.insert(a.to_ascii_lowercase()));
 
@@ -173,7 +173,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         member_cleanup: raw.member_cleanup,
         delete,
         skip_unknown_members,
-        password_sync,
+        password,
         deactivate_when_ungrouped,
         placement,
         allocate,

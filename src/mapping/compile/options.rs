@@ -4,7 +4,7 @@
 use super::super::model::RawResource;
 use super::super::{ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, ResourceKind, ValueKind};
 use super::{check_ldap_name, schema, At, MappingError};
-use crate::ldap::{dn, Scope};
+use crate::ldap::{dn, PasswordWrite, Scope};
 use crate::scim::filter::AttrPath;
 use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceSchema};
 
@@ -27,11 +27,31 @@ pub(super) fn active(
     let mut active_def = AttributeDef::new("active", AttrType::Boolean);
     active_def.required = true;
     schema::add_core(schema, active_def);
-    Ok(Some(ActiveMap {
-        attribute: active.value.attribute.clone(),
-        disabled_value: active.value.disabled_value.clone(),
-        enabled_value: active.value.enabled_value.clone(),
-    }))
+    let raw = &active.value;
+    let attribute = raw.attribute.clone();
+    let line = active.referenced.line();
+    match (&raw.disabled_value, raw.disabled_bit, raw.new_value) {
+        (Some(disabled_value), None, None) => Ok(Some(ActiveMap::Value {
+            attribute,
+            disabled_value: disabled_value.clone(),
+            enabled_value: raw.enabled_value.clone(),
+        })),
+        (None, Some(bit), Some(new_value)) if raw.enabled_value.is_none() => {
+            if !bit.is_power_of_two() {
+                return Err(at(line, format!("disabled_bit {bit} is not a single bit (1, 2, 4, 8, …)")));
+            }
+            Ok(Some(ActiveMap::Bit { attribute, bit, new_value }))
+        }
+        (None, Some(_), None) => Err(at(
+            line,
+            "disabled_bit needs new_value: the attribute's value for a new enabled account (512 in Active Directory)".into(),
+        )),
+        (None, None, _) => Err(at(line, "active needs disabled_value or disabled_bit".into())),
+        _ => Err(at(
+            line,
+            "active takes disabled_value (with enabled_value) or disabled_bit (with new_value), not both".into(),
+        )),
+    }
 }
 
 /// `empty_group` and `member_cleanup`, which apply to groups that map members.
@@ -112,20 +132,39 @@ pub(super) fn skip_unknown_members(raw: &RawResource, kind: ResourceKind, at: &A
     }
 }
 
-/// Whether a SCIM password is written (`exop`), which then advertises `password` as write-only.
-pub(super) fn password_sync(raw: &RawResource, kind: ResourceKind, schema: &mut ResourceSchema, at: &At<'_>) -> Result<bool, MappingError> {
-    match raw.password.as_ref().map(|p| (p.referenced.line(), p.value.as_str())) {
-        None | Some((_, "ignore")) => Ok(false),
-        Some((_, "exop")) if kind == ResourceKind::User => {
-            // Write-only and never returned (RFC 7643 §4.1.1).
-            let mut password = AttributeDef::new("password", AttrType::String);
-            password.mutability = Mutability::WriteOnly;
-            schema::add_core(schema, password);
-            Ok(true)
+/// How a SCIM password is written, if at all; a written one is advertised as write-only.
+pub(super) fn password(
+    raw: &RawResource,
+    kind: ResourceKind,
+    active: Option<&ActiveMap>,
+    schema: &mut ResourceSchema,
+    at: &At<'_>,
+) -> Result<Option<PasswordWrite>, MappingError> {
+    let written = match raw.password.as_ref().map(|p| (p.referenced.line(), p.value.as_str())) {
+        None | Some((_, "ignore")) => None,
+        Some((line, "exop" | "unicode_pwd")) if kind != ResourceKind::User => {
+            return Err(at(line, "password applies to users only".into()))
         }
-        Some((line, "exop")) => Err(at(line, "password applies to users only".into())),
-        Some((line, other)) => Err(at(line, format!("password '{other}' is not ignore or exop"))),
+        Some((_, "exop")) => Some(PasswordWrite::Exop),
+        Some((_, "unicode_pwd")) => Some(PasswordWrite::UnicodePwd),
+        Some((line, other)) => return Err(at(line, format!("password '{other}' is not ignore, exop or unicode_pwd"))),
+    };
+    if let Some(ActiveMap::Bit { attribute, .. }) = active {
+        if attribute.eq_ignore_ascii_case("userAccountControl") && written != Some(PasswordWrite::UnicodePwd) {
+            let line = raw.active.as_ref().map_or(0, |a| a.referenced.line());
+            return Err(at(
+                line,
+                "Active Directory enables no account without a password: add `password: unicode_pwd` (the gateway sets a random password when the IdP sends none)".into(),
+            ));
+        }
     }
+    if written.is_some() {
+        // Write-only and never returned (RFC 7643 §4.1.1).
+        let mut password = AttributeDef::new("password", AttrType::String);
+        password.mutability = Mutability::WriteOnly;
+        schema::add_core(schema, password);
+    }
+    Ok(written)
 }
 
 pub(super) fn deactivate_when_ungrouped(raw: &RawResource, kind: ResourceKind, at: &At<'_>) -> Result<bool, MappingError> {

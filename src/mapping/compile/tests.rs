@@ -111,7 +111,27 @@ fn errors_name_file_line_and_reason() {
         (
             format!("{GOOD}  password: plaintext\n"),
             9,
-            "password 'plaintext' is not ignore or exop",
+            "password 'plaintext' is not ignore, exop or unicode_pwd",
+        ),
+        (
+            format!("{GOOD}  active: {{ attribute: userAccountControl, disabled_bit: 2 }}\n"),
+            9,
+            "disabled_bit needs new_value",
+        ),
+        (
+            format!("{GOOD}  active: {{ attribute: userAccountControl, disabled_bit: 6, new_value: 512 }}\n"),
+            9,
+            "disabled_bit 6 is not a single bit",
+        ),
+        (
+            format!("{GOOD}  active: {{ attribute: x, disabled_value: a, disabled_bit: 2, new_value: 0 }}\n"),
+            9,
+            "not both",
+        ),
+        (
+            format!("{GOOD}  active: {{ attribute: userAccountControl, disabled_bit: 2, new_value: 512 }}\n"),
+            9,
+            "add `password: unicode_pwd`",
         ),
         (format!("{GOOD}  deactivate_when_ungrouped: true\n"), 9, "needs an active section"),
         (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
