@@ -6,8 +6,9 @@
 #   scripts/ds389-sandbox.sh DIR PORT
 #
 # Suffix dc=example,dc=org with ou=people and ou=groups, root "cn=Directory Manager" with password
-# $DS_ROOT_PASSWORD (default "secret12"). Plugins: memberOf and referential integrity on, entryUUID
-# on. Passwords are stored as SSHA512 and transactions are not durable: faster tests.
+# $DS_ROOT_PASSWORD (default "secret12"). Plugins on: memberOf, referential integrity, entryUUID and
+# USN (entryUSN, the mapping's version). Passwords are stored as SSHA512 and transactions are not
+# durable: faster tests.
 set -euo pipefail
 
 dir=${1:?usage: ds389-sandbox.sh DIR PORT}
@@ -17,6 +18,8 @@ name=scim
 command -v dscreate >/dev/null 2>&1 || { echo "389-ds-base is not installed: run scripts/install-deps.sh" >&2; exit 3; }
 
 dir=$(cd "$dir" && pwd)
+# ns-slapd runs as the dirsrv user, which must reach the instance through DIR.
+chmod 755 "$dir"
 rm -rf "${dir:?}/root"
 root=$dir/root
 mkdir -p "$root/share/dirsrv/inf" "$root/etc/dirsrv" "$root/var/log/dirsrv" "$root/var/lib/dirsrv" \
@@ -79,7 +82,7 @@ set_attr("cn=config", "nsslapd-listenhost", "127.0.0.1")
 set_attr("cn=config", "passwordStorageScheme", "SSHA512")
 set_attr("cn=config", "nsslapd-rootpwstoragescheme", "SSHA512")
 set_attr("cn=config,cn=ldbm database,cn=plugins,cn=config", "nsslapd-db-durable-transaction", "off")
-for plugin in ("MemberOf Plugin", "referential integrity postoperation", "entryuuid"):
+for plugin in ("MemberOf Plugin", "referential integrity postoperation", "entryuuid", "USN"):
     try:
         set_attr(f"cn={plugin},cn=plugins,cn=config", "nsslapd-pluginEnabled", "on")
     except ValueError:

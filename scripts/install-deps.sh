@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools,
-# openssl for the TLS tests, Python's venv and curl for the conformance suite).
+# 389 Directory Server and Samba for the lifecycle suite, openssl for the TLS tests, Python's venv
+# and curl for the conformance suite).
 # Idempotent: does nothing when they are already present.
 set -euo pipefail
 
@@ -13,6 +14,11 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# The lifecycle suite also runs against 389 Directory Server and a Samba AD domain controller
+# (scripts/ds389-sandbox.sh, scripts/samba-sandbox.sh). Samba's provisioning needs the three packages
+# after it, which --no-install-recommends would leave out.
+command -v dscreate >/dev/null 2>&1 || [ -x /usr/sbin/dscreate ] || need+=(389-ds-base)
+command -v samba-tool >/dev/null 2>&1 || need+=(samba samba-dsdb-modules samba-ad-provision samba-vfs-modules)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 sudo=""
@@ -24,3 +30,7 @@ $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts a system slapd on :389 after install when it can; stop it so it never competes with ours.
 $sudo service slapd stop >/dev/null 2>&1 || true
+# Likewise Samba's file and domain services: the tests provision private domain controllers.
+for service in smbd nmbd samba-ad-dc; do
+  $sudo service "$service" stop >/dev/null 2>&1 || true
+done

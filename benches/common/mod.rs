@@ -2,6 +2,8 @@
 // Each benchmark, and this module's use of the test harness, takes only part of it.
 #![allow(dead_code)]
 
+#[path = "../../tests/integration/support/endpoint.rs"]
+pub mod endpoint;
 #[path = "../../tests/integration/support/slapd.rs"]
 pub mod slapd;
 

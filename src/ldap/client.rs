@@ -23,6 +23,7 @@ type Result<T> = std::result::Result<T, LdapError>;
 
 /// OID of the RFC 4527 Post-Read control.
 const POST_READ_OID: &str = "1.3.6.1.1.13.2";
+const ASSERTION_OID: &str = "1.3.6.1.1.12";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,6 +183,8 @@ pub struct LdapDirectory {
     next: AtomicUsize,
     timeout: Duration,
     post_read: std::sync::atomic::AtomicBool,
+    /// Whether the server takes the RFC 4528 Assertion control (389 DS and AD do not).
+    assertions: std::sync::atomic::AtomicBool,
     metrics: Arc<Metrics>,
     /// After every URL failed: until when new connections are not attempted, and the current backoff.
     unreachable: std::sync::Mutex<Option<(std::time::Instant, Duration)>>,
@@ -214,12 +217,14 @@ impl LdapDirectory {
             slots,
             next: AtomicUsize::new(0),
             post_read: std::sync::atomic::AtomicBool::new(false),
+            assertions: std::sync::atomic::AtomicBool::new(false),
             metrics,
             unreachable: std::sync::Mutex::new(None),
         };
         let root = read_entry(&directory, "", &["supportedControl".to_string()]).await?;
-        let supports_post_read = root.is_some_and(|e| e.get("supportedControl").iter().any(|c| c == POST_READ_OID));
-        directory.post_read.store(supports_post_read, Ordering::Relaxed);
+        let supports = |oid: &str| root.as_ref().is_some_and(|e| e.get("supportedControl").iter().any(|c| c == oid));
+        directory.post_read.store(supports(POST_READ_OID), Ordering::Relaxed);
+        directory.assertions.store(supports(ASSERTION_OID), Ordering::Relaxed);
         Ok(directory)
     }
 
@@ -384,6 +389,31 @@ impl LdapDirectory {
         })
     }
 
+    /// The Assertion control for a write that holds only if the entry matches `assertion`. A server
+    /// without the control has the entry checked against the filter just before the write instead:
+    /// result 122 as the control would give, though a change in the instant between goes unseen.
+    async fn assert(&self, dn: &str, assertion: Option<&LdapFilter>) -> Result<Option<ldap3::controls::RawControl>> {
+        let Some(assertion) = assertion else { return Ok(None) };
+        if self.assertions.load(Ordering::Relaxed) {
+            return assertion_control(assertion).map(Some);
+        }
+        let check = SearchRequest {
+            base: dn.to_string(),
+            scope: Scope::Base,
+            filter: assertion.clone(),
+            attrs: vec!["1.1".to_string()],
+            size_limit: 1,
+        };
+        match self.search(&check).await?.is_empty() {
+            true => Err(LdapError::Result {
+                op: "modify",
+                rc: super::error::rc::ASSERTION_FAILED,
+                text: "the entry does not match the assertion".into(),
+            }),
+            false => Ok(None),
+        }
+    }
+
     /// A successful result, or the error, after forgetting the connection when it broke.
     async fn checked(&self, index: usize, op: &'static str, result: ldap3::result::Result<ldap3::LdapResult>) -> Result<ldap3::LdapResult> {
         let result = result.and_then(|r| r.success()).map_err(|e| LdapError::from_ldap3(op, e));
@@ -483,7 +513,7 @@ impl Directory for LdapDirectory {
         if mods.is_empty() {
             return self.read(dn, read_back).await;
         }
-        let controls = assertion.map(assertion_control).transpose()?.into_iter().collect();
+        let controls = self.assert(dn, assertion).await?.into_iter().collect();
         let mods = to_ldap3_mods(mods);
         self.write_and_read(
             "modify",
@@ -496,10 +526,11 @@ impl Directory for LdapDirectory {
     }
 
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
+        let control = self.assert(dn, assertion).await?;
         let (index, mut ldap) = self.handle().await?;
         ldap.with_timeout(self.timeout);
-        if let Some(assertion) = assertion {
-            ldap.with_controls(assertion_control(assertion)?);
+        if let Some(control) = control {
+            ldap.with_controls(control);
         }
         let result = ldap.modify(dn, to_ldap3_mods(mods)).await;
         self.checked(index, "modify", result).await.map(|_| ())

@@ -3,6 +3,7 @@
 /// RFC 4511 result codes this gateway reacts to.
 pub mod rc {
     pub const SIZE_LIMIT_EXCEEDED: u32 = 4;
+    pub const CONFIDENTIALITY_REQUIRED: u32 = 13;
     pub const NO_SUCH_ATTRIBUTE: u32 = 16;
     pub const CONSTRAINT_VIOLATION: u32 = 19;
     pub const ATTRIBUTE_OR_VALUE_EXISTS: u32 = 20;

@@ -88,6 +88,13 @@ fn from_ldap_error(err: &LdapError) -> ScimError {
             | rc::INVALID_DN_SYNTAX,
         ) => ScimError::bad_request(ScimType::InvalidValue, format!("the directory refused the entry{text}")),
         Some(rc::INSUFFICIENT_ACCESS) => ScimError::new(403, None, "the gateway's directory account may not do this"),
+        // 389 DS takes passwords over an encrypted connection only: the gateway's configuration, not
+        // the request, must change.
+        Some(rc::CONFIDENTIALITY_REQUIRED) => ScimError::new(
+            500,
+            None,
+            "the directory requires an encrypted connection for this change: set ldap.url to ldaps:// (or ldapi://) or ldap.starttls",
+        ),
         Some(rc::UNWILLING_TO_PERFORM) => {
             ScimError::bad_request(ScimType::InvalidValue, format!("the directory is unwilling to perform this{text}"))
         }

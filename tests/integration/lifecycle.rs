@@ -1,10 +1,187 @@
-//! What DELETE does, per the mapping: remove, deactivate in place, or move to an archive; and
-//! passwords, written with the Password Modify operation when the mapping says so.
+//! Account lifecycle: one suite (create with a password, disable, find by `active`, reactivate,
+//! change the password, soft then hard delete) run against OpenLDAP, 389 DS and Samba AD, each with
+//! its shipped mapping; then what DELETE does per the mapping, and passwords.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::support::{assert_scim_error, Gateway};
+use crate::support::{assert_scim_error, Ds389, Gateway, SambaDc, Server, Slapd};
+
+/// How one directory stores what the suite checks.
+struct Flavour {
+    /// The shipped mapping, below the repository.
+    mapping: &'static str,
+    /// Turns the shipped mapping into one that writes passwords and whose DELETE is `strategy`.
+    adapt: fn(&str, &str) -> String,
+    user_dn: fn(&str) -> String,
+    /// Whether the entry as read shows a disabled account.
+    disabled: fn(&HashMap<String, Vec<String>>) -> bool,
+}
+
+fn first(entry: &HashMap<String, Vec<String>>, attr: &str) -> String {
+    entry.get(attr).and_then(|v| v.first()).cloned().unwrap_or_default()
+}
+
+/// OpenLDAP and 389 DS: passwords by the Password Modify operation.
+fn with_exop(text: &str, strategy: &str) -> String {
+    assert!(text.contains("  rdn: uid\n"));
+    text.replacen(
+        "  rdn: uid\n",
+        &format!("  rdn: uid\n  password: exop\n  delete: {{ strategy: {strategy} }}\n"),
+        1,
+    )
+}
+
+/// Active Directory's mapping writes passwords already and deactivates on DELETE.
+fn with_delete(text: &str, strategy: &str) -> String {
+    let shipped = "  delete:\n    strategy: disable\n";
+    assert!(text.contains(shipped));
+    text.replacen(shipped, &format!("  delete:\n    strategy: {strategy}\n"), 1)
+}
+
+const OPENLDAP: Flavour = Flavour {
+    mapping: "mappings/openldap.yaml",
+    adapt: with_exop,
+    user_dn: |name| format!("uid={name},ou=people,dc=example,dc=org"),
+    disabled: |entry| first(entry, "pwdaccountlockedtime") == "000001010000Z",
+};
+
+const DS389: Flavour = Flavour {
+    mapping: "mappings/389ds.yaml",
+    adapt: with_exop,
+    user_dn: |name| format!("uid={name},ou=people,dc=example,dc=org"),
+    disabled: |entry| first(entry, "nsaccountlock").eq_ignore_ascii_case("true"),
+};
+
+const ACTIVE_DIRECTORY: Flavour = Flavour {
+    mapping: "mappings/active-directory.yaml",
+    adapt: with_delete,
+    user_dn: |name| format!("cn={name},cn=Users,dc=example,dc=org"),
+    disabled: |entry| first(entry, "useraccountcontrol").parse::<u32>().is_ok_and(|flags| flags & 2 != 0),
+};
+
+/// A gateway in front of `server` with the flavour's mapping adapted to DELETE by `strategy`.
+async fn gateway<S: Server>(server: Arc<S>, flavour: &Flavour, strategy: &str, dir: &std::path::Path) -> Gateway<Arc<S>> {
+    let shipped = std::fs::read_to_string(format!("{}/{}", env!("CARGO_MANIFEST_DIR"), flavour.mapping))
+        .unwrap_or_else(|e| panic!("{}: {e}", flavour.mapping));
+    let path = dir.join(format!("{strategy}.yaml"));
+    std::fs::write(&path, (flavour.adapt)(&shipped, strategy)).unwrap_or_else(|e| panic!("{e}"));
+    Gateway::attach(server, &[("SCIM2LDAP__MAPPING", &path.display().to_string())]).await
+}
+
+async fn lifecycle_suite<S: Server>(server: S, flavour: Flavour) {
+    let server = Arc::new(server);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let gw = gateway(server.clone(), &flavour, "disable", dir.path()).await;
+    let name = "casey@example.org";
+    let dn = (flavour.user_dn)(name);
+    let ldap = server.endpoint();
+    let state = || async { ldap.entry(&dn).await.map(|e| (flavour.disabled)(&e)) };
+
+    // Create, active, with the password the IdP set: the user can bind with it.
+    let (status, created) = gw
+        .post(
+            "/Users",
+            json!({"userName": name, "name": {"givenName": "Casey", "familyName": "Jones"},
+                   "emails": [{"type": "work", "value": name}], "active": true, "password": "First-Secret-42"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["active"], true, "{created}");
+    assert!(created.get("password").is_none(), "never returned: {created}");
+    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let user = format!("/Users/{id}");
+    assert_eq!(state().await, Some(false));
+    assert!(
+        ldap.binds(&dn, "First-Secret-42").await,
+        "the user binds with the password the IdP set"
+    );
+
+    // Entra's disable: a capitalised op and the boolean as a string.
+    let (status, body) = gw
+        .patch(&user, json!([{"op": "Replace", "path": "active", "value": "False"}]))
+        .await;
+    assert_eq!((status, body["active"].clone()), (200, json!(false)), "{body}");
+    assert_eq!(state().await, Some(true), "the directory's own disable representation");
+    assert!(!ldap.binds(&dn, "First-Secret-42").await, "a disabled account cannot bind");
+    let (_, got) = gw.get(&user).await;
+    assert_eq!(got["active"], false, "GET reads the real state: {got}");
+
+    // Filters find accounts by state.
+    let ids = |listed: serde_json::Value| -> Vec<String> {
+        listed["Resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (status, inactive) = gw.get("/Users?filter=active%20eq%20false").await;
+    assert_eq!(status, 200, "{inactive}");
+    // AD's own Guest and krbtgt accounts are disabled too.
+    let all_inactive = inactive["Resources"].as_array().into_iter().flatten().all(|r| r["active"] == false);
+    assert!(all_inactive, "{inactive}");
+    assert!(ids(inactive).contains(&id));
+    let (_, active) = gw.get("/Users?filter=active%20eq%20true").await;
+    assert!(!ids(active).contains(&id));
+
+    // Okta's reactivation: a PATCH without a path.
+    let (status, body) = gw.patch(&user, json!([{"op": "replace", "value": {"active": true}}])).await;
+    assert_eq!((status, body["active"].clone()), (200, json!(true)), "{body}");
+    assert_eq!(state().await, Some(false));
+    assert!(ldap.binds(&dn, "First-Secret-42").await, "reactivated, the account binds again");
+
+    // Okta's deactivation by PUT of the whole user, then back.
+    let mut whole = body.clone();
+    whole["active"] = json!(false);
+    let (status, body) = gw.put(&user, whole).await;
+    assert_eq!((status, body["active"].clone()), (200, json!(false)), "{body}");
+    assert_eq!(state().await, Some(true));
+    let (status, _) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": true}])).await;
+    assert_eq!(status, 200);
+    assert_eq!(state().await, Some(false));
+
+    // A new password replaces the old one.
+    let (status, body) = gw
+        .patch(&user, json!([{"op": "replace", "path": "password", "value": "Second-Secret-43"}]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(ldap.binds(&dn, "Second-Secret-43").await);
+    assert!(!ldap.binds(&dn, "First-Secret-42").await);
+
+    // Soft delete: the entry stays, disabled, and GET shows it inactive.
+    let (status, _) = gw.delete(&user).await;
+    assert_eq!(status, 204);
+    assert_eq!(state().await, Some(true), "kept and disabled");
+    let (status, got) = gw.get(&user).await;
+    assert_eq!((status, got["active"].clone()), (200, json!(false)), "{got}");
+
+    // Hard delete, with the mapping changed to it: the entry is gone.
+    let hard = gateway(server.clone(), &flavour, "hard", dir.path()).await;
+    let (status, _) = hard.delete(&user).await;
+    assert_eq!(status, 204);
+    assert!(ldap.entry(&dn).await.is_none(), "removed from the directory");
+    let (status, body) = hard.get(&user).await;
+    assert_scim_error(status, &body, 404, None);
+}
+
+#[tokio::test]
+async fn lifecycle_on_openldap() {
+    lifecycle_suite(Slapd::start(&[]).await, OPENLDAP).await;
+}
+
+#[tokio::test]
+async fn lifecycle_on_389_directory_server() {
+    lifecycle_suite(Ds389::start().await, DS389).await;
+}
+
+#[tokio::test]
+async fn lifecycle_on_samba_active_directory() {
+    lifecycle_suite(SambaDc::start().await, ACTIVE_DIRECTORY).await;
+}
 
 /// The default mapping with `setting` (such as a `delete` strategy) added to users.
 fn mapping_with(dir: &std::path::Path, setting: &str) -> String {
@@ -60,22 +237,13 @@ async fn delete_can_move_to_an_archive_out_of_view() {
     gw.create_user(json!({"userName": "leaver"})).await;
 }
 
-/// Whether a simple bind as `dn` with `password` succeeds.
-async fn binds(gw: &Gateway, dn: &str, password: &str) -> bool {
-    let Ok((conn, mut ldap)) = ldap3::LdapConnAsync::new(&gw.slapd.url).await else {
-        return false;
-    };
-    ldap3::drive!(conn);
-    ldap.simple_bind(dn, password).await.and_then(|r| r.success()).is_ok()
-}
-
 #[tokio::test]
 async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     let dn = "uid=pat,ou=people,dc=example,dc=org";
     // The shipped mapping ignores passwords (Okta sends a random one on every create).
     let gw = Gateway::start().await;
     gw.create_user(json!({"userName": "pat", "password": "Placeholder-1mz050nq"})).await;
-    assert!(!binds(&gw, dn, "Placeholder-1mz050nq").await);
+    assert!(!gw.slapd.binds(dn, "Placeholder-1mz050nq").await);
     assert!(gw.slapd.values(dn, "userPassword").await.is_empty());
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -85,7 +253,7 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     assert_eq!(status, 201, "{created}");
     assert!(created.get("password").is_none(), "never returned: {created}");
     assert!(
-        binds(&gw, dn, "first-Secret-42").await,
+        gw.slapd.binds(dn, "first-Secret-42").await,
         "the user can bind with the password the IdP set"
     );
     let stored = gw.slapd.values(dn, "userPassword").await;
@@ -103,8 +271,8 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
         .await;
     assert_eq!(status, 200, "{patched}");
     assert!(patched.get("password").is_none());
-    assert!(binds(&gw, dn, "second-Secret-43").await);
-    assert!(!binds(&gw, dn, "first-Secret-42").await);
+    assert!(gw.slapd.binds(dn, "second-Secret-43").await);
+    assert!(!gw.slapd.binds(dn, "first-Secret-42").await);
 
     let (_, schemas) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
     let password = schemas["attributes"]

@@ -1,5 +1,9 @@
-//! Test support: a real slapd and the gateway in-process on a free port.
+//! Test support: real directories (slapd, 389 DS, Samba AD) and the gateway in-process on a free
+//! port.
 
+pub mod ds389;
+pub mod endpoint;
+pub mod samba;
 pub mod slapd;
 
 use std::time::Duration;
@@ -9,16 +13,19 @@ use scim2ldap::config::Config;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use ds389::Ds389;
+pub use endpoint::{Endpoint, Server};
+pub use samba::SambaDc;
 pub use slapd::Slapd;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// The gateway on a free port in front of its own slapd.
-pub struct Gateway {
+/// The gateway on a free port in front of its own directory (slapd unless said otherwise).
+pub struct Gateway<S = Slapd> {
     pub base: String,
     pub client: reqwest::Client,
-    pub slapd: Slapd,
+    pub slapd: S,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -33,25 +40,20 @@ impl Gateway {
         Self::attach(Slapd::start(ldifs).await, settings).await
     }
 
-    /// The configuration of a gateway in front of `slapd`, with extra `SCIM2LDAP__*` settings.
-    pub fn config(slapd: &Slapd, settings: &[(&str, &str)]) -> Result<Config, String> {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mapping = format!("{root}/mappings/openldap.yaml");
-        let mut env: Vec<(String, String)> = vec![
-            ("SCIM2LDAP__LDAP__URL".into(), slapd.url.clone()),
-            ("SCIM2LDAP__LDAP__BIND_DN".into(), slapd::ROOT_DN.into()),
-            ("SCIM2LDAP__LDAP__BIND_PASSWORD".into(), slapd::ROOT_PW.into()),
-            ("SCIM2LDAP__LDAP__BASE_DN".into(), slapd::SUFFIX.into()),
-            ("SCIM2LDAP__MAPPING".into(), mapping),
-            ("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()),
-        ];
+    /// The configuration of a gateway in front of `directory` (with its shipped mapping), with extra
+    /// `SCIM2LDAP__*` settings.
+    pub fn config(directory: &Endpoint, settings: &[(&str, &str)]) -> Result<Config, String> {
+        let mut env = directory.gateway.clone();
+        env.push(("SCIM2LDAP__AUTH__TOKEN".into(), TOKEN.into()));
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Config::load_from(None, env).map_err(|e| e.to_string())
     }
+}
 
-    /// A gateway in front of an already started slapd.
-    pub async fn attach(slapd: Slapd, settings: &[(&str, &str)]) -> Gateway {
-        let config = Self::config(&slapd, settings).unwrap_or_else(|e| panic!("config: {e}"));
+impl<S: Server> Gateway<S> {
+    /// A gateway in front of an already started directory.
+    pub async fn attach(slapd: S, settings: &[(&str, &str)]) -> Gateway<S> {
+        let config = Gateway::config(slapd.endpoint(), settings).unwrap_or_else(|e| panic!("config: {e}"));
         let state = scim2ldap::app::build(&config).await.unwrap_or_else(|e| panic!("build: {e}"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -71,7 +73,9 @@ impl Gateway {
             shutdown: Some(tx),
         }
     }
+}
 
+impl<S> Gateway<S> {
     /// Sends a SCIM request with the test token; `path` is below `/scim/v2`.
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let response = self.raw(method, &format!("/scim/v2{path}"), body, Some(TOKEN)).await;
@@ -118,7 +122,7 @@ impl Gateway {
     }
 }
 
-impl Drop for Gateway {
+impl<S> Drop for Gateway<S> {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

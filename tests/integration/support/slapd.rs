@@ -1,12 +1,12 @@
 //! A private slapd per test: built in a temp dir by `scripts/slapd-sandbox.sh`, on a free loopback
 //! port, killed on drop.
 
-use std::collections::HashMap;
+use std::ops::Deref;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ldap3::{LdapConnAsync, Scope, SearchEntry};
+use super::endpoint::{free_port, Endpoint, Server};
 
 pub const SUFFIX: &str = "dc=example,dc=org";
 pub const ROOT_DN: &str = "cn=admin,dc=example,dc=org";
@@ -16,14 +16,21 @@ pub struct Slapd {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
-    pub url: String,
+    endpoint: Endpoint,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+impl Server for Slapd {
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl Deref for Slapd {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
 }
 
 impl Slapd {
@@ -60,9 +67,15 @@ impl Slapd {
                 child,
                 dir,
                 port,
-                url: format!("ldap://127.0.0.1:{port}"),
+                endpoint: Endpoint::new(
+                    format!("ldap://127.0.0.1:{port}"),
+                    ROOT_DN,
+                    ROOT_PW,
+                    SUFFIX,
+                    "mappings/openldap.yaml",
+                ),
             };
-            if slapd.wait_ready(Duration::from_secs(120)).await {
+            if slapd.endpoint.wait_ready(&mut slapd.child, Duration::from_secs(120)).await {
                 return slapd;
             }
             eprintln!("slapd did not start on port {port} (attempt {attempt})");
@@ -100,109 +113,10 @@ impl Slapd {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot restart slapd: {e}"));
-        assert!(self.wait_ready(Duration::from_secs(30)).await, "slapd did not restart");
-    }
-
-    async fn wait_ready(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if let Ok((conn, mut ldap)) = LdapConnAsync::new(&self.url).await {
-                ldap3::drive!(conn);
-                if ldap.simple_bind(ROOT_DN, ROOT_PW).await.and_then(|r| r.success()).is_ok() {
-                    return true;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        false
-    }
-
-    async fn connect(&self) -> ldap3::Ldap {
-        let (conn, mut ldap) = LdapConnAsync::new(&self.url).await.unwrap_or_else(|e| panic!("connect: {e}"));
-        ldap3::drive!(conn);
-        ldap.simple_bind(ROOT_DN, ROOT_PW)
-            .await
-            .and_then(|r| r.success())
-            .unwrap_or_else(|e| panic!("bind: {e}"));
-        ldap
-    }
-
-    /// The entry at `dn` with the named attributes (operational ones included), keys lower-cased.
-    pub async fn entry(&self, dn: &str) -> Option<HashMap<String, Vec<String>>> {
-        let mut ldap = self.connect().await;
-        let found = ldap
-            .search(dn, Scope::Base, "(objectClass=*)", vec!["*", "+"])
-            .await
-            .ok()?
-            .success()
-            .ok()?;
-        found.0.into_iter().next().map(|e| {
-            SearchEntry::construct(e)
-                .attrs
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect()
-        })
-    }
-
-    /// The values of one attribute of the entry at `dn` (empty when the entry or attribute is absent).
-    pub async fn values(&self, dn: &str, attr: &str) -> Vec<String> {
-        self.entry(dn)
-            .await
-            .and_then(|e| e.get(&attr.to_ascii_lowercase()).cloned())
-            .unwrap_or_default()
-    }
-
-    /// The entries under the suffix that match an LDAP filter, with the named attributes (keys
-    /// lower-cased).
-    pub async fn entries(&self, filter: &str, attrs: &[&str]) -> Vec<HashMap<String, Vec<String>>> {
-        let mut ldap = self.connect().await;
-        let found = ldap
-            .search(SUFFIX, Scope::Subtree, filter, attrs.to_vec())
-            .await
-            .and_then(|r| r.success())
-            .unwrap_or_else(|e| panic!("search {filter}: {e}"));
-        found
-            .0
-            .into_iter()
-            .map(|e| {
-                SearchEntry::construct(e)
-                    .attrs
-                    .into_iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// DNs under the suffix that match an LDAP filter.
-    pub async fn find(&self, filter: &str) -> Vec<String> {
-        let mut ldap = self.connect().await;
-        let found = ldap
-            .search(SUFFIX, Scope::Subtree, filter, vec!["1.1"])
-            .await
-            .and_then(|r| r.success())
-            .unwrap_or_else(|e| panic!("search {filter}: {e}"));
-        found.0.into_iter().map(|e| SearchEntry::construct(e).dn).collect()
-    }
-
-    pub async fn delete(&self, dn: &str) {
-        let mut ldap = self.connect().await;
-        ldap.delete(dn)
-            .await
-            .and_then(|r| r.success())
-            .unwrap_or_else(|e| panic!("delete {dn}: {e}"));
-    }
-
-    pub async fn rename(&self, dn: &str, new_rdn: &str) {
-        let mut ldap = self.connect().await;
-        ldap.modifydn(dn, new_rdn, true, None)
-            .await
-            .and_then(|r| r.success())
-            .unwrap_or_else(|e| panic!("rename {dn}: {e}"));
+        assert!(
+            self.endpoint.wait_ready(&mut self.child, Duration::from_secs(30)).await,
+            "slapd did not restart"
+        );
     }
 }
 

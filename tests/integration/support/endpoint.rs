@@ -1,0 +1,186 @@
+//! What every test directory offers: where it listens, its administrator and suffix, and reads of
+//! its entries to check what the gateway wrote.
+
+use std::collections::HashMap;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use ldap3::{LdapConnAsync, Scope, SearchEntry};
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+pub struct Endpoint {
+    /// Where the tests read and bind (plain LDAP).
+    pub url: String,
+    pub bind_dn: String,
+    pub password: String,
+    pub suffix: String,
+    /// The gateway's settings for this directory (`SCIM2LDAP__*`): URL, bind, TLS, shipped mapping.
+    pub gateway: Vec<(String, String)>,
+}
+
+/// A running test directory.
+pub trait Server {
+    fn endpoint(&self) -> &Endpoint;
+}
+
+impl<T: Server> Server for std::sync::Arc<T> {
+    fn endpoint(&self) -> &Endpoint {
+        (**self).endpoint()
+    }
+}
+
+impl Endpoint {
+    /// The settings of a gateway in front of a directory at `url` with `mapping` (below the repository).
+    pub fn new(url: String, bind_dn: &str, password: &str, suffix: &str, mapping: &str) -> Endpoint {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let gateway = vec![
+            ("SCIM2LDAP__LDAP__URL".to_string(), url.clone()),
+            ("SCIM2LDAP__LDAP__BIND_DN".to_string(), bind_dn.to_string()),
+            ("SCIM2LDAP__LDAP__BIND_PASSWORD".to_string(), password.to_string()),
+            ("SCIM2LDAP__LDAP__BASE_DN".to_string(), suffix.to_string()),
+            ("SCIM2LDAP__MAPPING".to_string(), format!("{root}/{mapping}")),
+        ];
+        Endpoint {
+            url,
+            bind_dn: bind_dn.to_string(),
+            password: password.to_string(),
+            suffix: suffix.to_string(),
+            gateway,
+        }
+    }
+
+    /// Sets one of the gateway's settings for this directory.
+    pub fn set_gateway(&mut self, key: &str, value: String) {
+        self.gateway.retain(|(k, _)| k != key);
+        self.gateway.push((key.to_string(), value));
+    }
+
+    /// Whether a simple bind as `dn` with `password` succeeds.
+    pub async fn binds(&self, dn: &str, password: &str) -> bool {
+        let Ok((conn, mut ldap)) = LdapConnAsync::new(&self.url).await else {
+            return false;
+        };
+        ldap3::drive!(conn);
+        ldap.simple_bind(dn, password).await.and_then(|r| r.success()).is_ok()
+    }
+
+    /// Waits until the administrator can bind, or `server` exits, or `limit` passes.
+    pub async fn wait_ready(&self, server: &mut Child, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = server.try_wait() {
+                return false;
+            }
+            if self.binds(&self.bind_dn, &self.password).await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub async fn connect(&self) -> ldap3::Ldap {
+        let (conn, mut ldap) = LdapConnAsync::new(&self.url).await.unwrap_or_else(|e| panic!("connect: {e}"));
+        ldap3::drive!(conn);
+        ldap.simple_bind(&self.bind_dn, &self.password)
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        ldap
+    }
+
+    /// The entry at `dn` with the named attributes (operational ones included), keys lower-cased.
+    pub async fn entry(&self, dn: &str) -> Option<HashMap<String, Vec<String>>> {
+        let mut ldap = self.connect().await;
+        let found = ldap
+            .search(dn, Scope::Base, "(objectClass=*)", vec!["*", "+"])
+            .await
+            .ok()?
+            .success()
+            .ok()?;
+        found.0.into_iter().next().map(|e| {
+            SearchEntry::construct(e)
+                .attrs
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect()
+        })
+    }
+
+    /// The values of one attribute of the entry at `dn` (empty when the entry or attribute is absent).
+    pub async fn values(&self, dn: &str, attr: &str) -> Vec<String> {
+        self.entry(dn)
+            .await
+            .and_then(|e| e.get(&attr.to_ascii_lowercase()).cloned())
+            .unwrap_or_default()
+    }
+
+    /// The entries under the suffix that match an LDAP filter, with the named attributes (keys
+    /// lower-cased).
+    pub async fn entries(&self, filter: &str, attrs: &[&str]) -> Vec<HashMap<String, Vec<String>>> {
+        let mut ldap = self.connect().await;
+        let found = ldap
+            .search(&self.suffix, Scope::Subtree, filter, attrs.to_vec())
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("search {filter}: {e}"));
+        found
+            .0
+            .into_iter()
+            .map(|e| {
+                SearchEntry::construct(e)
+                    .attrs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// DNs under the suffix that match an LDAP filter.
+    pub async fn find(&self, filter: &str) -> Vec<String> {
+        let mut ldap = self.connect().await;
+        let found = ldap
+            .search(&self.suffix, Scope::Subtree, filter, vec!["1.1"])
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("search {filter}: {e}"));
+        found.0.into_iter().map(|e| SearchEntry::construct(e).dn).collect()
+    }
+
+    pub async fn delete(&self, dn: &str) {
+        let mut ldap = self.connect().await;
+        ldap.delete(dn)
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("delete {dn}: {e}"));
+    }
+
+    pub async fn rename(&self, dn: &str, new_rdn: &str) {
+        let mut ldap = self.connect().await;
+        ldap.modifydn(dn, new_rdn, true, None)
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("rename {dn}: {e}"));
+    }
+
+    /// Adds an entry of the given attributes.
+    pub async fn add(&self, dn: &str, attrs: &[(&str, &[&str])]) {
+        let mut ldap = self.connect().await;
+        let attrs: Vec<(&str, std::collections::HashSet<&str>)> = attrs
+            .iter()
+            .map(|(name, values)| (*name, values.iter().copied().collect()))
+            .collect();
+        ldap.add(dn, attrs)
+            .await
+            .and_then(|r| r.success())
+            .unwrap_or_else(|e| panic!("add {dn}: {e}"));
+    }
+}
