@@ -59,7 +59,7 @@ async fn build_target(
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
-    let unordered = fit_to_directory(&mut mapping, &directory).await;
+    let unordered = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
     let mut service = service(
         config,
         mapping,
@@ -91,17 +91,31 @@ async fn build_target(
 }
 
 /// Fits a mapping to the directory's schema (see `narrow_type_filters`) and answers the mapped
-/// attributes it cannot order (`Service::unordered`). Without a readable schema, nothing changes and
-/// the directory judges each filter itself.
-pub async fn fit_to_directory(mapping: &mut mapping::Mapping, directory: &dyn Directory) -> std::collections::HashSet<String> {
+/// attributes it cannot order (`Service::unordered`); refuses a mapping that names attributes the
+/// directory does not have (an `id: entryUUID` on Active Directory would otherwise create entries
+/// without ids). Without a readable schema, nothing changes and the directory judges each request.
+pub async fn fit_to_directory(
+    mapping: &mut mapping::Mapping,
+    file: &std::path::Path,
+    directory: &dyn Directory,
+) -> Result<std::collections::HashSet<String>, String> {
     match Subschema::read(directory).await {
+        Ok(schema) if schema.is_empty() => Ok(std::collections::HashSet::new()),
         Ok(schema) => {
+            let unknown = mapping::check::unknown_attributes(mapping, &schema);
+            if !unknown.is_empty() {
+                let lines: Vec<String> = unknown
+                    .iter()
+                    .map(|f| format!("{}:{}: {}", file.display(), f.line, f.message))
+                    .collect();
+                return Err(lines.join("\n"));
+            }
             narrow_type_filters(mapping, &schema);
-            unordered_attributes(mapping, &schema)
+            Ok(unordered_attributes(mapping, &schema))
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the directory's schema; ordered comparisons are not checked");
-            std::collections::HashSet::new()
+            Ok(std::collections::HashSet::new())
         }
     }
 }

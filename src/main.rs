@@ -181,7 +181,13 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
             }
         };
         // Fitted as `serve` fits it, so that the filters shown are the ones it would send.
-        let unordered = scim2ldap::app::fit_to_directory(&mut mapping, &ldap).await;
+        let unordered = match scim2ldap::app::fit_to_directory(&mut mapping, target.mapping, &ldap).await {
+            Ok(unordered) => unordered,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let directory = std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(ldap));
         let mut service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
         service.unordered = unordered;

@@ -62,6 +62,11 @@ impl Subschema {
         }
     }
 
+    /// Whether the directory published no attribute types at all (a schema it would not show).
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty()
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&AttributeType> {
         self.attributes.get(&name.to_ascii_lowercase())
     }

@@ -13,11 +13,49 @@ pub struct Finding {
 
 /// Everything in `mapping` that the directory's schema contradicts.
 pub fn check(mapping: &Mapping, schema: &Subschema) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings = unknown_attributes(mapping, schema);
     for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
         check_resource(m, schema, &mut findings);
     }
     findings.sort_by_key(|f| f.line);
+    findings
+}
+
+/// The LDAP attributes the mapping names that the directory does not have: never right, so `serve`
+/// refuses to start on them (an `id: entryUUID` on Active Directory would create entries without ids).
+pub fn unknown_attributes(mapping: &Mapping, schema: &Subschema) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut require = |line: u64, what: String, name: &str| {
+        if !name.is_empty() && schema.attribute(name).is_none() {
+            findings.push(Finding {
+                line,
+                message: format!("{what}: the directory has no attribute '{name}'"),
+            });
+        }
+    };
+    require(0, "dn_attribute".into(), &mapping.dn_attribute);
+    for m in std::iter::once(&mapping.users).chain(mapping.groups.as_ref()) {
+        let kind = m.kind.name();
+        let line = m.object_classes_line;
+        require(line, format!("{kind} id"), &m.id_attr);
+        require(line, format!("{kind} meta created"), &m.meta.created);
+        require(line, format!("{kind} meta last_modified"), &m.meta.last_modified);
+        require(line, format!("{kind} meta version"), &m.meta.version);
+        if let Some(active) = &m.active {
+            require(line, format!("{kind} active"), active.attribute());
+        }
+        for computed in &m.computed {
+            require(line, format!("{kind} computed"), &computed.ldap);
+        }
+        for allocation in &m.allocate {
+            require(line, format!("{kind} allocate"), &allocation.ldap);
+        }
+        for attr in &m.attrs {
+            for name in std::iter::once(&attr.ldap).chain(&attr.read_from).chain(&attr.also) {
+                require(attr.line, attr.scim_path(), name);
+            }
+        }
+    }
     findings
 }
 
@@ -32,33 +70,19 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
         }
     }
     for attr in &m.attrs {
-        for extra in attr.read_from.iter().chain(&attr.also) {
-            if schema.attribute(extra).is_none() {
+        if let Some(definition) = schema.attribute(&attr.ldap) {
+            let every_value = attr.scim.type_filter.is_none() && multi_valued(m, attr);
+            if definition.single_value && every_value && !attr.read_only {
                 findings.push(Finding {
                     line: attr.line,
-                    message: format!("{}: the directory has no attribute '{extra}'", attr.scim_path()),
+                    message: format!(
+                        "{}: '{}' holds a single value but {} is multi-valued; map one typed value instead, as in {}[type eq \"work\"].value",
+                        attr.scim_path(),
+                        attr.ldap,
+                        attr.scim.name,
+                        attr.scim.name
+                    ),
                 });
-            }
-        }
-        match schema.attribute(&attr.ldap) {
-            None => findings.push(Finding {
-                line: attr.line,
-                message: format!("{}: the directory has no attribute '{}'", attr.scim_path(), attr.ldap),
-            }),
-            Some(definition) => {
-                let every_value = attr.scim.type_filter.is_none() && multi_valued(m, attr);
-                if definition.single_value && every_value && !attr.read_only {
-                    findings.push(Finding {
-                        line: attr.line,
-                        message: format!(
-                            "{}: '{}' holds a single value but {} is multi-valued; map one typed value instead, as in {}[type eq \"work\"].value",
-                            attr.scim_path(),
-                            attr.ldap,
-                            attr.scim.name,
-                            attr.scim.name
-                        ),
-                    });
-                }
             }
         }
     }

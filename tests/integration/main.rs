@@ -4,6 +4,7 @@
 
 mod support;
 
+mod active_directory;
 mod bulk;
 mod connect;
 mod cookbook;

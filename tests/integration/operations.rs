@@ -387,6 +387,11 @@ users:
     ] {
         assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }
+    // An attribute the directory lacks is never right: the gateway refuses to start on it, naming the
+    // place; what the directory would refuse only for some values stays for `check` to report.
+    let config = Gateway::config(&slapd, &[("SCIM2LDAP__MAPPING", &file)]).unwrap_or_else(|e| panic!("{e}"));
+    let refused = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    assert_eq!(refused, format!("{file}:9: title: the directory has no attribute 'shoeSize'"));
 }
 
 /// Runs `scim2ldap explain METHOD PATH` against `slapd` with `body` on stdin.
