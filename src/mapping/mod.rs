@@ -255,6 +255,8 @@ pub struct ResourceMapping {
     /// Whether the gateway itself keeps member lists consistent on deletes and renames.
     pub member_cleanup: bool,
     pub placement: Option<Placement>,
+    /// Where disabled accounts live (`active.move_to`): moved there when disabled, back when enabled.
+    pub disabled_parent: Option<String>,
     pub allocate: Vec<Allocation>,
     /// Every LDAP attribute a read must request (operational ones included: `*` would miss them).
     pub fetch_attrs: Vec<String>,
@@ -274,11 +276,24 @@ impl ResourceMapping {
 
     /// The parent DN an entry for `resource` belongs under.
     pub fn parent_for(&self, resource: &serde_json::Map<String, serde_json::Value>) -> &str {
+        if let Some(disabled) = &self.disabled_parent {
+            let inactive = resource
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("active") && v == &serde_json::Value::Bool(false));
+            if inactive {
+                return disabled;
+            }
+        }
         let Some(placement) = &self.placement else { return &self.base };
         let value = to_ldap::scalar_at(resource, &placement.by);
         value
             .and_then(|v| placement.parents.iter().find(|(key, _)| key.eq_ignore_ascii_case(v.trim())))
             .map_or(&self.base, |(_, parent)| parent)
+    }
+
+    /// Whether entries move when the resource changes (placement, or disabled accounts moved apart).
+    pub fn moves_entries(&self) -> bool {
+        self.placement.is_some() || self.disabled_parent.is_some()
     }
 
     /// The attribute mapped to the RDN.

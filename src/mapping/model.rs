@@ -226,4 +226,7 @@ pub struct RawActive {
     /// With `disabled_bit`: the attribute's value for a new enabled account (512 in AD).
     #[serde(default)]
     pub new_value: Option<u64>,
+    /// The parent DN disabled accounts are moved to (and back from when enabled); `{base}` allowed.
+    #[serde(default)]
+    pub move_to: Option<String>,
 }

@@ -57,7 +57,8 @@ fn modification(mapping: &ResourceMapping, op: OpKind, path: &str, value: Option
         return None;
     }
     if parsed.attr.urn.is_none() && parsed.attr.sub.is_none() && parsed.attr.name.eq_ignore_ascii_case("active") {
-        let active = mapping.active.as_ref()?;
+        // A state kept by moving the entry needs the rename the general path makes.
+        let active = mapping.active.as_ref().filter(|_| mapping.disabled_parent.is_none())?;
         let enable = match (op, value.map(boolean)) {
             (OpKind::Remove, _) => return None,
             (_, Some(Some(b))) => b,

@@ -358,8 +358,8 @@ impl Service {
                     .search_in(groups, LdapFilter::eq(&members.ldap, member), vec!["1.1".into()])
                     .await?;
                 if holding.is_empty() {
-                    self.deactivate(users, member).await?;
-                    tracing::info!(dn = %member, "deactivated: in no group any more");
+                    let moved = self.deactivate(users, member).await?;
+                    tracing::info!(dn = %moved, "deactivated: in no group any more");
                 }
                 Ok::<(), ServiceError>(())
             }

@@ -57,6 +57,13 @@ fn password_of<'a>(m: &ResourceMapping, resource: &'a Map<String, Value>) -> Opt
         .filter(|p| !p.is_empty())
 }
 
+/// Whether a write failed because the entry changed after it was read: a value it deletes, read a
+/// moment before, is gone (a userAccountControl changed by AD itself, a member removed by another
+/// request). Reading again and writing again is then right.
+fn changed_meanwhile(err: &ServiceError) -> bool {
+    matches!(err, ServiceError::Ldap(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE))
+}
+
 /// Whether a resource asks for an active account (the default).
 fn wants_active(resource: &Map<String, Value>) -> bool {
     resource
@@ -280,11 +287,19 @@ impl Service {
         base_url: &str,
     ) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
-        let current = self.locate(m, id).await?;
         let wanted = self.normalize(m, body)?;
-        let shown = self.render(m, &current, base_url).await?;
-        self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
-            .await
+        let mut attempts = 0;
+        loop {
+            let current = self.locate(m, id).await?;
+            let shown = self.render(m, &current, base_url).await?;
+            match self
+                .write(m, id, Stored { entry: current, shown }, wanted.clone(), if_match, base_url)
+                .await
+            {
+                Err(e) if changed_meanwhile(&e) && attempts < 2 => attempts += 1,
+                outcome => return outcome,
+            }
+        }
     }
 
     /// Applies a PATCH. A change of group members only is written without reading the group and
@@ -308,6 +323,24 @@ impl Service {
                 return Ok(Some(resource));
             }
         }
+        let mut attempts = 0;
+        loop {
+            match self.patch_by_reading(m, id, request, if_match, base_url).await {
+                Err(e) if changed_meanwhile(&e) && attempts < 2 => attempts += 1,
+                outcome => return outcome.map(Some),
+            }
+        }
+    }
+
+    /// Reads the entry, applies the operations to what it shows, and writes the difference.
+    async fn patch_by_reading(
+        &self,
+        m: &ResourceMapping,
+        id: &str,
+        request: &PatchRequest,
+        if_match: Option<&IfMatch>,
+        base_url: &str,
+    ) -> Result<Map<String, Value>> {
         // Members are read only when the request touches them (a rename of a 50,000-member group
         // must not read 50,000 values); an unread list compares equal before and after.
         let skip = m
@@ -326,7 +359,6 @@ impl Service {
         patch::apply(&mut wanted, &request.operations, &m.schema)?;
         self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
             .await
-            .map(Some)
     }
 
     /// Writes modifications to the entry the id cache names, without reading it first; the id and the
@@ -383,7 +415,7 @@ impl Service {
         let renamed = new_rdn(m, &current, &after)?;
         // An entry moves when the attribute that places it changed, not when it sits elsewhere already.
         let new_parent = Some(m.parent_for(&wanted))
-            .filter(|_| m.placement.is_some())
+            .filter(|_| m.moves_entries())
             .filter(|p| dn::normalize(p) != dn::normalize(m.parent_for(&shown)));
         let was_renamed = renamed.is_some() || new_parent.is_some();
         // The version is asserted in the modify itself, so that a change in between fails with 412.
@@ -469,11 +501,11 @@ impl Service {
                 tracing::info!(resource = kind.name(), dn = %entry.dn, "deactivated instead of deleted");
             }
             DeleteStrategy::Move(archive) => {
-                self.deactivate(m, &entry.dn).await?;
-                let (rdn, _) = dn::split_first(&entry.dn);
-                self.directory.rename(&entry.dn, rdn, Some(archive)).await?;
-                self.forget(id, &entry.dn).await;
-                self.follow_in_groups(&entry.dn, None).await?;
+                let entry_dn = self.deactivate(m, &entry.dn).await?;
+                let (rdn, _) = dn::split_first(&entry_dn);
+                self.directory.rename(&entry_dn, rdn, Some(archive)).await?;
+                self.forget(id, &entry_dn).await;
+                self.follow_in_groups(&entry_dn, None).await?;
                 tracing::info!(resource = kind.name(), dn = %entry.dn, archive = %archive, "moved to the archive instead of deleted");
             }
         }
@@ -498,9 +530,22 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
     }
 
-    /// Deactivates the account, when the mapping says how.
-    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<()> {
-        self.set_active(m, entry_dn, false).await
+    /// Deactivates the account, when the mapping says how, and moves it among the disabled accounts
+    /// when the mapping keeps them apart; answers its DN afterwards.
+    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<String> {
+        self.set_active(m, entry_dn, false).await?;
+        let Some(disabled) = &m.disabled_parent else {
+            return Ok(entry_dn.to_string());
+        };
+        let (rdn, parent) = dn::split_first(entry_dn);
+        if dn::normalize(parent) == dn::normalize(disabled) {
+            return Ok(entry_dn.to_string());
+        }
+        self.directory.rename(entry_dn, rdn, Some(disabled)).await?;
+        let moved = dn::join(rdn, disabled);
+        self.dn_targets.invalidate(&dn::normalize(entry_dn)).await;
+        self.follow_in_groups(entry_dn, Some(&moved)).await?;
+        Ok(moved)
     }
 
     /// Sets the account's state. A state that shares its attribute with other data (a bit of

@@ -334,3 +334,109 @@ async fn a_user_left_in_no_group_is_deactivated_when_the_mapping_says_so() {
     let (_, user) = gw.get(&format!("/Users/{ann}")).await;
     assert_eq!(user["active"], false);
 }
+
+/// Disabled accounts kept in an OU of their own: moved there when disabled (by PATCH, PUT or a soft
+/// DELETE), created there when inactive, moved back when enabled; still read and filtered by state.
+async fn disabled_accounts_move_suite<S: Server>(server: S, flavour: Flavour, base: &str, disabled: &str, mapping: String) {
+    let ldap = server.endpoint();
+    for ou in [base, disabled] {
+        if ldap.entry(ou).await.is_some() {
+            continue;
+        }
+        let name = ou.split(',').next().and_then(|rdn| rdn.split_once('=')).map_or("", |(_, v)| v);
+        ldap.add(ou, &[("objectClass", &["organizationalUnit"]), ("ou", &[name])]).await;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("mapping.yaml");
+    std::fs::write(&path, mapping).unwrap_or_else(|e| panic!("{e}"));
+    let gw = Gateway::attach(server, &[("SCIM2LDAP__MAPPING", &path.display().to_string())]).await;
+    let ldap = gw.slapd.endpoint();
+    let dn_in = |parent: &str, name: &str| {
+        let user = (flavour.user_dn)(name);
+        let rdn = user.split(',').next().unwrap_or_default().to_string();
+        format!("{rdn},{parent}")
+    };
+    let name = "robin@example.org";
+    let id = gw.create_user(json!({"userName": name, "password": "Robin-Secret-77"})).await;
+    let user = format!("/Users/{id}");
+    assert!(ldap.entry(&dn_in(base, name)).await.is_some(), "created among the active accounts");
+
+    let (status, body) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": false}])).await;
+    assert_eq!((status, body["active"].clone()), (200, json!(false)), "{body}");
+    assert!(ldap.entry(&dn_in(base, name)).await.is_none());
+    let moved = ldap.entry(&dn_in(disabled, name)).await.unwrap_or_default();
+    assert!((flavour.disabled)(&moved), "moved and marked disabled: {moved:?}");
+    let (_, found) = gw.get("/Users?filter=active%20eq%20false").await;
+    assert!(
+        found["Resources"].as_array().into_iter().flatten().any(|r| r["id"] == id.as_str()),
+        "{found}"
+    );
+
+    let (status, body) = gw.patch(&user, json!([{"op": "replace", "value": {"active": true}}])).await;
+    assert_eq!((status, body["active"].clone()), (200, json!(true)), "{body}");
+    let back = ldap.entry(&dn_in(base, name)).await.unwrap_or_default();
+    assert!(!(flavour.disabled)(&back), "moved back and enabled: {back:?}");
+
+    let (status, _) = gw.delete(&user).await;
+    assert_eq!(status, 204);
+    assert!(
+        ldap.entry(&dn_in(disabled, name)).await.is_some_and(|e| (flavour.disabled)(&e)),
+        "a soft delete moves it too"
+    );
+
+    let (status, body) = gw.post("/Users", json!({"userName": "sky@example.org", "active": false})).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        ldap.entry(&dn_in(disabled, "sky@example.org")).await.is_some(),
+        "created inactive, created apart"
+    );
+}
+
+fn shipped(flavour: &Flavour) -> String {
+    std::fs::read_to_string(format!("{}/{}", env!("CARGO_MANIFEST_DIR"), flavour.mapping)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn disabled_accounts_can_live_in_their_own_ou_on_openldap() {
+    let text = with_exop(&shipped(&OPENLDAP), "disable")
+        .replacen("  scope: one\n", "  scope: sub\n", 1)
+        .replacen(
+            "    disabled_value: \"000001010000Z\"\n",
+            "    disabled_value: \"000001010000Z\"\n    move_to: \"ou=disabled,ou=people,{base}\"\n",
+            1,
+        );
+    assert!(text.contains("move_to"));
+    let base = "ou=people,dc=example,dc=org";
+    disabled_accounts_move_suite(
+        Slapd::start(&[]).await,
+        OPENLDAP,
+        base,
+        "ou=disabled,ou=people,dc=example,dc=org",
+        text,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn disabled_accounts_can_live_in_their_own_ou_on_active_directory() {
+    let text = shipped(&ACTIVE_DIRECTORY)
+        .replacen(
+            "  base: \"cn=Users,{base}\"\n  scope: one\n",
+            "  base: \"ou=Staff,{base}\"\n  scope: sub\n",
+            1,
+        )
+        .replacen(
+            "    new_value: 512\n",
+            "    new_value: 512\n    move_to: \"ou=Disabled,ou=Staff,{base}\"\n",
+            1,
+        );
+    assert!(text.contains("move_to") && text.contains("ou=Staff"));
+    disabled_accounts_move_suite(
+        SambaDc::start().await,
+        ACTIVE_DIRECTORY,
+        "ou=Staff,dc=example,dc=org",
+        "ou=Disabled,ou=Staff,dc=example,dc=org",
+        text,
+    )
+    .await;
+}

@@ -121,6 +121,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
     let password = options::password(raw, kind, active.as_ref(), &mut schema, at)?;
     let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
     let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
+    let disabled_parent = options::disabled_parent(raw, scope, &base, base_dn, at)?;
     let allocate = options::allocate(raw, &attrs, &computed, at)?;
     let meta = options::meta(raw);
     let id_attr = raw.id.as_ref().map_or_else(|| "entryUUID".to_string(), |i| i.value.clone());
@@ -176,6 +177,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
         password,
         deactivate_when_ungrouped,
         placement,
+        disabled_parent,
         allocate,
         fetch_attrs,
     })

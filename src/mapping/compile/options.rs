@@ -211,6 +211,31 @@ pub(super) fn placement(
     Ok(Some(Placement { by, parents }))
 }
 
+/// `active.move_to`: the parent of disabled accounts, which must stay in view (below the base, with
+/// `scope: sub`) so that they can be read, filtered and enabled again.
+pub(super) fn disabled_parent(
+    raw: &RawResource,
+    scope: Scope,
+    base: &str,
+    base_dn: &str,
+    at: &At<'_>,
+) -> Result<Option<String>, MappingError> {
+    let Some(active) = &raw.active else { return Ok(None) };
+    let Some(parent) = &active.value.move_to else { return Ok(None) };
+    let line = active.referenced.line();
+    let parent = parent.replace("{base}", base_dn);
+    if scope != Scope::Sub {
+        return Err(at(
+            line,
+            "move_to keeps disabled accounts below the base: it needs scope: sub".into(),
+        ));
+    }
+    if !dn::normalize(&parent).ends_with(&format!(",{}", dn::normalize(base))) {
+        return Err(at(line, format!("move_to '{parent}' must lie below the base '{base}'")));
+    }
+    Ok(Some(parent))
+}
+
 /// Numbers picked for new entries; no mapped attribute may write them.
 pub(super) fn allocate(raw: &RawResource, attrs: &[AttrMap], computed: &[Computed], at: &At<'_>) -> Result<Vec<Allocation>, MappingError> {
     let mut allocate = Vec::new();
