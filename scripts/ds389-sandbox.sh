@@ -20,6 +20,10 @@ command -v dscreate >/dev/null 2>&1 || { echo "389-ds-base is not installed: run
 dir=$(cd "$dir" && pwd)
 # ns-slapd runs as the dirsrv user, which must reach the instance through DIR.
 chmod 755 "$dir"
+if [ "$(id -u)" -eq 0 ] && id dirsrv >/dev/null 2>&1 && ! runuser -u dirsrv -- test -x "$dir"; then
+  echo "ds389-sandbox: the dirsrv user cannot enter $dir: let it pass through every parent (chmod o+x)" >&2
+  exit 1
+fi
 rm -rf "${dir:?}/root"
 root=$dir/root
 mkdir -p "$root/share/dirsrv/inf" "$root/etc/dirsrv" "$root/var/log/dirsrv" "$root/var/lib/dirsrv" \

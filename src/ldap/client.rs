@@ -347,7 +347,11 @@ impl LdapDirectory {
             .and_then(|r| r.success())
             .map_err(|e| LdapError::from_ldap3("search", e));
         match result {
-            Ok((entries, _)) => Ok(entries.into_iter().map(|raw| entry_of(SearchEntry::construct(raw))).collect()),
+            Ok((entries, _)) => {
+                let mut entries: Vec<Entry> = entries.into_iter().map(|raw| entry_of(SearchEntry::construct(raw))).collect();
+                self.complete_ranges(&mut entries).await?;
+                Ok(entries)
+            }
             Err(err) => {
                 self.discard(index, &err).await;
                 Err(err)
@@ -387,6 +391,18 @@ impl LdapDirectory {
             rc: super::error::rc::NO_SUCH_OBJECT,
             text: String::new(),
         })
+    }
+
+    /// Reads the rest of any attribute the directory sent a slice of (see `ranged`).
+    async fn complete_ranges(&self, entries: &mut [Entry]) -> Result<()> {
+        if !entries.iter().any(Entry::has_ranges) {
+            return Ok(());
+        }
+        let (_, mut ldap) = self.handle().await?;
+        for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
+            super::ranged::complete(&mut ldap, self.timeout, entry).await?;
+        }
+        Ok(())
     }
 
     /// The Assertion control for a write that holds only if the entry matches `assertion`. A server
@@ -475,6 +491,7 @@ impl Directory for LdapDirectory {
             entries.push(entry_of(SearchEntry::construct(raw)));
         })
         .await?;
+        self.complete_ranges(&mut entries).await?;
         Ok(entries)
     }
 

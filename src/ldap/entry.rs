@@ -59,6 +59,29 @@ impl Entry {
         entry
     }
 
+    /// Moves the values of ranged attributes (`member;range=0-1499`, see `ranged`) under their plain
+    /// name, and answers for each the first index still to read (none once its last slice is in).
+    pub fn merge_ranges(&mut self) -> Vec<(String, Option<u64>)> {
+        let mut ranges = Vec::new();
+        let mut i = 0;
+        while i < self.attrs.len() {
+            match parse_range(&self.attrs[i].0) {
+                Some((name, next)) => {
+                    let (_, values) = self.attrs.swap_remove(i);
+                    self.set(&name, values);
+                    ranges.push((name, next));
+                }
+                None => i += 1,
+            }
+        }
+        ranges
+    }
+
+    /// Whether some attribute came as a slice of its values.
+    pub fn has_ranges(&self) -> bool {
+        self.attrs.iter().any(|(name, _)| parse_range(name).is_some())
+    }
+
     /// Values of `name` (empty when absent), compared case-insensitively.
     pub fn get(&self, name: &str) -> &[String] {
         self.attrs
@@ -85,6 +108,18 @@ impl Entry {
     }
 }
 
+/// `member;range=0-1499` → (`member`, next 1500); `member;range=1500-*` → (`member`, none).
+fn parse_range(attr: &str) -> Option<(String, Option<u64>)> {
+    let (name, options) = attr.split_once(';')?;
+    let option = options.split(';').find(|o| o.len() > 6 && o[..6].eq_ignore_ascii_case("range="))?;
+    let (_, high) = option[6..].split_once('-')?;
+    let next = match high {
+        "*" => None,
+        high => Some(high.parse::<u64>().ok()?.checked_add(1)?),
+    };
+    Some((name.to_string(), next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +135,21 @@ mod tests {
         assert_eq!(entry.first("cn"), None);
         entry.set("mail", Vec::new());
         assert!(entry.get("mail").is_empty());
+    }
+
+    #[test]
+    fn ranged_slices_land_under_the_plain_name() {
+        let mut entry = Entry::new("cn=big");
+        entry.set("member;range=0-1", vec!["a".into(), "b".into()]);
+        entry.set("cn", vec!["big".into()]);
+        assert_eq!(entry.merge_ranges(), vec![("member".to_string(), Some(2))]);
+        assert_eq!(entry.get("member"), ["a".to_string(), "b".to_string()]);
+        entry.set("member;Range=2-*", vec!["c".into()]);
+        assert_eq!(entry.merge_ranges(), vec![("member".to_string(), None)]);
+        assert_eq!(entry.get("member").len(), 3);
+        assert_eq!(parse_range("member;range=0-x"), None);
+        assert_eq!(parse_range("member;binary"), None);
+        assert_eq!(parse_range("member"), None);
     }
 
     #[test]

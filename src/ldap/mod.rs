@@ -11,6 +11,7 @@ pub mod guid;
 pub mod id_cache;
 pub mod measured;
 pub mod paged;
+mod ranged;
 pub mod schema;
 
 pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest};

@@ -72,10 +72,14 @@ impl PagedSearch {
             .map_err(|e| LdapError::from_ldap3("paged search", e))?;
         self.cookie = cookie_of(&result.ctrls).unwrap_or_default();
         self.finished = self.cookie.is_empty();
-        Ok(entries
+        let mut entries: Vec<Entry> = entries
             .into_iter()
             .map(|raw| super::client::entry_of(SearchEntry::construct(raw)))
-            .collect())
+            .collect();
+        for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
+            super::ranged::complete(&mut self.ldap, self.timeout, entry).await?;
+        }
+        Ok(entries)
     }
 
     /// Whether the directory has sent the last page.

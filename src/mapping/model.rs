@@ -115,6 +115,8 @@ pub enum RawStep {
     Boolean(Vec<String>),
     /// Refuse longer values.
     MaxLength(usize),
+    /// Cut longer values.
+    Truncate(usize),
 }
 
 /// Where new entries go: under the parent that the value of one SCIM attribute selects.

@@ -35,6 +35,8 @@ pub enum Step {
     /// Refuses a value longer than this many characters (AD's `sAMAccountName` holds 20), rather
     /// than let the directory cut it or refuse it with a less clear message.
     MaxLength(usize),
+    /// Keeps the first this many characters (as Entra's `Left(…, 20)` does for `sAMAccountName`).
+    Truncate(usize),
 }
 
 impl Step {
@@ -53,6 +55,7 @@ impl Step {
             Step::GeneralizedTime | Step::UnixTime => "date",
             Step::Boolean { .. } => "boolean",
             Step::MaxLength(_) => "max_length",
+            Step::Truncate(_) => "truncate",
         }
     }
 
@@ -60,7 +63,7 @@ impl Step {
     /// attribute compares without case (RFC 7643 `caseExact: false`).
     pub fn reversible(&self, case_exact: bool) -> bool {
         match self {
-            Step::LocalPart | Step::Domain | Step::Capture(_) => false,
+            Step::LocalPart | Step::Domain | Step::Capture(_) | Step::Truncate(_) => false,
             Step::Lower | Step::Upper => !case_exact,
             _ => true,
         }
@@ -95,6 +98,7 @@ impl Step {
                 .flat_map(|v| v.split(sep.as_str()).map(str::trim).filter(|p| !p.is_empty()).map(str::to_string))
                 .collect()),
             Step::Join(sep) => Ok(if values.is_empty() { values } else { vec![values.join(sep)] }),
+            Step::Truncate(limit) => each(&|v| Ok(v.chars().take(*limit).collect())),
             Step::MaxLength(limit) => each(&|v| match v.chars().count() {
                 length if length > *limit => Err(format!(
                     "'{v}' is {length} characters long, more than the {limit} the directory holds"
@@ -153,7 +157,14 @@ impl Step {
                     }
                 })
                 .collect(),
-            Step::LocalPart | Step::Domain | Step::Lower | Step::Upper | Step::Trim | Step::Capture(_) | Step::MaxLength(_) => values,
+            Step::LocalPart
+            | Step::Domain
+            | Step::Lower
+            | Step::Upper
+            | Step::Trim
+            | Step::Capture(_)
+            | Step::MaxLength(_)
+            | Step::Truncate(_) => values,
         }
     }
 }
@@ -262,6 +273,7 @@ mod tests {
             ),
             (vec![Step::UnixTime], &["1970-01-02T00:00:00Z"], Ok(strings(&["86400"]))),
             (vec![Step::LocalPart, Step::MaxLength(5)], &["jdoe@x.org"], Ok(strings(&["jdoe"]))),
+            (vec![Step::Truncate(3)], &["jdöe"], Ok(strings(&["jdö"]))),
             (
                 vec![Step::MaxLength(3)],
                 &["jdoe"],

@@ -267,7 +267,8 @@ impl Service {
             }
             return Err(e);
         }
-        if enable_later {
+        if enable_later || password.is_some() {
+            // Read again, so that the version answered is the one after these writes.
             entry = self.directory_read(&entry.dn, &m.fetch_attrs).await?;
         }
         if let Some(id) = id_of(m, &entry) {
@@ -559,7 +560,11 @@ impl Service {
         let mut attempts = 0;
         loop {
             let entry = self.directory_read(entry_dn, &[active.attribute().to_string()]).await?;
-            match self.directory.modify_if(entry_dn, &active.writes(&entry, enable), None).await {
+            let writes = active.writes(&entry, enable);
+            if writes.is_empty() {
+                return Ok(());
+            }
+            match self.directory.modify_if(entry_dn, &writes, None).await {
                 Err(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE) && attempts < 3 => attempts += 1,
                 outcome => return Ok(outcome?),
             }

@@ -208,3 +208,36 @@ async fn entra_group_flow_on_active_directory() {
     assert_eq!(status, 204);
     assert!(gw.slapd.entry(renamed).await.is_none());
 }
+
+#[tokio::test]
+async fn large_attributes_are_read_slice_by_slice() {
+    // Real AD sends at most 1,500 values of `member` per read; Samba sends every value unless asked
+    // for a range, so the test asks for a two-value slice and expects the directory layer to read the
+    // remaining slices itself.
+    let gw = Gateway::attach(SambaDc::start().await, &[]).await;
+    let mut members = Vec::new();
+    for i in 0..5 {
+        members.push(json!({"value": gw.create_user(json!({"userName": format!("m{i}@example.org")})).await}));
+    }
+    let (status, group) = gw.post("/Groups", json!({"displayName": "Big", "members": members})).await;
+    assert_eq!(status, 201, "{group}");
+    let config = Gateway::config(&gw.slapd, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let settings = config.ldap.unwrap_or_else(|| panic!("no ldap settings"));
+    let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
+    let directory = scim2ldap::ldap::LdapDirectory::connect(settings, metrics)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request = scim2ldap::ldap::SearchRequest {
+        base: "cn=Big,cn=Users,dc=example,dc=org".into(),
+        scope: scim2ldap::ldap::Scope::Base,
+        filter: scim2ldap::ldap::LdapFilter::any(),
+        attrs: vec!["member;range=0-1".into()],
+        size_limit: 1,
+    };
+    let found = scim2ldap::ldap::Directory::search(&directory, &request)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entry = found.first().unwrap_or_else(|| panic!("no group"));
+    assert_eq!(entry.get("member").len(), 5, "{entry:?}");
+    assert!(!entry.has_ranges());
+}

@@ -35,11 +35,10 @@ fn with_exop(text: &str, strategy: &str) -> String {
     )
 }
 
-/// Active Directory's mapping writes passwords already and deactivates on DELETE.
+/// Active Directory's mapping writes passwords already.
 fn with_delete(text: &str, strategy: &str) -> String {
-    let shipped = "  delete:\n    strategy: disable\n";
-    assert!(text.contains(shipped));
-    text.replacen(shipped, &format!("  delete:\n    strategy: {strategy}\n"), 1)
+    assert!(text.contains("  rdn: cn\n"));
+    text.replacen("  rdn: cn\n", &format!("  rdn: cn\n  delete: {{ strategy: {strategy} }}\n"), 1)
 }
 
 const OPENLDAP: Flavour = Flavour {
@@ -94,6 +93,11 @@ async fn lifecycle_suite<S: Server>(server: S, flavour: Flavour) {
     assert!(created.get("password").is_none(), "never returned: {created}");
     let id = created["id"].as_str().unwrap_or_default().to_string();
     let user = format!("/Users/{id}");
+    let (_, read) = gw.get(&user).await;
+    assert_eq!(
+        read["meta"]["version"], created["meta"]["version"],
+        "the version after the password write"
+    );
     assert_eq!(state().await, Some(false));
     assert!(
         ldap.binds(&dn, "First-Secret-42").await,
@@ -419,7 +423,7 @@ async fn disabled_accounts_can_live_in_their_own_ou_on_openldap() {
 
 #[tokio::test]
 async fn disabled_accounts_can_live_in_their_own_ou_on_active_directory() {
-    let text = shipped(&ACTIVE_DIRECTORY)
+    let text = with_delete(&shipped(&ACTIVE_DIRECTORY), "disable")
         .replacen(
             "  base: \"cn=Users,{base}\"\n  scope: one\n",
             "  base: \"ou=Staff,{base}\"\n  scope: sub\n",

@@ -180,6 +180,8 @@ fn compile_steps(raw: &[RawStep]) -> Result<Transform, String> {
                 },
                 RawStep::MaxLength(0) => return Err("max_length must be at least 1".to_string()),
                 RawStep::MaxLength(limit) => Step::MaxLength(*limit),
+                RawStep::Truncate(0) => return Err("truncate must keep at least 1 character".to_string()),
+                RawStep::Truncate(limit) => Step::Truncate(*limit),
                 RawStep::Boolean(words) => match words.as_slice() {
                     [yes, no] if !yes.eq_ignore_ascii_case(no) => Step::Boolean {
                         yes: yes.clone(),
