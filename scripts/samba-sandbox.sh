@@ -44,4 +44,7 @@ samba-tool domain provision --configfile="$dir/empty.conf" --targetdir="$dir/dc"
 # DIR, so that instances run side by side.
 sed -i "s|^\[global\]|[global]\n\tpid directory = $dir/dc\n\tncalrpc dir = $dir/dc/ncalrpc\n\tldap server require strong auth = no\n\told password allowed period = 0\n\ttls enabled = yes\n\ttls keyfile = $dir/tls/server.key\n\ttls certfile = $dir/tls/server.pem\n\ttls cafile = $dir/tls/ca.pem|" \
   "$dir/dc/etc/smb.conf"
+# Five failed logons lock an account, so that the tests can see a reactivation lift the lockout.
+samba-tool domain passwordsettings set --account-lockout-threshold=5 -s "$dir/dc/etc/smb.conf" \
+  >>"$dir/provision.log" 2>&1 || { cat "$dir/provision.log" >&2; exit 1; }
 exec samba -F --no-process-group -s "$dir/dc/etc/smb.conf"

@@ -3,8 +3,17 @@
 
 use crate::ldap::{Entry, LdapFilter, Modification};
 
+/// The state, and what else enabling writes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ActiveMap {
+pub struct ActiveMap {
+    pub state: ActiveState,
+    /// Written when an account is enabled again (`on_enable`): AD's `lockoutTime: 0` clears a
+    /// lockout; no values removes the attribute.
+    pub on_enable: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActiveState {
     /// A marker value: `pwdAccountLockedTime: 000001010000Z` (OpenLDAP ppolicy), `nsAccountLock: true`
     /// (389 DS, FreeIPA), `msDS-UserAccountDisabled: TRUE` (AD LDS). An enabled account holds
     /// `enabled_value`, or no value at all.
@@ -20,34 +29,34 @@ pub enum ActiveMap {
 
 impl ActiveMap {
     pub fn attribute(&self) -> &str {
-        match self {
-            ActiveMap::Value { attribute, .. } | ActiveMap::Bit { attribute, .. } => attribute,
+        match &self.state {
+            ActiveState::Value { attribute, .. } | ActiveState::Bit { attribute, .. } => attribute,
         }
     }
 
     pub fn is_active(&self, entry: &Entry) -> bool {
-        match self {
-            ActiveMap::Value {
+        match &self.state {
+            ActiveState::Value {
                 attribute, disabled_value, ..
             } => !entry.get(attribute).iter().any(|v| v.eq_ignore_ascii_case(disabled_value)),
-            ActiveMap::Bit { attribute, bit, .. } => entry.first(attribute).and_then(parse_flags).is_none_or(|flags| flags & bit == 0),
+            ActiveState::Bit { attribute, bit, .. } => entry.first(attribute).and_then(parse_flags).is_none_or(|flags| flags & bit == 0),
         }
     }
 
     /// Matches the disabled accounts.
     pub fn disabled_filter(&self) -> LdapFilter {
-        match self {
-            ActiveMap::Value {
+        match &self.state {
+            ActiveState::Value {
                 attribute, disabled_value, ..
             } => LdapFilter::eq(attribute, disabled_value),
-            ActiveMap::Bit { attribute, bit, .. } => LdapFilter::BitsSet(attribute.clone(), *bit),
+            ActiveState::Bit { attribute, bit, .. } => LdapFilter::BitsSet(attribute.clone(), *bit),
         }
     }
 
     /// The values a new entry stores.
     pub fn new_values(&self, active: bool) -> Vec<String> {
-        match self {
-            ActiveMap::Value {
+        match &self.state {
+            ActiveState::Value {
                 disabled_value,
                 enabled_value,
                 ..
@@ -55,24 +64,26 @@ impl ActiveMap {
                 true => enabled_value.iter().cloned().collect(),
                 false => vec![disabled_value.clone()],
             },
-            ActiveMap::Bit { bit, new_value, .. } => vec![with_bit(*new_value, *bit, !active).to_string()],
+            ActiveState::Bit { bit, new_value, .. } => vec![with_bit(*new_value, *bit, !active).to_string()],
         }
     }
 
     /// Whether a state reads back from the values `new_values` gives.
     pub fn is_active_in(&self, values: &[String]) -> bool {
-        match self {
-            ActiveMap::Value { disabled_value, .. } => !values.iter().any(|v| v.eq_ignore_ascii_case(disabled_value)),
-            ActiveMap::Bit { bit, .. } => values.first().and_then(|v| parse_flags(v)).is_none_or(|f| f & bit == 0),
+        match &self.state {
+            ActiveState::Value { disabled_value, .. } => !values.iter().any(|v| v.eq_ignore_ascii_case(disabled_value)),
+            ActiveState::Bit { bit, .. } => values.first().and_then(|v| parse_flags(v)).is_none_or(|f| f & bit == 0),
         }
     }
 
     /// The write that sets the state without reading the entry first; `None` when the state shares its
-    /// attribute with other data (a bit), which must be read to be kept.
+    /// attribute with other data (a bit), which must be read to be kept, or when enabling writes more.
     pub fn blind_write(&self, active: bool) -> Option<Modification> {
-        match self {
-            ActiveMap::Value { attribute, .. } => Some(Modification::Replace(attribute.clone(), self.new_values(active))),
-            ActiveMap::Bit { .. } => None,
+        match &self.state {
+            ActiveState::Value { attribute, .. } if !active || self.on_enable.is_empty() => {
+                Some(Modification::Replace(attribute.clone(), self.new_values(active)))
+            }
+            _ => None,
         }
     }
 
@@ -83,9 +94,9 @@ impl ActiveMap {
         if self.is_active(entry) == active {
             return Vec::new();
         }
-        match self {
-            ActiveMap::Value { attribute, .. } => vec![Modification::Replace(attribute.clone(), self.new_values(active))],
-            ActiveMap::Bit { attribute, bit, .. } => match entry.first(attribute) {
+        let mut writes = match &self.state {
+            ActiveState::Value { attribute, .. } => vec![Modification::Replace(attribute.clone(), self.new_values(active))],
+            ActiveState::Bit { attribute, bit, .. } => match entry.first(attribute) {
                 Some(stored) => {
                     let flags = parse_flags(stored).unwrap_or_default();
                     vec![
@@ -95,7 +106,15 @@ impl ActiveMap {
                 }
                 None => vec![Modification::Replace(attribute.clone(), self.new_values(active))],
             },
+        };
+        if active {
+            writes.extend(
+                self.on_enable
+                    .iter()
+                    .map(|(attr, values)| Modification::Replace(attr.clone(), values.clone())),
+            );
         }
+        writes
     }
 }
 
@@ -120,10 +139,13 @@ mod tests {
     use super::*;
 
     fn account_control() -> ActiveMap {
-        ActiveMap::Bit {
-            attribute: "userAccountControl".into(),
-            bit: 2,
-            new_value: 512,
+        ActiveMap {
+            state: ActiveState::Bit {
+                attribute: "userAccountControl".into(),
+                bit: 2,
+                new_value: 512,
+            },
+            on_enable: vec![("lockoutTime".into(), vec!["0".into()])],
         }
     }
 
@@ -144,6 +166,7 @@ mod tests {
             vec![
                 Modification::Delete("userAccountControl".into(), vec!["66050".into()]),
                 Modification::Add("userAccountControl".into(), vec!["66048".into()]),
+                Modification::Replace("lockoutTime".into(), vec!["0".into()]),
             ]
         );
         assert_eq!(active.writes(&disabled, false), Vec::new());
@@ -163,10 +186,13 @@ mod tests {
 
     #[test]
     fn a_marker_value_is_replaced_or_removed() {
-        let active = ActiveMap::Value {
-            attribute: "nsAccountLock".into(),
-            disabled_value: "true".into(),
-            enabled_value: None,
+        let mut active = ActiveMap {
+            state: ActiveState::Value {
+                attribute: "nsAccountLock".into(),
+                disabled_value: "true".into(),
+                enabled_value: None,
+            },
+            on_enable: Vec::new(),
         };
         assert!(!active.is_active(&entry_with("nsAccountLock", "TRUE")));
         assert_eq!(
@@ -174,5 +200,9 @@ mod tests {
             Some(Modification::Replace("nsAccountLock".into(), Vec::new()))
         );
         assert_eq!(active.disabled_filter().to_string(), "(nsAccountLock=true)");
+        // Enabling that writes more goes through a read, which tells whether the account was disabled.
+        active.on_enable = vec![("passwordRetryCount".into(), vec!["0".into()])];
+        assert_eq!(active.blind_write(true), None);
+        assert!(active.blind_write(false).is_some());
     }
 }

@@ -43,6 +43,9 @@ pub fn unknown_attributes(mapping: &Mapping, schema: &Subschema) -> Vec<Finding>
         require(line, format!("{kind} meta version"), &m.meta.version);
         if let Some(active) = &m.active {
             require(line, format!("{kind} active"), active.attribute());
+            for (name, _) in &active.on_enable {
+                require(line, format!("{kind} active on_enable"), name);
+            }
         }
         for computed in &m.computed {
             require(line, format!("{kind} computed"), &computed.ldap);

@@ -231,4 +231,8 @@ pub struct RawActive {
     /// The parent DN disabled accounts are moved to (and back from when enabled); `{base}` allowed.
     #[serde(default)]
     pub move_to: Option<String>,
+    /// Attributes written when an account is enabled again (`lockoutTime: "0"` clears an AD
+    /// lockout); `null` removes one.
+    #[serde(default)]
+    pub on_enable: BTreeMap<String, Option<String>>,
 }

@@ -149,6 +149,31 @@ async fn passwords_go_to_active_directory_over_tls_only() {
     assert!(gw.slapd.binds(&user_dn("pat@example.org"), "Pat-Secret-2026").await);
 }
 
+#[tokio::test]
+async fn reactivation_lifts_a_lockout() {
+    let gw = Gateway::attach(SambaDc::start().await, &[]).await;
+    let dn = user_dn("lee@example.org");
+    let (status, body) = gw
+        .post("/Users", json!({"userName": "lee@example.org", "password": "Lee-Secret-2026"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let user = format!("/Users/{}", body["id"].as_str().unwrap_or_default());
+    // The sandbox locks an account after five failed logons.
+    for _ in 0..5 {
+        assert!(!gw.slapd.binds(&dn, "wrong-password").await);
+    }
+    let locked = gw.slapd.values(&dn, "lockoutTime").await;
+    assert!(locked.first().is_some_and(|t| t != "0"), "locked out: {locked:?}");
+    assert!(!gw.slapd.binds(&dn, "Lee-Secret-2026").await, "a locked account cannot log on");
+
+    for active in [false, true] {
+        let (status, body) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": active}])).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(gw.slapd.values(&dn, "lockoutTime").await, vec!["0".to_string()]);
+    assert!(gw.slapd.binds(&dn, "Lee-Secret-2026").await, "reactivated, the lockout is lifted");
+}
+
 fn member_ids(group: &Value) -> Vec<String> {
     let mut ids: Vec<String> = group["members"]
         .as_array()

@@ -1,6 +1,7 @@
 //! The resource-level options of a mapping: how `active` is stored, what DELETE does, empty groups and
 //! unknown members, passwords, placement of new entries and allocated numbers.
 
+use super::super::active::ActiveState;
 use super::super::model::RawResource;
 use super::super::{ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, ResourceKind, ValueKind};
 use super::{check_ldap_name, schema, At, MappingError};
@@ -30,28 +31,41 @@ pub(super) fn active(
     let raw = &active.value;
     let attribute = raw.attribute.clone();
     let line = active.referenced.line();
-    match (&raw.disabled_value, raw.disabled_bit, raw.new_value) {
-        (Some(disabled_value), None, None) => Ok(Some(ActiveMap::Value {
+    let mut on_enable = Vec::new();
+    for (name, value) in &raw.on_enable {
+        check_ldap_name(name).map_err(|m| at(line, m))?;
+        if name.eq_ignore_ascii_case(&attribute) {
+            return Err(at(line, format!("on_enable writes {name}, which holds the state itself")));
+        }
+        on_enable.push((name.clone(), value.iter().cloned().collect()));
+    }
+    let state = match (&raw.disabled_value, raw.disabled_bit, raw.new_value) {
+        (Some(disabled_value), None, None) => ActiveState::Value {
             attribute,
             disabled_value: disabled_value.clone(),
             enabled_value: raw.enabled_value.clone(),
-        })),
+        },
         (None, Some(bit), Some(new_value)) if raw.enabled_value.is_none() => {
             if !bit.is_power_of_two() {
                 return Err(at(line, format!("disabled_bit {bit} is not a single bit (1, 2, 4, 8, …)")));
             }
-            Ok(Some(ActiveMap::Bit { attribute, bit, new_value }))
+            ActiveState::Bit { attribute, bit, new_value }
         }
-        (None, Some(_), None) => Err(at(
-            line,
-            "disabled_bit needs new_value: the attribute's value for a new enabled account (512 in Active Directory)".into(),
-        )),
-        (None, None, _) => Err(at(line, "active needs disabled_value or disabled_bit".into())),
-        _ => Err(at(
-            line,
-            "active takes disabled_value (with enabled_value) or disabled_bit (with new_value), not both".into(),
-        )),
-    }
+        (None, Some(_), None) => {
+            return Err(at(
+                line,
+                "disabled_bit needs new_value: the attribute's value for a new enabled account (512 in Active Directory)".into(),
+            ))
+        }
+        (None, None, _) => return Err(at(line, "active needs disabled_value or disabled_bit".into())),
+        _ => {
+            return Err(at(
+                line,
+                "active takes disabled_value (with enabled_value) or disabled_bit (with new_value), not both".into(),
+            ))
+        }
+    };
+    Ok(Some(ActiveMap { state, on_enable }))
 }
 
 /// `empty_group` and `member_cleanup`, which apply to groups that map members.
@@ -149,7 +163,7 @@ pub(super) fn password(
         Some((_, "unicode_pwd")) => Some(PasswordWrite::UnicodePwd),
         Some((line, other)) => return Err(at(line, format!("password '{other}' is not ignore, exop or unicode_pwd"))),
     };
-    if let Some(ActiveMap::Bit { attribute, .. }) = active {
+    if let Some(ActiveState::Bit { attribute, .. }) = active.map(|a| &a.state) {
         if attribute.eq_ignore_ascii_case("userAccountControl") && written != Some(PasswordWrite::UnicodePwd) {
             let line = raw.active.as_ref().map_or(0, |a| a.referenced.line());
             return Err(at(
