@@ -34,19 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Waits until an LDAP simple bind at URL as DN with PASSWORD succeeds, while PID lives.
-wait_for_bind() {
-  local url=$1 dn=$2 password=$3 pid=$4
-  for _ in $(seq 1 600); do
-    ldapsearch -x -H "$url" -D "$dn" -w "$password" -b "" -s base >/dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  cat "$dir/directory.log" >&2
-  echo "conformance: no directory answered at $url" >&2
-  return 1
-}
-
 # Starts the directory a mapping is made for, in DIR, and exports the gateway's settings for it.
 start_directory() {
   local name=$1 dir=$2 port=$3
@@ -55,7 +42,7 @@ start_directory() {
     389ds)
       bash scripts/ds389-sandbox.sh "$dir/directory" "$port" >"$dir/directory.log" 2>&1 &
       pids+=($!)
-      wait_for_bind "ldap://127.0.0.1:$port" "cn=Directory Manager" secret12 "${pids[-1]}" || return 1
+      wait_for_ldap "ldap://127.0.0.1:$port" "${pids[-1]}" "$dir/directory.log" "cn=Directory Manager" secret12 || return 1
       printf 'dn: ou=people,dc=example,dc=org\nobjectClass: organizationalUnit\nou: people\n\ndn: ou=groups,dc=example,dc=org\nobjectClass: organizationalUnit\nou: groups\n' |
         ldapadd -x -H "ldap://127.0.0.1:$port" -D "cn=Directory Manager" -w secret12 >/dev/null
       # Passwords need a secure connection on 389 DS; LDAPI is one.
@@ -76,7 +63,8 @@ for last in range(200, 250):
         pass')
       bash scripts/samba-sandbox.sh "$dir/directory" "$address" >"$dir/directory.log" 2>&1 &
       pids+=($!)
-      wait_for_bind "ldap://$address" "cn=Administrator,cn=Users,dc=example,dc=org" 'Adm1n-Secret!' "${pids[-1]}" || return 1
+      wait_for_ldap "ldap://$address" "${pids[-1]}" "$dir/directory.log" \
+        "cn=Administrator,cn=Users,dc=example,dc=org" 'Adm1n-Secret!' || return 1
       export SCIM2LDAP__LDAP__URL="ldaps://$address" SCIM2LDAP__LDAP__CA_FILE="$dir/directory/tls/ca.pem"
       export SCIM2LDAP__LDAP__BIND_DN="cn=Administrator,cn=Users,dc=example,dc=org"
       export SCIM2LDAP__LDAP__BIND_PASSWORD='Adm1n-Secret!' SCIM2LDAP__LDAP__BASE_DN="dc=example,dc=org"

@@ -3,9 +3,9 @@
 //! passwords over TLS only, and Entra's group flow on AD groups.
 
 use pretty_assertions::assert_eq;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::support::{assert_scim_error, Gateway, SambaDc};
+use crate::support::{assert_scim_error, member_ids, Gateway, SambaDc};
 
 fn user_dn(name: &str) -> String {
     format!("cn={name},cn=Users,dc=example,dc=org")
@@ -172,17 +172,6 @@ async fn reactivation_lifts_a_lockout() {
     }
     assert_eq!(gw.slapd.values(&dn, "lockoutTime").await, vec!["0".to_string()]);
     assert!(gw.slapd.binds(&dn, "Lee-Secret-2026").await, "reactivated, the lockout is lifted");
-}
-
-fn member_ids(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = group["members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["value"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! /Groups against a real OpenLDAP: IdP group flows, asserted with LDAP reads.
 
 use pretty_assertions::assert_eq;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::support::{assert_scim_error, Gateway};
+use crate::support::{assert_scim_error, member_ids, Gateway};
 
 const PLACEHOLDER: &str = "cn=empty-group-placeholder,dc=example,dc=org";
 
@@ -15,17 +15,6 @@ async fn members_in_ldap(gw: &Gateway, dn: &str) -> Vec<String> {
 
 fn user_dn(name: &str) -> String {
     format!("uid={name},ou=people,dc=example,dc=org")
-}
-
-fn ids(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = group["members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["value"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[tokio::test]
@@ -64,7 +53,7 @@ async fn entra_group_flow_create_empty_add_rename_remove_delete() {
     let (_, fetched) = gw.get(&path).await;
     let mut expected = vec![alice.clone(), bob.clone(), carol.clone()];
     expected.sort();
-    assert_eq!(ids(&fetched), expected);
+    assert_eq!(member_ids(&fetched), expected);
     assert!(fetched["members"]
         .as_array()
         .into_iter()
@@ -319,7 +308,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
     assert_eq!(status, 204);
     assert_eq!(gw.slapd.values(dn, "uniqueMember").await, vec![user_dn("a")]);
     let (_, group) = gw.get(&format!("/Groups/{id}")).await;
-    assert_eq!(ids(&group), vec![a.clone()]);
+    assert_eq!(member_ids(&group), vec![a.clone()]);
     let (status, _) = gw
         .patch(
             &format!("/Groups/{id}"),
@@ -398,7 +387,7 @@ async fn unknown_members_can_be_skipped_instead_of_refused() {
         )
         .await;
     assert_eq!(status, 201, "{group}");
-    assert_eq!(ids(&group), vec![a.clone()]);
+    assert_eq!(member_ids(&group), vec![a.clone()]);
     let id = group["id"].as_str().unwrap_or_default().to_string();
     let (status, _) = gw
         .patch(

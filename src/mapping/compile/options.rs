@@ -214,7 +214,7 @@ pub(super) fn placement(
     let mut parents = Vec::new();
     for (value, parent) in &p.value.parents {
         let parent = parent.replace("{base}", base_dn);
-        if !dn::normalize(&parent).ends_with(&format!(",{}", dn::normalize(base))) {
+        if !lies_below(&parent, base) {
             return Err(at(
                 line,
                 format!("placement parent '{parent}' for '{value}' must lie below the base '{base}'"),
@@ -223,6 +223,11 @@ pub(super) fn placement(
         parents.push((value.clone(), parent));
     }
     Ok(Some(Placement { by, parents }))
+}
+
+/// Whether `entry` lies below `base` (not at it), so that a search of the base finds it.
+fn lies_below(entry: &str, base: &str) -> bool {
+    dn::normalize(entry).ends_with(&format!(",{}", dn::normalize(base)))
 }
 
 /// `active.move_to`: the parent of disabled accounts, which must stay in view (below the base, with
@@ -244,7 +249,7 @@ pub(super) fn disabled_parent(
             "move_to keeps disabled accounts below the base: it needs scope: sub".into(),
         ));
     }
-    if !dn::normalize(&parent).ends_with(&format!(",{}", dn::normalize(base))) {
+    if !lies_below(&parent, base) {
         return Err(at(line, format!("move_to '{parent}' must lie below the base '{base}'")));
     }
     Ok(Some(parent))

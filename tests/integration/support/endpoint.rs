@@ -30,6 +30,49 @@ pub trait Server {
     fn endpoint(&self) -> &Endpoint;
 }
 
+/// Makes a directory type a `Server`, and lets its `endpoint` field's reads be called on it.
+macro_rules! serves_endpoint {
+    ($server:ty) => {
+        impl super::endpoint::Server for $server {
+            fn endpoint(&self) -> &super::endpoint::Endpoint {
+                &self.endpoint
+            }
+        }
+
+        impl std::ops::Deref for $server {
+            type Target = super::endpoint::Endpoint;
+
+            fn deref(&self) -> &Self::Target {
+                &self.endpoint
+            }
+        }
+    };
+}
+pub(crate) use serves_endpoint;
+
+/// Runs a sandbox script (`scripts/NAME DIR ARG`) whose last step runs the directory in the
+/// foreground; its errors go to `DIR/sandbox.log`.
+pub fn spawn_sandbox(script: &str, dir: &std::path::Path, arg: &str) -> Child {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts").join(script);
+    let log = std::fs::File::create(dir.join("sandbox.log")).unwrap_or_else(|e| panic!("{e}"));
+    std::process::Command::new("bash")
+        .arg(path)
+        .arg(dir)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"))
+}
+
+/// Waits until the directory answers, or fails the test with the sandbox's log.
+pub async fn ready_or_panic(endpoint: &Endpoint, server: &mut Child, dir: &std::path::Path, what: &str) {
+    if !endpoint.wait_ready(server, Duration::from_secs(120)).await {
+        let log = std::fs::read_to_string(dir.join("sandbox.log")).unwrap_or_default();
+        panic!("{what} did not start: {log}");
+    }
+}
+
 impl<T: Server> Server for std::sync::Arc<T> {
     fn endpoint(&self) -> &Endpoint {
         (**self).endpoint()

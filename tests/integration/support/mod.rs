@@ -137,6 +137,18 @@ pub fn people_ldif(prefix: &str, count: usize) -> String {
         .collect()
 }
 
+/// A group's member ids, sorted.
+pub fn member_ids(group: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = group["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["value"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// Status and JSON body (Null when empty).
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();

@@ -3,13 +3,11 @@
 //! drop. The gateway reaches it over LDAPS with the sandbox's CA; the tests read over plain LDAP.
 
 use std::net::{Ipv4Addr, TcpListener};
-use std::ops::Deref;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::Duration;
 
-use super::endpoint::{Endpoint, Server};
+use super::endpoint::{ready_or_panic, serves_endpoint, spawn_sandbox, Endpoint};
 
 pub const SUFFIX: &str = "dc=example,dc=org";
 pub const ADMIN_DN: &str = "cn=Administrator,cn=Users,dc=example,dc=org";
@@ -45,18 +43,9 @@ impl SambaDc {
             Path::new("/usr/bin/samba-tool").exists(),
             "samba is not installed: run scripts/install-deps.sh"
         );
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/samba-sandbox.sh");
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let address = free_address();
-        let log = std::fs::File::create(dir.path().join("sandbox.log")).unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new("bash")
-            .arg(script)
-            .arg(dir.path())
-            .arg(address.to_string())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run samba-sandbox.sh: {e}"));
+        let child = spawn_sandbox("samba-sandbox.sh", dir.path(), &address.to_string());
         let mut endpoint = Endpoint::new(
             format!("ldaps://{address}"),
             ADMIN_DN,
@@ -71,27 +60,18 @@ impl SambaDc {
             endpoint,
             _dir: dir,
         };
-        if !server.endpoint.wait_ready(&mut server.child, Duration::from_secs(120)).await {
-            let log = std::fs::read_to_string(server._dir.path().join("sandbox.log")).unwrap_or_default();
-            panic!("Samba AD did not start on {address}: {log}");
-        }
+        ready_or_panic(
+            &server.endpoint,
+            &mut server.child,
+            server._dir.path(),
+            &format!("Samba AD on {address}"),
+        )
+        .await;
         server
     }
 }
 
-impl Server for SambaDc {
-    fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-}
-
-impl Deref for SambaDc {
-    type Target = Endpoint;
-
-    fn deref(&self) -> &Endpoint {
-        &self.endpoint
-    }
-}
+serves_endpoint!(SambaDc);
 
 impl Drop for SambaDc {
     fn drop(&mut self) {

@@ -1,12 +1,11 @@
 //! A private slapd per test: built in a temp dir by `scripts/slapd-sandbox.sh`, on a free loopback
 //! port, killed on drop.
 
-use std::ops::Deref;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::endpoint::{free_port, Endpoint, Server};
+use super::endpoint::{free_port, serves_endpoint, Endpoint};
 
 pub const SUFFIX: &str = "dc=example,dc=org";
 pub const ROOT_DN: &str = "cn=admin,dc=example,dc=org";
@@ -19,19 +18,7 @@ pub struct Slapd {
     endpoint: Endpoint,
 }
 
-impl Server for Slapd {
-    fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-}
-
-impl Deref for Slapd {
-    type Target = Endpoint;
-
-    fn deref(&self) -> &Endpoint {
-        &self.endpoint
-    }
-}
+serves_endpoint!(Slapd);
 
 impl Slapd {
     /// Starts slapd with the base tree and the given LDIF files; fails loudly when slapd is missing.
