@@ -408,7 +408,7 @@ impl LdapDirectory {
     /// The Assertion control for a write that holds only if the entry matches `assertion`. A server
     /// without the control has the entry checked against the filter just before the write instead:
     /// result 122 as the control would give, though a change in the instant between goes unseen.
-    async fn assert(&self, dn: &str, assertion: Option<&LdapFilter>) -> Result<Option<ldap3::controls::RawControl>> {
+    async fn assertion_for(&self, dn: &str, assertion: Option<&LdapFilter>) -> Result<Option<ldap3::controls::RawControl>> {
         let Some(assertion) = assertion else { return Ok(None) };
         if self.assertions.load(Ordering::Relaxed) {
             return assertion_control(assertion).map(Some);
@@ -530,7 +530,7 @@ impl Directory for LdapDirectory {
         if mods.is_empty() {
             return self.read(dn, read_back).await;
         }
-        let controls = self.assert(dn, assertion).await?.into_iter().collect();
+        let controls = self.assertion_for(dn, assertion).await?.into_iter().collect();
         let mods = to_ldap3_mods(mods);
         self.write_and_read(
             "modify",
@@ -543,7 +543,7 @@ impl Directory for LdapDirectory {
     }
 
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
-        let control = self.assert(dn, assertion).await?;
+        let control = self.assertion_for(dn, assertion).await?;
         let (index, mut ldap) = self.handle().await?;
         ldap.with_timeout(self.timeout);
         if let Some(control) = control {
@@ -662,4 +662,15 @@ fn tls_config(settings: &LdapSettings) -> Result<Option<Arc<rustls::ClientConfig
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Some(Arc::new(config)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_pwd_is_the_quoted_password_in_utf16le() {
+        assert_eq!(unicode_pwd("aé"), vec![0x22, 0, 0x61, 0, 0xe9, 0, 0x22, 0]);
+        assert_eq!(unicode_pwd("😀").len(), 8, "a surrogate pair, between two quotes");
+    }
 }

@@ -118,6 +118,14 @@ impl ActiveMap {
     }
 }
 
+/// Whether a SCIM resource asks for an active account: unless it says `active: false` (an account
+/// always has a state, and a request without one creates an active account).
+pub fn wants_active(resource: &serde_json::Map<String, serde_json::Value>) -> bool {
+    !resource
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("active") && v == &serde_json::Value::Bool(false))
+}
+
 /// AD writes `userAccountControl` as a signed 32-bit integer; read it either way.
 fn parse_flags(text: &str) -> Option<u64> {
     let text = text.trim();

@@ -276,13 +276,8 @@ impl ResourceMapping {
 
     /// The parent DN an entry for `resource` belongs under.
     pub fn parent_for(&self, resource: &serde_json::Map<String, serde_json::Value>) -> &str {
-        if let Some(disabled) = &self.disabled_parent {
-            let inactive = resource
-                .iter()
-                .any(|(k, v)| k.eq_ignore_ascii_case("active") && v == &serde_json::Value::Bool(false));
-            if inactive {
-                return disabled;
-            }
+        if let Some(disabled) = self.disabled_parent.as_ref().filter(|_| !active::wants_active(resource)) {
+            return disabled;
         }
         let Some(placement) = &self.placement else { return &self.base };
         let value = to_ldap::scalar_at(resource, &placement.by);

@@ -253,8 +253,7 @@ pub fn to_ldap(
         out.push(&computed.ldap, values, false);
     }
     if let Some(active) = &mapping.active {
-        let is_active = get_ci(resource, "active").is_none_or(|v| v != &Value::Bool(false));
-        out.push(active.attribute(), active.new_values(is_active), true);
+        out.push(active.attribute(), active.new_values(super::active::wants_active(resource)), true);
     }
     Ok(out)
 }

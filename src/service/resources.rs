@@ -9,6 +9,7 @@ use super::error::{Result, ServiceError};
 use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
 use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
+use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::patch_plan::direct_modifications;
 use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
@@ -62,14 +63,6 @@ fn password_of<'a>(m: &ResourceMapping, resource: &'a Map<String, Value>) -> Opt
 /// request). Reading again and writing again is then right.
 fn changed_meanwhile(err: &ServiceError) -> bool {
     matches!(err, ServiceError::Ldap(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE))
-}
-
-/// Whether a resource asks for an active account (the default).
-fn wants_active(resource: &Map<String, Value>) -> bool {
-    resource
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("active"))
-        .is_none_or(|(_, v)| v != &Value::Bool(false))
 }
 
 /// A password nobody knows, for an account the IdP enables without sending one: long, and with the
