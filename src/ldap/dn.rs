@@ -35,6 +35,31 @@ pub fn split_first(dn: &str) -> (&str, &str) {
     (dn, "")
 }
 
+/// The attribute and the unescaped value of an RDN with a single value (`uid=a\2cb` → `uid`, `a,b`);
+/// `None` for a multi-valued RDN or a malformed escape.
+pub fn rdn_value(rdn: &str) -> Option<(&str, String)> {
+    let (attr, escaped) = rdn.split_once('=')?;
+    let mut value = Vec::with_capacity(escaped.len());
+    let mut bytes = escaped.trim().bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'\\' => {
+                let next = bytes.next()?;
+                if next.is_ascii_hexdigit() {
+                    let low = bytes.next().filter(u8::is_ascii_hexdigit)?;
+                    let hex = [next, low];
+                    value.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+                } else {
+                    value.push(next);
+                }
+            }
+            b'+' => return None,
+            byte => value.push(byte),
+        }
+    }
+    Some((attr.trim(), String::from_utf8(value).ok()?))
+}
+
 /// A comparison key for a DN: lower-cased, without spaces around separators.
 pub fn normalize(dn: &str) -> String {
     let mut out = String::with_capacity(dn.len());
@@ -58,6 +83,15 @@ pub fn normalize(dn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rdn_values_are_unescaped() {
+        assert_eq!(rdn_value("uid=jdoe"), Some(("uid", "jdoe".to_string())));
+        assert_eq!(rdn_value(&rdn("uid", "a,b+c \\d")), Some(("uid", "a,b+c \\d".to_string())));
+        assert_eq!(rdn_value("cn=J\\C3\\B6rg"), Some(("cn", "Jörg".to_string())));
+        assert_eq!(rdn_value("cn=a+sn=b"), None);
+        assert_eq!(rdn_value("cn=a\\4"), None);
+    }
 
     #[test]
     fn rdn_values_are_escaped() {

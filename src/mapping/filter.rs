@@ -298,7 +298,9 @@ impl Context<'_> {
     fn reference(&self, attr: &AttrMap, op: CompareOp, value: &CompValue) -> Result<Term, TranslateError> {
         let target = value.as_text().and_then(|id| self.refs.get(&id));
         let matches = match target {
-            Some(dn) => Term::Ldap(LdapFilter::eq(&attr.ldap, dn)),
+            Some(dn) => attr
+                .ref_value(dn)
+                .map_or(Term::False, |stored| Term::Ldap(LdapFilter::eq(&attr.ldap, &stored))),
             None => Term::False,
         };
         match op {

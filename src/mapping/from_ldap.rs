@@ -19,7 +19,13 @@ pub fn referenced_dns(mapping: &ResourceMapping, entry: &Entry) -> Vec<String> {
         .attrs
         .iter()
         .filter(|a| a.kind == ValueKind::Reference)
-        .flat_map(|a| entry.get(&a.ldap).iter().filter(|v| !is_placeholder(mapping, v)).cloned())
+        .flat_map(|a| {
+            entry
+                .get(&a.ldap)
+                .iter()
+                .filter(|v| !is_placeholder(mapping, v))
+                .map(|v| a.ref_dn(v))
+        })
         .collect()
 }
 
@@ -52,7 +58,7 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
             .filter_map(|v| match attr.kind {
                 ValueKind::String => Some(Value::String(v.clone())),
                 ValueKind::Boolean => Some(Value::Bool(v.eq_ignore_ascii_case("TRUE"))),
-                ValueKind::Reference => refs.get(&dn::normalize(v)).map(|target| reference(target, base_url)),
+                ValueKind::Reference => refs.get(&dn::normalize(&attr.ref_dn(v))).map(|target| reference(target, base_url)),
             })
             .collect();
         if values.is_empty() {

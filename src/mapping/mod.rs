@@ -18,7 +18,7 @@ pub use compile::{compile_str, load, MappingError};
 pub use template::Template;
 pub use transform::Transform;
 
-use crate::ldap::{LdapFilter, PasswordWrite, Scope};
+use crate::ldap::{dn, LdapFilter, PasswordWrite, Scope};
 use crate::scim::filter::AttrPath;
 use crate::scim::schema::ResourceSchema;
 
@@ -121,6 +121,30 @@ pub enum ValueKind {
     Reference,
 }
 
+impl AttrMap {
+    /// The value this reference attribute stores for the entry at `dn`: the DN itself, or its RDN
+    /// value; `None` when the attribute cannot name that entry (not directly under the parent).
+    pub fn ref_value(&self, entry_dn: &str) -> Option<String> {
+        let Some(by_rdn) = &self.by_rdn else {
+            return Some(entry_dn.to_string());
+        };
+        let (first, parent) = dn::split_first(entry_dn);
+        if dn::normalize(parent) != dn::normalize(&by_rdn.parent) {
+            return None;
+        }
+        let (attr, value) = dn::rdn_value(first)?;
+        attr.eq_ignore_ascii_case(&by_rdn.attr).then_some(value)
+    }
+
+    /// The DN a stored reference value names.
+    pub fn ref_dn(&self, value: &str) -> String {
+        match &self.by_rdn {
+            None => value.to_string(),
+            Some(by_rdn) => dn::child(&by_rdn.attr, value, &by_rdn.parent),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AttrMap {
     pub scim: ScimTarget,
@@ -139,6 +163,8 @@ pub struct AttrMap {
     pub read_from: Option<String>,
     /// Further attributes written with the stored values, never read.
     pub also: Vec<String>,
+    /// For a reference stored as the RDN value of the entry it names rather than its DN.
+    pub by_rdn: Option<RdnReference>,
     /// How reads show it, as the advertised schema spells it.
     pub shown: Shown,
     /// Where the mapping file declares it.
@@ -172,6 +198,14 @@ pub struct Computed {
     pub ldap: String,
     pub templates: Vec<Template>,
     pub transform: Transform,
+}
+
+/// A reference stored as the RDN value of the entry it names (posixGroup `memberUid` holds the
+/// member's `uid`), not its DN: the entries it can name sit directly under `parent`, named by `attr`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RdnReference {
+    pub attr: String,
+    pub parent: String,
 }
 
 /// Parents of new entries chosen by the value of one SCIM attribute.

@@ -168,6 +168,10 @@ pub struct RawAttribute {
     /// `string` (default), `boolean`, or `reference` (the LDAP value is the DN of another resource).
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    /// For a group's `members`: `dn` (default) or `rdn`, the member's RDN value instead of its DN
+    /// (posixGroup `memberUid` holds the member's `uid`).
+    #[serde(default)]
+    pub store: Option<String>,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]

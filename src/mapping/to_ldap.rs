@@ -205,10 +205,16 @@ pub fn to_ldap(
                         reason: format!("'{v}' is not a boolean"),
                     }),
                 },
-                ValueKind::Reference => refs.get(&v).cloned().ok_or_else(|| TranslateError::UnknownReference {
-                    attribute: attr.scim_path(),
-                    id: v.clone(),
-                }),
+                ValueKind::Reference => {
+                    let target = refs.get(&v).ok_or_else(|| TranslateError::UnknownReference {
+                        attribute: attr.scim_path(),
+                        id: v.clone(),
+                    })?;
+                    attr.ref_value(target).ok_or_else(|| TranslateError::InvalidValue {
+                        attribute: attr.scim_path(),
+                        reason: format!("{} holds users only, not {v}", attr.ldap),
+                    })
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         let values = match (

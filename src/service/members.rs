@@ -193,7 +193,9 @@ impl Service {
                 .locate_with(m, id, vec![members.ldap.clone()])
                 .await?
                 .get(&members.ldap)
-                .to_vec(),
+                .iter()
+                .map(|v| members.ref_dn(v))
+                .collect(),
             _ => Vec::new(),
         };
         for _ in 0..2 {
@@ -222,12 +224,12 @@ impl Service {
             EmptyGroup::Placeholder(p) => Some(p.clone()),
             _ => None,
         };
-        let (mut add, mut remove) = match plan {
+        let (add_dns, remove) = match plan {
             MemberPlan::Exact(list) => {
                 let values = match (&m.empty_group, list.is_empty()) {
                     (EmptyGroup::Placeholder(p), true) => vec![p.clone()],
                     (EmptyGroup::Refuse, true) => return Err(empty_refused(members)),
-                    _ => list.clone(),
+                    _ => stored_values(members, list)?,
                 };
                 let mods = [Modification::Replace(attr.to_string(), values)];
                 return match self.directory.modify_if(group_dn, &mods, None).await {
@@ -236,13 +238,16 @@ impl Service {
                     Err(e) => Err(e.into()),
                 };
             }
-            MemberPlan::Delta { add, remove } => (add.clone(), remove.clone()),
+            MemberPlan::Delta { add, remove } => (add, remove),
         };
+        let mut add = stored_values(members, add_dns)?;
+        // A member the attribute cannot name cannot be in the group: nothing to remove.
+        let mut remove: Vec<String> = remove.iter().filter_map(|d| members.ref_value(d)).collect();
         // Adding to a group that holds only its placeholder must drop the placeholder: assume it is
         // absent (the common case) and learn otherwise from an assertion. OpenLDAP's memberof overlay
         // applies the request's assertion to its own updates of the member entries too, so it is used
         // only when it holds for every member added (users, which have no members); else we ask.
-        let assertion_holds_for_members = add.iter().all(|d| self.mapping.users.holds(d));
+        let assertion_holds_for_members = add_dns.iter().all(|d| self.mapping.users.holds(d));
         let mut guard_placeholder = placeholder.is_some() && !add.is_empty() && assertion_holds_for_members;
         let mut drop_placeholder = match &placeholder {
             Some(p) if !add.is_empty() && !assertion_holds_for_members => self.has_value(group_dn, attr, p).await?,
@@ -320,11 +325,11 @@ impl Service {
         let Some(groups) = self.mapping.groups.as_ref().filter(|g| g.member_cleanup) else {
             return Ok(());
         };
-        let Some(members) = groups.members() else {
+        let Some((members, old_value)) = groups.members().and_then(|a| Some((a, a.ref_value(old_dn)?))) else {
             return Ok(());
         };
         let holding = self
-            .search_in(groups, LdapFilter::eq(&members.ldap, old_dn), vec!["1.1".into()])
+            .search_in(groups, LdapFilter::eq(&members.ldap, &old_value), vec!["1.1".into()])
             .await?;
         let plan = MemberPlan::Delta {
             add: new_dn.map(str::to_string).into_iter().collect(),
@@ -350,12 +355,12 @@ impl Service {
         };
         let users_base = dn::normalize(&users.base);
         for member in removed {
-            if !dn::normalize(member).ends_with(&users_base) {
+            let Some(value) = members.ref_value(member).filter(|_| dn::normalize(member).ends_with(&users_base)) else {
                 continue;
-            }
+            };
             let outcome = async {
                 let holding = self
-                    .search_in(groups, LdapFilter::eq(&members.ldap, member), vec!["1.1".into()])
+                    .search_in(groups, LdapFilter::eq(&members.ldap, &value), vec!["1.1".into()])
                     .await?;
                 if holding.is_empty() {
                     let moved = self.deactivate(users, member).await?;
@@ -396,6 +401,21 @@ impl Service {
 pub(super) fn dropped(before: &[String], after: &[String]) -> Vec<String> {
     let kept: Vec<String> = after.iter().map(|d| dn::normalize(d)).collect();
     before.iter().filter(|d| !kept.contains(&dn::normalize(d))).cloned().collect()
+}
+
+/// The values `members` stores for member DNs; 400 for one it cannot name (`store: rdn` names users
+/// under the users' base only).
+fn stored_values(members: &AttrMap, dns: &[String]) -> Result<Vec<String>> {
+    dns.iter()
+        .map(|member| {
+            members.ref_value(member).ok_or_else(|| {
+                ServiceError::Translate(TranslateError::InvalidValue {
+                    attribute: members.scim_path(),
+                    reason: format!("{} holds users only, not {member}", members.ldap),
+                })
+            })
+        })
+        .collect()
 }
 
 fn empty_refused(members: &AttrMap) -> ServiceError {

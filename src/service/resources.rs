@@ -451,8 +451,9 @@ impl Service {
         tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
         if let Some(members) = m.members() {
             if let Some(after) = changed.get(&members.ldap) {
-                self.deactivate_ungrouped(&super::members::dropped(current.get(&members.ldap), &after.values))
-                    .await;
+                let dropped = super::members::dropped(current.get(&members.ldap), &after.values);
+                let dropped: Vec<String> = dropped.iter().map(|v| members.ref_dn(v)).collect();
+                self.deactivate_ungrouped(&dropped).await;
             }
         }
         self.render(m, &entry, base_url).await
@@ -487,7 +488,8 @@ impl Service {
                 self.follow_in_groups(&entry.dn, None).await?;
                 tracing::info!(resource = kind.name(), dn = %entry.dn, "deleted");
                 if let Some(members) = m.members() {
-                    self.deactivate_ungrouped(entry.get(&members.ldap)).await;
+                    let dns: Vec<String> = entry.get(&members.ldap).iter().map(|v| members.ref_dn(v)).collect();
+                    self.deactivate_ungrouped(&dns).await;
                 }
             }
             DeleteStrategy::Disable => {

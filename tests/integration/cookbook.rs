@@ -5,7 +5,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, Gateway};
+use crate::support::{assert_scim_error, member_ids, Gateway};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PEOPLE: &str = "ou=people,dc=example,dc=org";
@@ -463,4 +463,79 @@ async fn a_scope_filter_hides_and_protects_entries_outside_it() {
     assert_eq!(status, 409, "the name is taken outside the scope");
     let untouched = gw.slapd.entry(&format!("uid=other,{PEOPLE}")).await.unwrap_or_default();
     assert_eq!(untouched.get("title"), None);
+}
+
+#[tokio::test]
+async fn posix_groups_hold_member_uids() {
+    let (gw, _dir) = gateway("posix", "").await;
+    let group_dn = "cn=devs,ou=groups,dc=example,dc=org";
+    let ann = gw.create_user(json!({"userName": "ann"})).await;
+    let ben = gw.create_user(json!({"userName": "ben"})).await;
+    let (status, group) = gw
+        .post(
+            "/Groups",
+            json!({"displayName": "devs", "members": [{"value": ann}, {"value": ben}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let path = format!("/Groups/{id}");
+    assert_eq!(member_ids(&group), sorted(vec![ann.clone(), ben.clone()]), "{group}");
+    assert_eq!(sorted(gw.slapd.values(group_dn, "memberUid").await), vec!["ann", "ben"]);
+    assert_eq!(
+        gw.slapd.values(group_dn, "gidNumber").await,
+        vec!["60000"],
+        "from the groups' own range"
+    );
+
+    // Entra's removal, then a filter by member, then a re-add (a retry is harmless).
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "Remove", "path": "members", "value": [{"value": ann}]}]))
+        .await;
+    assert!(status == 200 || status == 204, "{body}");
+    assert_eq!(gw.slapd.values(group_dn, "memberUid").await, vec!["ben"]);
+    let (_, found) = gw.get(&format!("/Groups?filter=members%5Bvalue%20eq%20%22{ben}%22%5D")).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    let (_, found) = gw.get(&format!("/Groups?filter=members%5Bvalue%20eq%20%22{ann}%22%5D")).await;
+    assert_eq!(found["totalResults"], 0, "{found}");
+    for _ in 0..2 {
+        let (status, body) = gw
+            .patch(&path, json!([{"op": "add", "path": "members", "value": [{"value": ann}]}]))
+            .await;
+        assert!(status == 200 || status == 204, "{body}");
+    }
+    assert_eq!(sorted(gw.slapd.values(group_dn, "memberUid").await), vec!["ann", "ben"]);
+
+    // The gateway follows renames and deletes in memberUid (no overlay does).
+    let (status, body) = gw
+        .patch(
+            &format!("/Users/{ben}"),
+            json!([{"op": "replace", "path": "userName", "value": "benny"}]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sorted(gw.slapd.values(group_dn, "memberUid").await), vec!["ann", "benny"]);
+    let (status, _) = gw.delete(&format!("/Users/{ann}")).await;
+    assert_eq!(status, 204);
+    assert_eq!(gw.slapd.values(group_dn, "memberUid").await, vec!["benny"]);
+    let (_, group) = gw.get(&path).await;
+    assert_eq!(member_ids(&group), vec![ben.clone()]);
+
+    // memberUid names users only: a group as a member is a clear 400, and nothing changes.
+    let (_, other) = gw.post("/Groups", json!({"displayName": "ops"})).await;
+    let other = other["id"].as_str().unwrap_or_default().to_string();
+    let (status, body) = gw
+        .patch(&path, json!([{"op": "add", "path": "members", "value": [{"value": other}]}]))
+        .await;
+    assert_scim_error(status, &body, 400, Some("invalidValue"));
+    assert!(
+        body["detail"].as_str().is_some_and(|d| d.contains("memberUid holds users only")),
+        "{body}"
+    );
+    assert_eq!(gw.slapd.values(group_dn, "memberUid").await, vec!["benny"]);
+}
+
+fn sorted<T: Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort();
+    values
 }

@@ -55,9 +55,9 @@ pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mappi
             format!("unsupported mapping version {}: this scim2ldap reads version 1", raw.version.value),
         ));
     }
-    let users = compile_resource(&raw.users, ResourceKind::User, base_dn, &at)?;
+    let users = compile_resource(&raw.users, ResourceKind::User, base_dn, None, &at)?;
     let groups = match &raw.groups {
-        Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, &at)?),
+        Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, Some(&users), &at)?),
         None => None,
     };
     let dn_attribute = raw.dn_attribute.clone().unwrap_or_else(|| "entryDN".into());
@@ -76,8 +76,15 @@ fn first_line(message: &str) -> String {
 
 type At<'a> = dyn Fn(u64, String) -> MappingError + 'a;
 
-/// One resource type: where its entries live, its attributes, then its options.
-fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &str, at: &At<'_>) -> Result<ResourceMapping, MappingError> {
+/// One resource type: where its entries live, its attributes, then its options. Groups see the
+/// users' mapping, which their members may reference.
+fn compile_resource(
+    raw: &Spanned<RawResource>,
+    kind: ResourceKind,
+    base_dn: &str,
+    users: Option<&ResourceMapping>,
+    at: &At<'_>,
+) -> Result<ResourceMapping, MappingError> {
     let line = raw.referenced.line();
     let raw = &raw.value;
     let (base, scope, filter) = location(raw, base_dn, line, at)?;
@@ -116,6 +123,7 @@ fn compile_resource(raw: &Spanned<RawResource>, kind: ResourceKind, base_dn: &st
 
     let active = options::active(raw, &attrs, &mut schema, at)?;
     let empty_group = options::empty_group(raw, kind, &attrs, base_dn, line, at)?;
+    options::rdn_references(raw, &mut attrs, users, &empty_group, at)?;
     let delete = options::delete(raw, active.is_some(), &base, base_dn, at)?;
     let skip_unknown_members = options::skip_unknown_members(raw, kind, at)?;
     let password = options::password(raw, kind, active.as_ref(), &mut schema, at)?;

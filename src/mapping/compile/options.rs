@@ -3,7 +3,10 @@
 
 use super::super::active::ActiveState;
 use super::super::model::RawResource;
-use super::super::{ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, ResourceKind, ValueKind};
+use super::super::{
+    ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, RdnReference, ResourceKind,
+    ResourceMapping, ValueKind,
+};
 use super::{check_ldap_name, schema, At, MappingError};
 use crate::ldap::{dn, PasswordWrite, Scope};
 use crate::scim::filter::AttrPath;
@@ -253,6 +256,48 @@ pub(super) fn disabled_parent(
         return Err(at(line, format!("move_to '{parent}' must lie below the base '{base}'")));
     }
     Ok(Some(parent))
+}
+
+/// `store: rdn` on a group's members: stored as the member's RDN value, which names users only and
+/// only where one DN follows from it (users directly under their base, named by their RDN attribute).
+pub(super) fn rdn_references(
+    raw: &RawResource,
+    attrs: &mut [AttrMap],
+    users: Option<&ResourceMapping>,
+    empty_group: &EmptyGroup,
+    at: &At<'_>,
+) -> Result<(), MappingError> {
+    for (entry, attr) in raw.attributes.iter().zip(attrs.iter_mut()) {
+        let line = entry.referenced.line();
+        match entry.value.store.as_deref() {
+            None | Some("dn") => {}
+            Some("rdn") => {
+                let is_members =
+                    attr.kind == ValueKind::Reference && attr.scim.urn.is_none() && attr.scim.name.eq_ignore_ascii_case("members");
+                let Some(users) = users.filter(|_| is_members) else {
+                    return Err(at(line, "store: rdn applies to a group's members.value".into()));
+                };
+                if users.scope != Scope::One {
+                    return Err(at(
+                        line,
+                        "store: rdn names members by their RDN under the users' base: the users need scope: one".into(),
+                    ));
+                }
+                if matches!(empty_group, EmptyGroup::Placeholder(_)) {
+                    return Err(at(
+                        line,
+                        "store: rdn cannot hold a placeholder DN: use empty_group allow or refuse".into(),
+                    ));
+                }
+                attr.by_rdn = Some(RdnReference {
+                    attr: users.rdn_attr.clone(),
+                    parent: users.base.clone(),
+                });
+            }
+            Some(other) => return Err(at(line, format!("store '{other}' is not dn or rdn"))),
+        }
+    }
+    Ok(())
 }
 
 /// Numbers picked for new entries; no mapped attribute may write them.

@@ -12,6 +12,29 @@ users:
     - { scim: name.familyName, ldap: sn, default: ["{userName}"] }
 "#;
 
+/// Groups whose members are stored as the users' uid (posixGroup).
+const POSIX_GROUPS: &str = r#"groups:
+  base: "ou=groups,{base}"
+  object_classes: [posixGroup]
+  rdn: cn
+  attributes:
+    - { scim: displayName, ldap: cn }
+    - { scim: members.value, ldap: memberUid, type: reference, store: rdn }
+"#;
+
+#[test]
+fn members_stored_by_rdn_convert_both_ways() {
+    let mapping = compile_str(&format!("{GOOD}{POSIX_GROUPS}"), "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+    let groups = mapping.groups.unwrap_or_else(|| panic!("no groups"));
+    let members = groups.members().unwrap_or_else(|| panic!("no members"));
+    assert_eq!(members.ref_value("uid=a\\2Cb,ou=People,dc=x").as_deref(), Some("a,b"));
+    assert_eq!(members.ref_value("cn=ops,ou=groups,dc=x"), None, "not a user");
+    assert_eq!(members.ref_value("uid=a,ou=elsewhere,dc=x"), None);
+    assert_eq!(members.ref_dn("a,b"), "uid=a\\2cb,ou=people,dc=x");
+    let plain = mapping.users.attrs.first().unwrap_or_else(|| panic!("no attributes"));
+    assert_eq!(plain.ref_value("uid=a,ou=x"), Some("uid=a,ou=x".to_string()));
+}
+
 fn error(text: &str) -> MappingError {
     match compile_str(text, "test.yaml", "dc=x") {
         Ok(_) => unreachable!("mapping should have been refused:\n{text}"),
@@ -135,6 +158,21 @@ fn errors_name_file_line_and_reason() {
         ),
         (format!("{GOOD}  deactivate_when_ungrouped: true\n"), 9, "needs an active section"),
         (format!("{GOOD}  member_cleanup: true\n"), 3, "member_cleanup applies to groups"),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, store: rdn }"),
+            7,
+            "store: rdn applies to a group's members.value",
+        ),
+        (
+            format!("{GOOD}{POSIX_GROUPS}").replace("store: rdn", "store: uid"),
+            15,
+            "store 'uid' is not dn or rdn",
+        ),
+        (
+            format!("{GOOD}{POSIX_GROUPS}").replace("base: \"ou=people,{base}\"", "base: \"ou=people,{base}\"\n  scope: sub"),
+            16,
+            "the users need scope: one",
+        ),
         (
             format!("{GOOD}  unknown_members: skip\n"),
             0,
