@@ -422,6 +422,26 @@ async fn disabled_accounts_can_live_in_their_own_ou_on_openldap() {
 }
 
 #[tokio::test]
+async fn disabled_accounts_can_live_in_their_own_ou_on_389_directory_server() {
+    let text = with_exop(&shipped(&DS389), "disable")
+        .replacen("  scope: one\n", "  scope: sub\n", 1)
+        .replacen(
+            "    disabled_value: \"true\"\n",
+            "    disabled_value: \"true\"\n    move_to: \"ou=disabled,ou=people,{base}\"\n",
+            1,
+        );
+    assert!(text.contains("move_to"));
+    disabled_accounts_move_suite(
+        Ds389::start().await,
+        DS389,
+        "ou=people,dc=example,dc=org",
+        "ou=disabled,ou=people,dc=example,dc=org",
+        text,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn disabled_accounts_can_live_in_their_own_ou_on_active_directory() {
     let text = with_delete(&shipped(&ACTIVE_DIRECTORY), "disable")
         .replacen(
