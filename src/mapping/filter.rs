@@ -274,8 +274,7 @@ impl Context<'_> {
                     "'{path}' compares with a date-time string"
                 )));
             };
-            let time = rfc3339_to_generalized(text)
-                .ok_or_else(|| TranslateError::UnsupportedFilter(format!("'{text}' is not an RFC 3339 date-time")))?;
+            let time = super::transform::rfc3339_to_generalized(text).map_err(TranslateError::UnsupportedFilter)?;
             return comparison(attr, op, &CompValue::Str(time), ValueKind::String);
         }
         let attrs = resolve(mapping, path, stored_type)?;
@@ -387,12 +386,4 @@ fn comparison(attr: &str, op: CompareOp, value: &CompValue, kind: ValueKind) -> 
             LdapFilter::Not(Box::new(eq())),
         ]),
     }))
-}
-
-/// `2026-11-24T21:05:01Z` (or with an offset or fraction) → `20261124210501Z`, in UTC.
-fn rfc3339_to_generalized(text: &str) -> Option<String> {
-    let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    let utc = time.to_offset(time::UtcOffset::UTC);
-    let format = time::macros::format_description!("[year][month][day][hour][minute][second]Z");
-    utc.format(&format).ok()
 }

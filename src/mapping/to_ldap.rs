@@ -210,10 +210,7 @@ pub fn to_ldap(
                         attribute: attr.scim_path(),
                         id: v.clone(),
                     })?;
-                    attr.ref_value(target).ok_or_else(|| TranslateError::InvalidValue {
-                        attribute: attr.scim_path(),
-                        reason: format!("{} holds users only, not {v}", attr.ldap),
-                    })
+                    attr.stored_ref(target, &v)
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -273,6 +270,15 @@ fn is_multi(mapping: &ResourceMapping, attr: &AttrMap) -> bool {
 }
 
 impl AttrMap {
+    /// The value this reference attribute stores for the entry at `entry_dn` (`named` in messages);
+    /// 400 `invalidValue` for an entry it cannot name (`store: rdn` names users only).
+    pub fn stored_ref(&self, entry_dn: &str, named: &str) -> Result<String, TranslateError> {
+        self.ref_value(entry_dn).ok_or_else(|| TranslateError::InvalidValue {
+            attribute: self.scim_path(),
+            reason: format!("{} holds users only, not {named}", self.ldap),
+        })
+    }
+
     /// The SCIM path as an admin wrote it, for messages.
     pub fn scim_path(&self) -> String {
         let mut out = String::new();

@@ -175,7 +175,8 @@ fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
         .map(|t| t.to_offset(time::UtcOffset::UTC))
 }
 
-fn rfc3339_to_generalized(text: &str) -> Result<String, String> {
+/// An RFC 3339 date-time (SCIM `dateTime`) as LDAP generalized time in UTC.
+pub(super) fn rfc3339_to_generalized(text: &str) -> Result<String, String> {
     let format = time::macros::format_description!("[year][month][day][hour][minute][second]Z");
     parse_rfc3339(text)
         .and_then(|t| t.format(&format).ok())

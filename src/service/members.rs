@@ -406,16 +406,10 @@ pub(super) fn dropped(before: &[String], after: &[String]) -> Vec<String> {
 /// The values `members` stores for member DNs; 400 for one it cannot name (`store: rdn` names users
 /// under the users' base only).
 fn stored_values(members: &AttrMap, dns: &[String]) -> Result<Vec<String>> {
-    dns.iter()
-        .map(|member| {
-            members.ref_value(member).ok_or_else(|| {
-                ServiceError::Translate(TranslateError::InvalidValue {
-                    attribute: members.scim_path(),
-                    reason: format!("{} holds users only, not {member}", members.ldap),
-                })
-            })
-        })
-        .collect()
+    Ok(dns
+        .iter()
+        .map(|member| members.stored_ref(member, member))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 fn empty_refused(members: &AttrMap) -> ServiceError {
