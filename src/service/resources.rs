@@ -559,9 +559,9 @@ impl Service {
             if writes.is_empty() {
                 return Ok(());
             }
-            match self.directory.modify_if(entry_dn, &writes, None).await {
-                Err(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE) && attempts < 3 => attempts += 1,
-                outcome => return Ok(outcome?),
+            match self.directory.modify_if(entry_dn, &writes, None).await.map_err(ServiceError::from) {
+                Err(e) if changed_meanwhile(&e) && attempts < 3 => attempts += 1,
+                outcome => return outcome,
             }
         }
     }
