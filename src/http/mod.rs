@@ -14,7 +14,9 @@ use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::{ListenerExt, TapIo};
 use axum::{Extension, Router};
+use tokio::net::{TcpListener, TcpStream};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -186,7 +188,7 @@ async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response
 /// Serves whatever application `live` holds when each request arrives, so that a reload can swap it:
 /// requests in flight finish on the application they started on. Stops like `serve`.
 pub async fn serve_live(
-    listener: tokio::net::TcpListener,
+    listener: TcpListener,
     live: Arc<std::sync::RwLock<Router>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -197,14 +199,24 @@ pub async fn serve_live(
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone());
         tower::ServiceExt::oneshot(current, request)
     }));
-    axum::serve(listener, dispatch).with_graceful_shutdown(shutdown).await
+    axum::serve(without_nagle(listener), dispatch)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: App,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(without_nagle(listener), router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Sends each response as soon as it is written: with Nagle's algorithm, the tail of a large list
+/// waits for the client's delayed acknowledgement (up to 40 ms on Linux).
+fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    })
 }
