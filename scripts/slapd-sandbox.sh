@@ -7,9 +7,10 @@
 #
 # Suffix dc=example,dc=org, root cn=admin,dc=example,dc=org with password $SLAPD_ROOT_PASSWORD
 # (default "secret"); ou=people, ou=groups and a ppolicy default policy; then each LDIF given.
-# Overlays: memberof, refint, ppolicy. Indexes: eq on objectClass, uid, mail, cn, member, entryUUID.
+# Overlays: memberof, refint, ppolicy, sssvlv. Indexes: eq on objectClass, uid, mail, cn, member, entryUUID.
 # With SLAPD_TLS_CERT and SLAPD_TLS_KEY (PEM files), the listener also offers StartTLS.
 # SLAPD_NO_REFINT=1 leaves out the refint overlay (a directory that does not follow deletes and renames).
+# SLAPD_NO_SSSVLV=1 leaves out the sssvlv overlay (a directory that cannot sort or count for the gateway).
 set -euo pipefail
 
 dir=${1:?usage: slapd-sandbox.sh DIR PORT [LDIF...]}
@@ -39,6 +40,17 @@ olcRefintNothing: cn=empty-group-placeholder,$suffix
 "
 fi
 
+sssvlv_module="olcModuleLoad: sssvlv"
+sssvlv_overlay="dn: olcOverlay={3}sssvlv,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcSssVlvConfig
+olcOverlay: {3}sssvlv
+"
+if [ -n "${SLAPD_NO_SSSVLV:-}" ]; then
+  sssvlv_module=""
+  sssvlv_overlay=""
+fi
+
 cat > "$dir/config.ldif" <<LDIF
 dn: cn=config
 objectClass: olcGlobal
@@ -55,6 +67,7 @@ olcModuleLoad: back_mdb
 olcModuleLoad: memberof
 olcModuleLoad: refint
 olcModuleLoad: ppolicy
+${sssvlv_module}
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
@@ -108,6 +121,7 @@ olcOverlay: {1}ppolicy
 olcPPolicyDefault: cn=default,ou=policies,$suffix
 
 ${refint_overlay}
+${sssvlv_overlay}
 LDIF
 
 top=${suffix%%,*}

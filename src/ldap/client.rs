@@ -86,7 +86,9 @@ pub trait Directory: Send + Sync {
     /// `page_size`, so that a server size limit for one request does not cut the result short.
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
     /// How many entries a search matches, counted over a paged search that returns no attributes.
-    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize>;
+    /// How many entries match. `order_by` is an attribute every match has and the directory can order
+    /// (a creation time), by which a directory with VLV and sorting counts without sending the matches.
+    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize>;
     /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
@@ -185,6 +187,8 @@ pub struct LdapDirectory {
     post_read: std::sync::atomic::AtomicBool,
     /// Whether the server takes the RFC 4528 Assertion control (389 DS and AD do not).
     assertions: std::sync::atomic::AtomicBool,
+    /// Whether the server takes the VLV and Server Side Sort controls together.
+    vlv: std::sync::atomic::AtomicBool,
     metrics: Arc<Metrics>,
     /// After every URL failed: until when new connections are not attempted, and the current backoff.
     unreachable: std::sync::Mutex<Option<(std::time::Instant, Duration)>>,
@@ -218,6 +222,7 @@ impl LdapDirectory {
             next: AtomicUsize::new(0),
             post_read: std::sync::atomic::AtomicBool::new(false),
             assertions: std::sync::atomic::AtomicBool::new(false),
+            vlv: std::sync::atomic::AtomicBool::new(false),
             metrics,
             unreachable: std::sync::Mutex::new(None),
         };
@@ -225,6 +230,9 @@ impl LdapDirectory {
         let supports = |oid: &str| root.as_ref().is_some_and(|e| e.get("supportedControl").iter().any(|c| c == oid));
         directory.post_read.store(supports(POST_READ_OID), Ordering::Relaxed);
         directory.assertions.store(supports(ASSERTION_OID), Ordering::Relaxed);
+        directory
+            .vlv
+            .store(supports(super::vlv::VLV_OID) && supports(super::vlv::SORT_OID), Ordering::Relaxed);
         Ok(directory)
     }
 
@@ -385,6 +393,37 @@ impl LdapDirectory {
         outcome
     }
 
+    /// The size of the sorted list of matches, from one search for a window of one entry. On a
+    /// connection of its own: the server keeps a sort context per connection until it closes.
+    async fn count_by_vlv(&self, request: &SearchRequest, order_by: &str) -> Result<Option<usize>> {
+        let started = std::time::Instant::now();
+        let counted = self.vlv_search(request, order_by).await;
+        super::measured::record(&self.metrics, "vlv_count", started, &counted);
+        counted
+    }
+
+    async fn vlv_search(&self, request: &SearchRequest, order_by: &str) -> Result<Option<usize>> {
+        let (mut ldap, _) = self.open().await?;
+        let filter = request.filter.to_string();
+        let answer = ldap
+            .with_timeout(self.timeout)
+            .with_controls(vec![super::vlv::sort_by(order_by), super::vlv::first_entry_window()])
+            .search(&request.base, request.scope.into(), &filter, vec!["1.1"])
+            .await;
+        if let Err(e) = ldap.unbind().await {
+            tracing::debug!(error = %e, "unbind after a VLV count");
+        }
+        let ldap3::SearchResult(_, outcome) = answer.map_err(|e| LdapError::from_ldap3("search", e))?;
+        if outcome.rc != 0 {
+            return Err(LdapError::Result {
+                op: "search",
+                rc: outcome.rc,
+                text: outcome.text,
+            });
+        }
+        Ok(super::vlv::content_count(&outcome.ctrls))
+    }
+
     async fn read(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
         read_entry(self, dn, attrs).await?.ok_or(LdapError::Result {
             op: "read",
@@ -495,7 +534,14 @@ impl Directory for LdapDirectory {
         Ok(entries)
     }
 
-    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize> {
+    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize> {
+        if self.vlv.load(Ordering::Relaxed) {
+            match self.count_by_vlv(request, order_by).await {
+                Ok(Some(matched)) => return Ok(matched),
+                Ok(None) => tracing::debug!("no VLV count in the answer; counting the entries"),
+                Err(e) => tracing::debug!(error = %e, "VLV count refused; counting the entries"),
+            }
+        }
         // No attributes at all (`1.1`, RFC 4511 §4.5.1.8), and entries counted, never parsed.
         let counting = SearchRequest {
             attrs: vec!["1.1".into()],

@@ -89,12 +89,12 @@ impl<D: Directory> Directory for DryRun<D> {
         self.inner.search_all(request, page_size).await
     }
 
-    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize> {
+    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize> {
         self.note(format!(
             "count (read) base={:?} scope={:?} filter={}",
             request.base, request.scope, request.filter
         ));
-        self.inner.count(request, page_size).await
+        self.inner.count(request, page_size, order_by).await
     }
 
     async fn paged_search(&self, request: &SearchRequest) -> Result<crate::ldap::PagedSearch> {

@@ -69,9 +69,9 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
-    async fn count(&self, request: &SearchRequest, page_size: i32) -> Result<usize> {
+    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize> {
         let started = Instant::now();
-        let result = self.inner.count(request, page_size).await;
+        let result = self.inner.count(request, page_size, order_by).await;
         self.record("count", started, &result);
         result
     }

@@ -13,6 +13,7 @@ pub mod measured;
 pub mod paged;
 mod ranged;
 pub mod schema;
+mod vlv;
 
 pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest};
 pub use entry::Entry;

@@ -236,7 +236,7 @@ impl Service {
             let first = pages.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
             Ok::<_, ServiceError>((pages, first))
         };
-        let (total, first_page) = tokio::join!(self.directory.count(&request, ID_PAGE), first_page);
+        let (total, first_page) = tokio::join!(self.directory.count(&request, ID_PAGE, &m.meta.created), first_page);
         let total = total?;
         self.check_matches(total)?;
         let resources = match first_page {

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::support::{assert_scim_error, Ds389, Gateway, SambaDc, Server, Slapd};
+use scim2ldap::ldap::{Directory, LdapDirectory, LdapFilter, Scope, SearchRequest};
+use scim2ldap::metrics::Metrics;
+
+use crate::support::{assert_scim_error, Ds389, Endpoint, Gateway, SambaDc, Server, Slapd};
 
 /// How one directory stores what the suite checks.
 struct Flavour {
@@ -19,6 +22,8 @@ struct Flavour {
     user_dn: fn(&str) -> String,
     /// Whether the entry as read shows a disabled account.
     disabled: fn(&HashMap<String, Vec<String>>) -> bool,
+    /// The creation time the mapping's `meta.created` reads, by which the gateway counts with VLV.
+    created: &'static str,
 }
 
 fn first(entry: &HashMap<String, Vec<String>>, attr: &str) -> String {
@@ -46,6 +51,7 @@ const OPENLDAP: Flavour = Flavour {
     adapt: with_exop,
     user_dn: |name| format!("uid={name},ou=people,dc=example,dc=org"),
     disabled: |entry| first(entry, "pwdaccountlockedtime") == "000001010000Z",
+    created: "createTimestamp",
 };
 
 const DS389: Flavour = Flavour {
@@ -53,6 +59,7 @@ const DS389: Flavour = Flavour {
     adapt: with_exop,
     user_dn: |name| format!("uid={name},ou=people,dc=example,dc=org"),
     disabled: |entry| first(entry, "nsaccountlock").eq_ignore_ascii_case("true"),
+    created: "createTimestamp",
 };
 
 const ACTIVE_DIRECTORY: Flavour = Flavour {
@@ -60,6 +67,7 @@ const ACTIVE_DIRECTORY: Flavour = Flavour {
     adapt: with_delete,
     user_dn: |name| format!("cn={name},cn=Users,dc=example,dc=org"),
     disabled: |entry| first(entry, "useraccountcontrol").parse::<u32>().is_ok_and(|flags| flags & 2 != 0),
+    created: "whenCreated",
 };
 
 /// A gateway in front of `server` with the flavour's mapping adapted to DELETE by `strategy`.
@@ -170,6 +178,35 @@ async fn lifecycle_suite<S: Server>(server: S, flavour: Flavour) {
     assert!(ldap.entry(&dn).await.is_none(), "removed from the directory");
     let (status, body) = hard.get(&user).await;
     assert_scim_error(status, &body, 404, None);
+
+    counts_with_vlv(ldap, flavour.created).await;
+}
+
+/// The directory layer counts a large listing's matches with VLV and sorting (each of these
+/// directories offers both): the count agrees with the entries a plain search finds.
+async fn counts_with_vlv(ldap: &Endpoint, created: &str) {
+    let config = Gateway::config(ldap, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let settings = config.ldap.unwrap_or_else(|| panic!("the gateway's directory"));
+    let metrics = Arc::new(Metrics::new());
+    let directory = LdapDirectory::connect(settings, metrics.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request = SearchRequest {
+        base: ldap.suffix.clone(),
+        scope: Scope::Sub,
+        filter: LdapFilter::Present("objectClass".into()),
+        attrs: vec!["1.1".into()],
+        size_limit: 0,
+    };
+    let counted = directory.count(&request, 100, created).await.unwrap_or_else(|e| panic!("{e}"));
+    let found = ldap.find("(objectClass=*)").await.len();
+    assert!(found >= 3, "{found} entries");
+    assert_eq!(counted, found);
+    let rendered = metrics.render();
+    assert!(
+        rendered.contains("scim2ldap_ldap_operations_total{op=\"vlv_count\",result=\"0\"} 1"),
+        "counted with VLV: {rendered}"
+    );
 }
 
 #[tokio::test]

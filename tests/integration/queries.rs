@@ -196,6 +196,35 @@ async fn large_results_page_from_a_paged_id_scan() {
     assert_eq!(names(&deep), vec!["p10", "p1", "p0"]);
 }
 
+/// A directory without VLV and sorting (slapd without sssvlv): the first page of a large listing
+/// counts the matches by reading them, with the same totals and pages.
+#[tokio::test]
+async fn large_listings_are_counted_without_vlv_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ldif = dir.path().join("many.ldif");
+    std::fs::write(&ldif, crate::support::people_ldif("p", 1234)).unwrap_or_else(|e| panic!("{e}"));
+    let slapd = crate::support::Slapd::start_with_env(&[ldif.to_str().unwrap_or_default()], &[("SLAPD_NO_SSSVLV", "1")]).await;
+    let gw = Gateway::attach(slapd, &[]).await;
+    let mut seen = 0;
+    for start in (1..=1234).step_by(200) {
+        let (status, page) = gw.get(&format!("/Users?startIndex={start}&count=200")).await;
+        assert_eq!((status, page["totalResults"].clone()), (200, json!(1234)), "{page}");
+        seen += page["Resources"].as_array().map(Vec::len).unwrap_or_default();
+    }
+    assert_eq!(seen, 1234);
+    let metrics = gw
+        .raw(reqwest::Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        metrics.contains("scim2ldap_ldap_operations_total{op=\"count\",result=\"0\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("vlv_count"), "{metrics}");
+}
+
 /// Okta's import: startIndex 1, 101, 201, … without sortBy, served from an open paged search read
 /// ahead; the same pages asked out of sequence (or after a write) come from the id snapshot, in the
 /// same order.
@@ -241,6 +270,8 @@ async fn sequential_pages_are_read_ahead_in_the_directorys_order() {
             .sum()
     };
     assert_eq!(operations("paged_search_open"), 1, "{metrics}");
+    // The total came from the sssvlv overlay's count, not from reading every match.
+    assert_eq!(operations("vlv_count"), 1, "{metrics}");
     assert!(operations("search_page") >= 13, "{metrics}");
     assert_eq!(operations("search_paged"), 0, "{metrics}");
     let mut unique = sequential.clone();
