@@ -10,8 +10,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::{Assertion, ControlParser, PostRead, PostReadResp};
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions, StdStream};
 use serde::Deserialize;
+use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 use super::entry::Entry;
@@ -297,6 +298,9 @@ impl LdapDirectory {
         if let Some(tls) = &self.tls {
             conn_settings = conn_settings.set_config(tls.clone());
         }
+        if let Some(stream) = self.tcp_without_nagle(url).await? {
+            conn_settings = conn_settings.set_std_stream(StdStream::Tcp(stream));
+        }
         let (conn, mut ldap) = LdapConnAsync::with_settings(conn_settings, url)
             .await
             .map_err(|e| LdapError::Connect(e.to_string()))?;
@@ -309,6 +313,37 @@ impl LdapDirectory {
                 .map_err(|e| LdapError::Connect(format!("bind as {} failed: {e}", self.settings.bind_dn)))?;
         }
         Ok(ldap)
+    }
+
+    /// The TCP connection for an `ldap://` or `ldaps://` URL, with Nagle's algorithm off: requests
+    /// share a connection, and with Nagle each request written while an earlier one is unanswered
+    /// would wait for the directory's acknowledgement. `None` for `ldapi://`.
+    async fn tcp_without_nagle(&self, url: &str) -> Result<Option<std::net::TcpStream>> {
+        let parsed = url::Url::parse(url).map_err(|e| LdapError::Connect(format!("{url}: {e}")))?;
+        let default_port = match parsed.scheme() {
+            "ldap" => 389,
+            "ldaps" => 636,
+            _ => return Ok(None),
+        };
+        let port = parsed.port().unwrap_or(default_port);
+        let connecting = async {
+            match parsed.host() {
+                Some(url::Host::Domain(name)) => TcpStream::connect((name, port)).await,
+                Some(url::Host::Ipv4(address)) => TcpStream::connect((address, port)).await,
+                Some(url::Host::Ipv6(address)) => TcpStream::connect((address, port)).await,
+                None => TcpStream::connect(("localhost", port)).await,
+            }
+        };
+        let limit = Duration::from_millis(self.settings.connect_timeout_ms);
+        let stream = match tokio::time::timeout(limit, connecting).await {
+            Ok(connected) => connected.map_err(|e| LdapError::Connect(format!("{url}: {e}")))?,
+            Err(_) => return Err(LdapError::Connect(format!("{url}: no connection within {} ms", limit.as_millis()))),
+        };
+        stream
+            .set_nodelay(true)
+            .and_then(|()| stream.into_std())
+            .map(Some)
+            .map_err(|e| LdapError::Connect(format!("{url}: {e}")))
     }
 
     /// A connection handle from the next slot, (re)connecting that slot when it is empty or closed.
