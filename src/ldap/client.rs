@@ -86,9 +86,9 @@ pub trait Directory: Send + Sync {
     /// Every entry a search matches, fetched with the Simple Paged Results control (RFC 2696) in pages of
     /// `page_size`, so that a server size limit for one request does not cut the result short.
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
-    /// How many entries a search matches, counted over a paged search that returns no attributes.
-    /// How many entries match. `order_by` is an attribute every match has and the directory can order
-    /// (a creation time), by which a directory with VLV and sorting counts without sending the matches.
+    /// How many entries a search matches: with one VLV request sorted by `order_by` (an attribute
+    /// every match has and the directory can order, such as a creation time) where the directory
+    /// offers VLV and sorting, else over a paged search that returns no attributes.
     async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize>;
     /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
