@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use common::{gateway, json_of, ms, raw_ldap, slapd_with_users, stats, user_dn, HttpConn, TOKEN};
+use common::{gateway, json_of, mean_ms_between, ms, raw_ldap, slapd_with_users, stats, user_dn, HttpConn, Metrics, TOKEN};
 use hyper::Method;
 use ldap3::{Mod, Scope, SearchEntry};
 use serde_json::json;
@@ -25,26 +25,7 @@ const SMALL: usize = 100;
 const ROUNDS: [usize; 2] = [1000, 200];
 const MOST_ROUNDS: usize = ROUNDS[0];
 
-/// The sum and count of the gateway's LDAP modify timings.
-async fn ldap_modify_seconds(http: &reqwest::Client, base: &str) -> (f64, f64) {
-    let text = http
-        .get(base.replace("/scim/v2", "/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map_or(0.0, |v| v.trim().parse().unwrap())
-    };
-    (
-        value("scim2ldap_ldap_operation_seconds_sum{op=\"modify\"}"),
-        value("scim2ldap_ldap_operation_seconds_count{op=\"modify\"}"),
-    )
-}
+const MODIFY: &str = "scim2ldap_ldap_operation_seconds{op=\"modify\"}";
 
 #[tokio::main]
 async fn main() {
@@ -121,7 +102,7 @@ async fn main() {
             ids.push(id);
         }
         let mut conn = HttpConn::open(&base).await;
-        let ldap_before = ldap_modify_seconds(&http, &base).await;
+        let before = Metrics::read(&base).await;
         let (mut gw_add, mut gw_remove, mut raw_add, mut raw_remove) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (round, id) in ids.iter().enumerate() {
             for (op, samples) in [("add", &mut gw_add), ("remove", &mut gw_remove)] {
@@ -147,13 +128,13 @@ async fn main() {
                 .unwrap();
             raw_remove.push(t.elapsed());
         }
-        let ldap_after = ldap_modify_seconds(&http, &base).await;
+        let after = Metrics::read(&base).await;
         let raw_mean = (raw_add.iter().chain(&raw_remove).sum::<std::time::Duration>()).as_secs_f64() / (2 * rounds) as f64;
         let _ = writeln!(
             table,
             "{:<8} the gateway's own LDAP modifies (from /metrics): mean {:.3} ms; the raw ones: mean {:.3} ms",
             format!("{name}:{size}"),
-            1000.0 * (ldap_after.0 - ldap_before.0) / (ldap_after.1 - ldap_before.1),
+            mean_ms_between(&before, &after, MODIFY),
             1000.0 * raw_mean
         );
         for (op, gw, raw) in [("add", gw_add, raw_add), ("remove", gw_remove, raw_remove)] {

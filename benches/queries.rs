@@ -12,7 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::{Duration, Instant};
 
-use common::{gateway, ms, raw_ldap, slapd_with_users, stats, HttpConn};
+use common::{gateway, mean_ms_between, ms, raw_ldap, slapd_with_users, stats, HttpConn, Metrics};
 use hyper::Method;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::Scope;
@@ -98,6 +98,7 @@ async fn main() {
 
     // (b) paging through everything, count=100, as Okta's import does.
     let mut conn = HttpConn::open(&base).await;
+    let before = Metrics::read(&base).await;
     let mut pages = Vec::new();
     let mut seen = 0;
     let started = Instant::now();
@@ -111,6 +112,7 @@ async fn main() {
         start += PAGE;
     }
     let paging_total = started.elapsed();
+    let after = Metrics::read(&base).await;
     assert_eq!(seen, USERS);
     let first_page = pages[0];
     let last_page = *pages.last().unwrap();
@@ -153,6 +155,15 @@ async fn main() {
     println!(
         "(e) raw LDAP count of all users (no attributes), the floor of a first page: {:.2} s",
         raw_count.as_secs_f64()
+    );
+    println!(
+        "inside the gateway during (b), means: LDAP page read ahead {:.2} ms, GET /Users handled {:.2} ms",
+        mean_ms_between(&before, &after, "scim2ldap_ldap_operation_seconds{op=\"search_page\"}"),
+        mean_ms_between(
+            &before,
+            &after,
+            "scim2ldap_http_request_seconds{route=\"/scim/v2/Users\",method=\"GET\"}"
+        )
     );
     println!("raw search for one page's {PAGE} entries by id: p50 {:.1} ms", ms(fetch.p50));
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();

@@ -108,6 +108,41 @@ impl HttpConn {
     }
 }
 
+/// The gateway's metrics: `sum_count(name)` answers a histogram's sum and count, where `name` is its
+/// series as rendered (`scim2ldap_ldap_operation_seconds{op="modify"}`).
+pub struct Metrics(String);
+
+impl Metrics {
+    pub async fn read(base: &str) -> Metrics {
+        let mut conn = HttpConn::open(base).await;
+        let (_, text) = conn.send(Method::GET, &base.replace("/scim/v2", "/metrics"), None).await;
+        Metrics(String::from_utf8_lossy(&text).into_owned())
+    }
+
+    pub fn sum_count(&self, series: &str) -> (f64, f64) {
+        let (name, labels) = series.split_once('{').unwrap_or((series, ""));
+        let value = |suffix: &str| -> f64 {
+            let prefix = if labels.is_empty() {
+                format!("{name}_{suffix} ")
+            } else {
+                format!("{name}_{suffix}{{{labels} ")
+            };
+            self.0
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .map_or(0.0, |v| v.trim().parse().unwrap())
+        };
+        (value("sum"), value("count"))
+    }
+}
+
+/// The mean of a histogram's observations between two readings, in milliseconds.
+pub fn mean_ms_between(before: &Metrics, after: &Metrics, series: &str) -> f64 {
+    let (sum0, count0) = before.sum_count(series);
+    let (sum1, count1) = after.sum_count(series);
+    1000.0 * (sum1 - sum0) / (count1 - count0).max(1.0)
+}
+
 /// The JSON answer to a request sent with the benchmark's token.
 pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
     request.bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap()

@@ -57,6 +57,10 @@ pub type Snapshot = Arc<Vec<String>>;
 
 /// Most resources read ahead for one listing, so that memory stays bounded whatever clients do.
 const READ_AHEAD_ENTRIES: usize = 10_000;
+/// Entries per LDAP page when reading ahead. The directory idles from the end of one page until the
+/// next request arrives, so a request per client page (often 100 entries) would leave it idle a
+/// thousand times over 100,000 users.
+const READ_AHEAD_BATCH: usize = 1000;
 
 /// Pages of resources as shown, read by a background task.
 type Pages = tokio::sync::mpsc::Receiver<Result<Vec<Map<String, Value>>>>;
@@ -407,16 +411,19 @@ impl Service {
         Ok(ids.iter().filter_map(|id| by_id.remove(id.as_str())).collect())
     }
 
-    /// Pages of `count` resources from `search`, read and rendered by a task of their own (in parallel
-    /// with the requests) up to `READ_AHEAD_ENTRIES` ahead of the receiver; dropping the receiver stops
-    /// the task and closes the search's connection.
+    /// Pages of `count` resources from `search`, read (in batches of `READ_AHEAD_BATCH`) and rendered
+    /// by a task of their own, in parallel with the requests, up to `READ_AHEAD_ENTRIES` ahead of the
+    /// receiver; dropping the receiver stops the task and closes the search's connection.
     fn read_pages(&self, kind: ResourceKind, search: PagedSearch, count: usize, base_url: &str) -> Pages {
-        let (pages, receiver) = tokio::sync::mpsc::channel((READ_AHEAD_ENTRIES / count.max(1)).max(1));
+        let count = count.max(1);
+        let (pages, receiver) = tokio::sync::mpsc::channel((READ_AHEAD_ENTRIES / count).max(1));
+        // Whole pages per batch, so that no page straddles two batches.
+        let batch = count * (READ_AHEAD_BATCH / count).max(1);
         let service = self.clone();
         let base_url = base_url.to_string();
         let fetch = move |mut search: PagedSearch| {
             tokio::spawn(async move {
-                let entries = search.next_page(page_size(count)).await;
+                let entries = search.next_page(page_size(batch)).await;
                 (search, entries)
             })
         };
@@ -424,18 +431,26 @@ impl Service {
             let mut next = Some(fetch(search));
             while let Some(fetching) = next.take() {
                 let Ok((search, entries)) = fetching.await else { break };
-                let last = entries.as_ref().map_or(true, |e| e.len() < count) || search.is_finished();
-                // The directory reads the next page while this one is rendered.
+                let last = entries.as_ref().map_or(true, |e| e.len() < batch) || search.is_finished();
+                // The directory reads the next batch while this one is rendered.
                 if !last {
                     next = Some(fetch(search));
                 }
-                let page = match (entries, service.resource(kind)) {
-                    (Ok(entries), Ok(m)) => service.render_all(m, &entries, &base_url).await,
-                    (Err(e), _) => Err(e.into()),
-                    (_, Err(e)) => Err(e),
+                let (entries, m) = match (entries, service.resource(kind)) {
+                    (Ok(entries), Ok(m)) => (entries, m),
+                    (Err(e), _) => {
+                        let _ = pages.send(Err(e.into())).await;
+                        break;
+                    }
+                    (_, Err(e)) => {
+                        let _ = pages.send(Err(e)).await;
+                        break;
+                    }
                 };
-                if pages.send(page).await.is_err() || last {
-                    break;
+                for page in entries.chunks(count) {
+                    if pages.send(service.render_all(m, page, &base_url).await).await.is_err() {
+                        return;
+                    }
                 }
             }
         });
