@@ -131,11 +131,16 @@ fn narrow_type_filters(mapping: &mut mapping::Mapping, schema: &Subschema) {
     }
 }
 
-/// The mapped LDAP attributes the directory's schema gives no ordering rule.
+/// The mapped LDAP attributes (and ids) the directory's schema gives no ordering rule.
 fn unordered_attributes(mapping: &mapping::Mapping, schema: &Subschema) -> std::collections::HashSet<String> {
     std::iter::once(&mapping.users)
         .chain(mapping.groups.as_ref())
-        .flat_map(|m| m.attrs.iter().flat_map(|a| [a.ldap.clone(), a.read_source().to_string()]))
+        .flat_map(|m| {
+            m.attrs
+                .iter()
+                .flat_map(|a| [a.ldap.clone(), a.read_source().to_string()])
+                .chain([m.id_attr.clone()])
+        })
         .filter(|a| !schema.has_ordering(a))
         .map(|a| a.to_ascii_lowercase())
         .collect()

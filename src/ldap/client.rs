@@ -92,6 +92,12 @@ pub trait Directory: Send + Sync {
     async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize>;
     /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
+    /// Whether the directory takes the VLV and Server Side Sort controls together, so that `window`
+    /// answers and a paged search can be sorted.
+    fn offers_vlv(&self) -> bool;
+    /// The matches sorted by `sorted_by`, from the `offset`-th (1-based) on, `count` of them (fewer at
+    /// the end), and how many match: one VLV request. `None` when the directory offers no VLV.
+    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>>;
     /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
     /// Applies `mods` in one modify request, only if the entry matches `assertion` when one is given
@@ -107,6 +113,12 @@ pub trait Directory: Send + Sync {
     async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()>;
     /// Succeeds when a bound connection answers.
     async fn ping(&self) -> Result<()>;
+}
+
+/// A window of a sorted list of matches, and the size of the whole list.
+pub struct Window {
+    pub entries: Vec<Entry>,
+    pub total: usize,
 }
 
 fn default_pool_size() -> usize {
@@ -428,27 +440,40 @@ impl LdapDirectory {
         outcome
     }
 
-    /// The size of the sorted list of matches, from one search for a window of one entry. On a
-    /// connection of its own: the server keeps a sort context per connection until it closes.
+    /// The size of the sorted list of matches, from one search for a window of one entry.
     async fn count_by_vlv(&self, request: &SearchRequest, order_by: &str) -> Result<Option<usize>> {
         let started = std::time::Instant::now();
-        let counted = self.vlv_search(request, order_by).await;
+        let counting = SearchRequest {
+            attrs: vec!["1.1".into()],
+            ..request.clone()
+        };
+        let counted = self.vlv_search(&counting, order_by, 1, 1).await.map(|(_, total)| total);
         super::measured::record(&self.metrics, "vlv_count", started, &counted);
         counted
     }
 
-    async fn vlv_search(&self, request: &SearchRequest, order_by: &str) -> Result<Option<usize>> {
+    /// One VLV search for `count` entries from the `offset`-th of the list sorted by `sorted_by`, and
+    /// the list's size when the server sent it. On a connection of its own: the server keeps a sort
+    /// context per connection until it closes.
+    async fn vlv_search(
+        &self,
+        request: &SearchRequest,
+        sorted_by: &str,
+        offset: usize,
+        count: usize,
+    ) -> Result<(Vec<Entry>, Option<usize>)> {
         let (mut ldap, _) = self.open().await?;
         let filter = request.filter.to_string();
+        let window = super::vlv::window_at(offset.max(1), count.saturating_sub(1));
         let answer = ldap
             .with_timeout(self.timeout)
-            .with_controls(vec![super::vlv::sort_by(order_by), super::vlv::first_entry_window()])
-            .search(&request.base, request.scope.into(), &filter, vec!["1.1"])
+            .with_controls(vec![super::vlv::sort_by(sorted_by), window])
+            .search(&request.base, request.scope.into(), &filter, request.attrs.clone())
             .await;
         if let Err(e) = ldap.unbind().await {
-            tracing::debug!(error = %e, "unbind after a VLV count");
+            tracing::debug!(error = %e, "unbind after a VLV search");
         }
-        let ldap3::SearchResult(_, outcome) = answer.map_err(|e| LdapError::from_ldap3("search", e))?;
+        let ldap3::SearchResult(raw, outcome) = answer.map_err(|e| LdapError::from_ldap3("search", e))?;
         if outcome.rc != 0 {
             return Err(LdapError::Result {
                 op: "search",
@@ -456,7 +481,9 @@ impl LdapDirectory {
                 text: outcome.text,
             });
         }
-        Ok(super::vlv::content_count(&outcome.ctrls))
+        let mut entries: Vec<Entry> = raw.into_iter().map(|r| entry_of(SearchEntry::construct(r))).collect();
+        self.complete_ranges(&mut entries).await?;
+        Ok((entries, super::vlv::content_count(&outcome.ctrls)))
     }
 
     async fn read(&self, dn: &str, attrs: &[String]) -> Result<Entry> {
@@ -590,6 +617,18 @@ impl Directory for LdapDirectory {
     async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch> {
         let (ldap, _) = self.open().await?;
         Ok(super::PagedSearch::new(ldap, request.clone(), self.timeout))
+    }
+
+    fn offers_vlv(&self) -> bool {
+        self.vlv.load(Ordering::Relaxed)
+    }
+
+    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>> {
+        if !self.offers_vlv() {
+            return Ok(None);
+        }
+        let (entries, total) = self.vlv_search(request, sorted_by, offset, count).await?;
+        Ok(total.map(|total| Window { entries, total }))
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {

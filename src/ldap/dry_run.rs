@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::client::{read_entry, Directory, Modification, PasswordWrite, SearchRequest};
+use super::client::{read_entry, Directory, Modification, PasswordWrite, SearchRequest, Window};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -103,6 +103,18 @@ impl<D: Directory> Directory for DryRun<D> {
             request.base, request.scope, request.filter
         ));
         self.inner.paged_search(request).await
+    }
+
+    fn offers_vlv(&self) -> bool {
+        self.inner.offers_vlv()
+    }
+
+    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>> {
+        self.note(format!(
+            "window (read) base={:?} scope={:?} filter={} sorted by {sorted_by} from {offset}, {count}",
+            request.base, request.scope, request.filter
+        ));
+        self.inner.window(request, sorted_by, offset, count).await
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], _read_back: &[String]) -> Result<Entry> {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::client::{Directory, Modification, PasswordWrite, SearchRequest};
+use super::client::{Directory, Modification, PasswordWrite, SearchRequest, Window};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -82,6 +82,17 @@ impl<D: Directory> Directory for Measured<D> {
         self.record("paged_search_open", started, &result);
         // Its pages are operations of this directory too.
         result.map(|search| search.measured(self.metrics.clone()))
+    }
+
+    fn offers_vlv(&self) -> bool {
+        self.inner.offers_vlv()
+    }
+
+    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>> {
+        let started = Instant::now();
+        let result = self.inner.window(request, sorted_by, offset, count).await;
+        self.record("vlv_window", started, &result);
+        result
     }
 
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {

@@ -15,7 +15,7 @@ mod ranged;
 pub mod schema;
 mod vlv;
 
-pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest};
+pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest, Window};
 pub use entry::Entry;
 pub use error::LdapError;
 pub use filter::LdapFilter;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ldap3::controls::{Control, PagedResults};
+use ldap3::controls::{Control, PagedResults, RawControl};
 use ldap3::{Ldap, SearchEntry};
 
 use super::{Entry, LdapError, SearchRequest};
@@ -22,6 +22,8 @@ pub struct PagedSearch {
     timeout: Duration,
     /// Where each page is counted, as `search_page`, when the directory is measured.
     metrics: Option<Arc<Metrics>>,
+    /// The attribute the directory sorts the pages by (Server Side Sort), if any.
+    sorted_by: Option<String>,
 }
 
 impl PagedSearch {
@@ -33,6 +35,16 @@ impl PagedSearch {
             finished: false,
             timeout,
             metrics: None,
+            sorted_by: None,
+        }
+    }
+
+    /// The same search, its pages sorted by `attr` on the directory (with every page's request, as
+    /// RFC 2891 asks); for a directory that `offers_vlv`.
+    pub fn sorted_by(self, attr: &str) -> Self {
+        PagedSearch {
+            sorted_by: Some(attr.to_string()),
+            ..self
         }
     }
 
@@ -57,15 +69,17 @@ impl PagedSearch {
     }
 
     async fn read_page(&mut self, size: i32) -> Result<Vec<Entry>, LdapError> {
-        let control = PagedResults {
+        let mut controls: Vec<RawControl> = vec![PagedResults {
             size,
             cookie: self.cookie.clone(),
-        };
+        }
+        .into()];
+        controls.extend(self.sorted_by.as_deref().map(super::vlv::sort_by));
         let filter = self.request.filter.to_string();
         let (entries, result) = self
             .ldap
             .with_timeout(self.timeout)
-            .with_controls(control)
+            .with_controls(controls)
             .search(&self.request.base, self.request.scope.into(), &filter, &self.request.attrs)
             .await
             .and_then(|r| r.success())

@@ -1,7 +1,7 @@
-//! Counting a large result with the Virtual List View (draft-ietf-ldapext-ldapv3-vlv-09) and Server
-//! Side Sort (RFC 2891) controls: the server sorts the matches itself and answers how many there are
-//! with a window of one entry, instead of sending every match to be counted. OpenLDAP (with the
-//! sssvlv overlay), 389 DS and Active Directory offer both.
+//! The Virtual List View (draft-ietf-ldapext-ldapv3-vlv-09) and Server Side Sort (RFC 2891) controls:
+//! the server sorts the matches itself and answers a window of them at any offset, with how many
+//! there are, instead of sending every match. OpenLDAP (with the sssvlv overlay), 389 DS and Active
+//! Directory offer both.
 
 use bytes::BytesMut;
 use ldap3::asn1::{parse_tag, parse_uint, write, ASNTag, Integer, OctetString, Sequence, Tag, TagClass};
@@ -50,18 +50,19 @@ pub fn sort_by(attr: &str) -> RawControl {
     )
 }
 
-/// A window of the list's first entry alone (`beforeCount` 0, `afterCount` 0, `byOffset` 1 with
-/// `contentCount` 0: "I do not know the size"), so that the answer carries the size.
-pub fn first_entry_window() -> RawControl {
+/// A window of `after + 1` entries from the list's `offset`-th (1-based; `beforeCount` 0 and
+/// `contentCount` 0: "I do not know the size"), whose answer also carries the list's size.
+pub fn window_at(offset: usize, after: usize) -> RawControl {
+    let int = |n: usize| integer(i64::try_from(n).unwrap_or(i64::MAX));
     let by_offset = Tag::Sequence(Sequence {
         class: TagClass::Context,
         id: 0,
-        inner: vec![integer(1), integer(0)],
+        inner: vec![int(offset), int(0)],
     });
     critical(
         VLV_OID,
         Tag::Sequence(Sequence {
-            inner: vec![integer(0), integer(0), by_offset],
+            inner: vec![int(0), int(after), by_offset],
             ..Default::default()
         }),
     )
@@ -94,7 +95,7 @@ mod tests {
 
     #[test]
     fn encodes_a_one_entry_window_at_offset_one() {
-        let control = first_entry_window();
+        let control = window_at(1, 0);
         assert_eq!(control.ctype, VLV_OID);
         assert!(control.crit);
         let expected = vec![
@@ -103,6 +104,20 @@ mod tests {
             0x02, 0x01, 0x00, // afterCount 0
             0xa0, 0x06, // byOffset [0]
             0x02, 0x01, 0x01, // offset 1
+            0x02, 0x01, 0x00, // contentCount 0
+        ];
+        assert_eq!(control.val, Some(expected));
+    }
+
+    #[test]
+    fn encodes_a_deep_window() {
+        let control = window_at(90_001, 99);
+        let expected = vec![
+            0x30, 0x10, // VirtualListViewRequest
+            0x02, 0x01, 0x00, // beforeCount 0
+            0x02, 0x01, 0x63, // afterCount 99
+            0xa0, 0x08, // byOffset [0]
+            0x02, 0x03, 0x01, 0x5f, 0x91, // offset 90,001
             0x02, 0x01, 0x00, // contentCount 0
         ];
         assert_eq!(control.val, Some(expected));

@@ -170,7 +170,7 @@ impl Service {
                         Some((sort_key, id, e))
                     })
                     .collect();
-                if sort_attr.is_some() {
+                if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
                     keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
                 }
                 let total = keyed.len();
@@ -190,6 +190,11 @@ impl Service {
                     total,
                     start_index,
                 });
+            }
+        }
+        if cached.is_none() && sequential && start_index > 1 {
+            if let Some(page) = self.window(m, &ldap_filter, start_index, count, without_members, base_url).await? {
+                return Ok(page);
             }
         }
         let ids = match cached {
@@ -235,7 +240,10 @@ impl Service {
         let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
         // The pages are read and rendered while the matches are counted.
         let first_page = async {
-            let search = self.directory.paged_search(&request).await?;
+            let mut search = self.directory.paged_search(&request).await?;
+            if let Some(id_attr) = self.sorted_by_id(m) {
+                search = search.sorted_by(id_attr);
+            }
             let mut pages = self.read_pages(m.kind, search, count, base_url);
             let first = pages.recv().await.unwrap_or_else(|| Ok(Vec::new()))?;
             Ok::<_, ServiceError>((pages, first))
@@ -311,6 +319,51 @@ impl Service {
             .await;
     }
 
+    /// The id attribute, when unsorted listings are ordered by it: where the directory sorts (VLV and
+    /// Server Side Sort) and its schema orders ids, so that a page at any offset is one VLV request.
+    /// Every path then reads in that order (sorted paged searches, VLV windows, snapshots sorted
+    /// here), so pages served by different paths never skip or repeat anyone.
+    fn sorted_by_id<'m>(&self, m: &'m ResourceMapping) -> Option<&'m str> {
+        (self.directory.offers_vlv() && !self.unordered.contains(&m.id_attr.to_ascii_lowercase())).then_some(m.id_attr.as_str())
+    }
+
+    /// The page at `start_index` of the list sorted by id, read as one VLV window; `None` where
+    /// listings are not sorted by id or the directory declined (the caller then reads the page by id).
+    async fn window(
+        &self,
+        m: &ResourceMapping,
+        ldap_filter: &LdapFilter,
+        start_index: usize,
+        count: usize,
+        without_members: bool,
+        base_url: &str,
+    ) -> Result<Option<Page>> {
+        let Some(id_attr) = self.sorted_by_id(m) else { return Ok(None) };
+        let request = SearchRequest {
+            base: m.base.clone(),
+            scope: m.scope,
+            filter: ldap_filter.clone(),
+            attrs: super::resources::read_attrs(m, without_members),
+            size_limit: 0,
+        };
+        let window = match self.directory.window(&request, id_attr, start_index, count).await {
+            Ok(Some(window)) => window,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::debug!(error = %e, "VLV window refused; reading the page by id");
+                return Ok(None);
+            }
+        };
+        self.check_matches(window.total)?;
+        // Past the end, a server may answer the list's last entry (slapd refuses instead): no page.
+        let entries = if start_index > window.total { &[][..] } else { &window.entries[..] };
+        Ok(Some(Page {
+            resources: self.render_all(m, entries, base_url).await?,
+            total: window.total,
+            start_index,
+        }))
+    }
+
     fn check_matches(&self, matched: usize) -> Result<()> {
         if matched > self.max_matches {
             return Err(ServiceError::BadRequest(
@@ -355,8 +408,9 @@ impl Service {
                 Some((sort_key, id))
             })
             .collect();
-        // Unsorted lists keep the directory's order, which its paged searches follow too.
-        if sort_attr.is_some() {
+        // Unsorted lists keep the order the other paths read in: by id where the directory sorts
+        // (`sorted_by_id`), else the directory's own, which its paged searches follow too.
+        if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
             keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
         }
         Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))

@@ -241,10 +241,11 @@ async fn large_listings_are_counted_without_vlv_too() {
 }
 
 /// Okta's import: startIndex 1, 101, 201, … without sortBy, served from an open paged search read
-/// ahead; the same pages asked out of sequence (or after a write) come from the id snapshot, in the
-/// same order.
+/// ahead; the same pages asked out of sequence (or after a write) come from one VLV window each, and
+/// a page past the end is empty. The directory (slapd with sssvlv) sorts both by id, so the pages
+/// agree.
 #[tokio::test]
-async fn sequential_pages_are_read_ahead_in_the_directorys_order() {
+async fn sequential_pages_are_read_ahead_and_other_pages_are_one_window() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ldif = dir.path().join("many.ldif");
     std::fs::write(&ldif, crate::support::people_ldif("p", 1234)).unwrap_or_else(|e| panic!("{e}"));
@@ -281,17 +282,25 @@ async fn sequential_pages_are_read_ahead_in_the_directorys_order() {
     let mut unique = sequential.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), 1234, "every user once");
+    assert_eq!(unique, sequential, "every user once, in the order of their ids");
 
     // Out of sequence, the pages hold the same users in the same places.
-    for start in [1101, 1, 601] {
+    for start in [1101, 1, 601, 1234] {
         let (_, page) = gw.get(&format!("/Users?startIndex={start}&count=100")).await;
         assert_eq!(
             ids(&page),
             sequential[start - 1..(start + 99).min(1234)].to_vec(),
             "page at {start}"
         );
+        assert_eq!(page["totalResults"], 1234);
     }
+    let (_, beyond) = gw.get("/Users?startIndex=1300&count=100").await;
+    assert_eq!((ids(&beyond).len(), beyond["totalResults"].clone()), (0, json!(1234)), "{beyond}");
+    let (metrics, operations) = ldap_operations(&gw).await;
+    assert_eq!(operations("vlv_window"), 4, "1101, 601, 1234 and 1300: {metrics}");
+    // slapd refuses a window past the end (result 76); that page alone was read from an id snapshot.
+    assert!(metrics.contains("{op=\"vlv_window\",result=\"76\"} 1"), "{metrics}");
+    assert_eq!(operations("search_paged"), 1, "{metrics}");
 
     // A write in the middle of a listing: the next page is read afresh, and shows the change.
     let (_, first) = gw.get("/Users?startIndex=1&count=100").await;
