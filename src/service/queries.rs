@@ -230,13 +230,7 @@ impl Service {
         without_members: bool,
         base_url: &str,
     ) -> Result<Page> {
-        let request = SearchRequest {
-            base: m.base.clone(),
-            scope: m.scope,
-            filter: ldap_filter.clone(),
-            attrs: super::resources::read_attrs(m, without_members),
-            size_limit: 0,
-        };
+        let request = shown_resources(m, ldap_filter.clone(), without_members);
         let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
         // The pages are read and rendered while the matches are counted.
         let first_page = async {
@@ -339,13 +333,7 @@ impl Service {
         base_url: &str,
     ) -> Result<Option<Page>> {
         let Some(id_attr) = self.sorted_by_id(m) else { return Ok(None) };
-        let request = SearchRequest {
-            base: m.base.clone(),
-            scope: m.scope,
-            filter: ldap_filter.clone(),
-            attrs: super::resources::read_attrs(m, without_members),
-            size_limit: 0,
-        };
+        let request = shown_resources(m, ldap_filter.clone(), without_members);
         let window = match self.directory.window(&request, id_attr, start_index, count).await {
             Ok(Some(window)) => window,
             Ok(None) => return Ok(None),
@@ -427,11 +415,8 @@ impl Service {
         let found = self
             .directory
             .search(&SearchRequest {
-                base: m.base.clone(),
-                scope: m.scope,
-                filter: ldap_filter.clone(),
-                attrs: super::resources::read_attrs(m, without_members),
                 size_limit: SMALL_RESULT as i32,
+                ..shown_resources(m, ldap_filter.clone(), without_members)
             })
             .await;
         match found {
@@ -448,13 +433,7 @@ impl Service {
             let any = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
             let found = self
                 .directory
-                .search(&SearchRequest {
-                    base: m.base.clone(),
-                    scope: m.scope,
-                    filter: LdapFilter::and(vec![any, m.type_filter()]),
-                    attrs: super::resources::read_attrs(m, without_members),
-                    size_limit: 0,
-                })
+                .search(&shown_resources(m, LdapFilter::and(vec![any, m.type_filter()]), without_members))
                 .await?;
             for entry in found {
                 if let Some(id) = entry.first(&m.id_attr) {
@@ -524,6 +503,17 @@ impl Service {
         self.writes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.snapshots.invalidate_all();
         self.read_aheads.invalidate_all();
+    }
+}
+
+/// A search for the entries `filter` matches, with the attributes they are shown with.
+fn shown_resources(m: &ResourceMapping, filter: LdapFilter, without_members: bool) -> SearchRequest {
+    SearchRequest {
+        base: m.base.clone(),
+        scope: m.scope,
+        filter,
+        attrs: super::resources::read_attrs(m, without_members),
+        size_limit: 0,
     }
 }
 
