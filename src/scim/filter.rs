@@ -473,22 +473,123 @@ mod tests {
         );
     }
 
+    /// The tree as a compact prefix expression, so that a table of expected shapes stays readable.
+    fn shape(f: &Filter) -> String {
+        match f {
+            Filter::Compare { path, op, value } => {
+                let value = match value {
+                    CompValue::Str(s) => format!("{s:?}"),
+                    CompValue::Num(n) => n.to_string(),
+                    CompValue::Bool(b) => b.to_string(),
+                    CompValue::Null => "null".into(),
+                };
+                format!("{op:?}({path} {value})")
+            }
+            Filter::Present(path) => format!("Pr({path})"),
+            Filter::And(a, b) => format!("And({} {})", shape(a), shape(b)),
+            Filter::Or(a, b) => format!("Or({} {})", shape(a), shape(b)),
+            Filter::Not(a) => format!("Not({})", shape(a)),
+            Filter::ValuePath { attr, filter } => format!("{attr}[{}]", shape(filter)),
+        }
+    }
+
     #[test]
-    fn parses_rfc_examples() {
-        for f in [
-            r#"name.familyName co "O'Malley""#,
-            r#"title pr"#,
-            r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
-            r#"title pr and userType eq "Employee""#,
-            r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
-            r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
-            r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
-            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D""#,
-            r#"active eq true"#,
-            r#"x eq null"#,
-            r#"x gt 10.5"#,
-        ] {
-            assert!(parse(f).is_ok(), "{f}: {:?}", parse(f));
+    fn parses_every_rfc_7644_example_to_the_right_tree() {
+        const LM: &str = "meta.lastModified";
+        let cases = [
+            (r#"userName eq "bjensen""#, r#"Eq(userName "bjensen")"#.to_string()),
+            (r#"name.familyName co "O'Malley""#, r#"Co(name.familyName "O'Malley")"#.into()),
+            (r#"userName sw "J""#, r#"Sw(userName "J")"#.into()),
+            (
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+                r#"Sw(urn:ietf:params:scim:schemas:core:2.0:User:userName "J")"#.into(),
+            ),
+            ("title pr", "Pr(title)".into()),
+            (
+                r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+                format!(r#"Gt({LM} "2011-05-13T04:42:34Z")"#),
+            ),
+            (
+                r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+                format!(r#"Ge({LM} "2011-05-13T04:42:34Z")"#),
+            ),
+            (
+                r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+                format!(r#"Lt({LM} "2011-05-13T04:42:34Z")"#),
+            ),
+            (
+                r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+                format!(r#"Le({LM} "2011-05-13T04:42:34Z")"#),
+            ),
+            (
+                r#"title pr and userType eq "Employee""#,
+                r#"And(Pr(title) Eq(userType "Employee"))"#.into(),
+            ),
+            (
+                r#"title pr or userType eq "Intern""#,
+                r#"Or(Pr(title) Eq(userType "Intern"))"#.into(),
+            ),
+            (
+                r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+                r#"Eq(schemas "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")"#.into(),
+            ),
+            (
+                r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+                r#"And(Eq(userType "Employee") Or(Co(emails "example.com") Co(emails.value "example.org")))"#.into(),
+            ),
+            (
+                r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+                r#"And(Ne(userType "Employee") Not(Or(Co(emails "example.com") Co(emails.value "example.org"))))"#.into(),
+            ),
+            (
+                r#"userType eq "Employee" and (emails.type eq "work")"#,
+                r#"And(Eq(userType "Employee") Eq(emails.type "work"))"#.into(),
+            ),
+            (
+                r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+                r#"And(Eq(userType "Employee") emails[And(Eq(type "work") Co(value "@example.com"))])"#.into(),
+            ),
+            (
+                r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+                r#"Or(emails[And(Eq(type "work") Co(value "@example.com"))] ims[And(Eq(type "xmpp") Co(value "@foo.com"))])"#.into(),
+            ),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(parse(filter).map(|f| shape(&f)), Ok(expected), "{filter}");
+        }
+    }
+
+    #[test]
+    fn parses_the_forms_of_microsofts_and_oktas_test_collections() {
+        let cases = [
+            (
+                r#"name.FamilyName eq "x" and (emails.Value co "example.com" or emails.Value co "example.org")"#,
+                r#"And(Eq(name.FamilyName "x") Or(Co(emails.Value "example.com") Co(emails.Value "example.org")))"#,
+            ),
+            (r#"userName sw "O""#, r#"Sw(userName "O")"#),
+            (
+                r#"meta.Created gt "2026-01-01T00:00:00Z""#,
+                r#"Gt(meta.Created "2026-01-01T00:00:00Z")"#,
+            ),
+            (r#"externalId EQ "0a21f0f2""#, r#"Eq(externalId "0a21f0f2")"#),
+            (r#"displayName eq "Group1DisplayName""#, r#"Eq(displayName "Group1DisplayName")"#),
+            (r#"members[value eq "2819c223"]"#, r#"members[Eq(value "2819c223")]"#),
+            (
+                r#"emails[type eq "work"].value eq "a@b""#,
+                r#"emails[And(Eq(type "work") Eq(value "a@b"))]"#,
+            ),
+            (
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D""#,
+                r#"Eq(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department "R&D")"#,
+            ),
+            ("active eq true", "Eq(active true)"),
+            ("active Eq False", "Eq(active false)"),
+            ("x eq null", "Eq(x null)"),
+            ("x gt 10.5", "Gt(x 10.5)"),
+            (r#"NOT (userName Pr)"#, "Not(Pr(userName))"),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(parse(filter).map(|f| shape(&f)), Ok(expected.to_string()), "{filter}");
         }
     }
 
