@@ -5,12 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
-cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
+started=$SECONDS
+# Runs one step and says how long it took, so that a slow CI run shows where its time went.
+step() {
+  local name=$1 began=$SECONDS
+  shift
+  "$@"
+  echo "test.sh: $name took $((SECONDS - began)) s (total $((SECONDS - started)) s)"
+}
+
+step "installing dependencies" bash scripts/install-deps.sh
+step "format check" cargo fmt --all -- --check
+step "clippy" cargo clippy --locked --all-targets -- -D warnings
 # Benchmarks (benches/) print numbers and run on their own: scripts/bench-*.sh.
-cargo test --locked --lib --bins --tests
+step "unit, golden and integration tests" cargo test --locked --lib --bins --tests
 # External conformance suite (scim2-tester from PyPI), every shipped mapping on its own directory.
-bash scripts/conformance.sh
+step "conformance" bash scripts/conformance.sh
 # Bounded fuzzing of the filter parser, PATCH path parser, PATCH engine and mapping loader.
-bash scripts/fuzz.sh
+step "fuzzing" bash scripts/fuzz.sh
