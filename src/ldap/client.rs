@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::controls::{Assertion, ControlParser, PostRead, PostReadResp};
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchEntry, SearchOptions, StdStream};
+use ldap3::controls::{Assertion, PostRead};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchOptions, StdStream};
 use serde::Deserialize;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -403,7 +403,7 @@ impl LdapDirectory {
             .map_err(|e| LdapError::from_ldap3("search", e));
         match result {
             Ok((entries, _)) => {
-                let mut entries: Vec<Entry> = entries.into_iter().map(|raw| entry_of(SearchEntry::construct(raw))).collect();
+                let mut entries = entries_of("search", entries)?;
                 self.complete_ranges(&mut entries).await?;
                 Ok(entries)
             }
@@ -481,7 +481,7 @@ impl LdapDirectory {
                 text: outcome.text,
             });
         }
-        let mut entries: Vec<Entry> = raw.into_iter().map(|r| entry_of(SearchEntry::construct(r))).collect();
+        let mut entries = entries_of("search", raw)?;
         self.complete_ranges(&mut entries).await?;
         Ok((entries, super::vlv::content_count(&outcome.ctrls)))
     }
@@ -563,14 +563,17 @@ impl LdapDirectory {
             ldap.with_controls(controls);
         }
         let result = self.checked(index, op, run(ldap).await).await?;
-        let from_control = result.ctrls.iter().find_map(|c| {
-            (c.1.ctype == POST_READ_OID)
-                .then_some(c.1.val.as_deref())
-                .flatten()
-                .map(<PostReadResp as ControlParser>::parse)
-        });
+        let from_control = result
+            .ctrls
+            .iter()
+            .find(|c| c.1.ctype == POST_READ_OID)
+            .and_then(|c| c.1.val.as_deref())
+            .and_then(post_read_entry);
         match from_control {
-            Some(read) => Ok(Entry::from_search(dn.to_string(), read.attrs, read.bin_attrs)),
+            Some(mut entry) => {
+                entry.dn = dn.to_string();
+                Ok(entry)
+            }
             None => self.read(dn, read_back).await,
         }
     }
@@ -588,10 +591,9 @@ impl Directory for LdapDirectory {
 
     async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
-        self.each_paged(request, page_size, |raw| {
-            entries.push(entry_of(SearchEntry::construct(raw)));
-        })
-        .await?;
+        self.each_paged(request, page_size, |raw| entries.push(entry_from("search", raw)))
+            .await?;
+        let mut entries = entries.into_iter().collect::<Result<Vec<Entry>>>()?;
         self.complete_ranges(&mut entries).await?;
         Ok(entries)
     }
@@ -722,8 +724,23 @@ impl Directory for LdapDirectory {
     }
 }
 
-pub(super) fn entry_of(found: SearchEntry) -> Entry {
-    Entry::from_search(found.dn, found.attrs, found.bin_attrs)
+/// The entry a Post-Read control carries (RFC 4527: a SearchResultEntry), decoded without ldap3's
+/// parser, which panics on a malformed one; `None` then, and the entry is read instead.
+fn post_read_entry(value: &[u8]) -> Option<Entry> {
+    let (_, tag) = ldap3::asn1::parse_tag(value).ok()?;
+    Entry::from_result(ldap3::ResultEntry::new(tag))
+}
+
+/// The entry a search returned; a malformed one fails the operation `op` (it would panic in ldap3).
+pub(super) fn entry_from(op: &'static str, raw: ldap3::ResultEntry) -> Result<Entry> {
+    Entry::from_result(raw).ok_or_else(|| LdapError::Io {
+        op,
+        detail: "the directory sent a malformed entry".into(),
+    })
+}
+
+pub(super) fn entries_of(op: &'static str, raw: Vec<ldap3::ResultEntry>) -> Result<Vec<Entry>> {
+    raw.into_iter().map(|r| entry_from(op, r)).collect()
 }
 
 /// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.

@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+use ldap3::asn1::StructureTag;
+use ldap3::ResultEntry;
+
 use super::guid;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,31 +35,32 @@ impl Entry {
         entry
     }
 
-    /// An entry as a search or the Post-Read control returned it. GUID attributes show in their dashed
-    /// form whichever way they arrived (16 random bytes are sometimes valid UTF-8); other binary values
-    /// show as hex.
-    pub fn from_search(dn: String, attrs: HashMap<String, Vec<String>>, binary: HashMap<String, Vec<Vec<u8>>>) -> Self {
+    /// An entry as a search (or the Post-Read control) returned it; `None` when the directory sent a
+    /// malformed one. GUID attributes show in their dashed form (16 random bytes are sometimes valid
+    /// UTF-8); other binary values show as hex. Each value is moved out of the decoded message rather
+    /// than copied (ldap3's `SearchEntry::construct` copies every value into maps, and panics on a
+    /// malformed entry): listing pages of entries spends much of its time here.
+    pub fn from_result(raw: ResultEntry) -> Option<Self> {
+        let mut parts = raw.0.match_id(SEARCH_RESULT_ENTRY)?.expect_constructed()?.into_iter();
+        let dn = String::from_utf8(parts.next()?.expect_primitive()?).ok()?;
+        let attributes = parts.next()?.expect_constructed()?;
         let mut entry = Entry {
             dn,
-            attrs: Vec::with_capacity(attrs.len() + binary.len()),
+            attrs: Vec::with_capacity(attributes.len()),
         };
-        for (name, values) in attrs {
-            let values = if guid::is_guid_attribute(&name) {
-                values.iter().filter_map(|v| guid::to_text(v.as_bytes())).collect()
-            } else {
-                values
-            };
-            entry.set(&name, values);
+        for attribute in attributes {
+            let mut attribute = attribute.expect_constructed()?.into_iter();
+            let name = String::from_utf8(attribute.next()?.expect_primitive()?).ok()?;
+            let values = attribute
+                .next()?
+                .expect_constructed()?
+                .into_iter()
+                .map(StructureTag::expect_primitive)
+                .collect::<Option<Vec<Vec<u8>>>>()?;
+            let values = shown_values(&name, values);
+            entry.add(name, values);
         }
-        for (name, values) in binary {
-            let values = if guid::is_guid_attribute(&name) {
-                values.iter().filter_map(|v| guid::to_text(v)).collect()
-            } else {
-                values.iter().map(hex::encode).collect()
-            };
-            entry.set(&name, values);
-        }
-        entry
+        Some(entry)
     }
 
     /// Moves the values of ranged attributes (`member;range=0-1499`, see `ranged`) under their plain
@@ -96,15 +100,43 @@ impl Entry {
 
     /// Adds `values` to `name`; no values removes the attribute.
     pub fn set(&mut self, name: &str, values: Vec<String>) {
-        let position = self.attrs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name));
-        match (position, values.is_empty()) {
-            (Some(i), true) => {
+        match self.position(name) {
+            Some(i) if values.is_empty() => {
                 self.attrs.swap_remove(i);
             }
-            (Some(i), false) => self.attrs[i].1.extend(values),
-            (None, true) => {}
-            (None, false) => self.attrs.push((name.to_string(), values)),
+            Some(i) => self.attrs[i].1.extend(values),
+            None if values.is_empty() => {}
+            None => self.attrs.push((name.to_string(), values)),
         }
+    }
+
+    /// Adds `values` to the attribute named `name`, taking the name as it is when it is new.
+    fn add(&mut self, name: String, values: Vec<String>) {
+        match self.position(&name) {
+            Some(i) => self.attrs[i].1.extend(values),
+            None if values.is_empty() => {}
+            None => self.attrs.push((name, values)),
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.attrs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The application tag of an LDAP SearchResultEntry (RFC 4511 §4.5.2).
+const SEARCH_RESULT_ENTRY: u64 = 4;
+
+/// An attribute's values as text: GUIDs in their dashed form, text as it is, and the values of an
+/// attribute holding any value that is not UTF-8 as hex.
+fn shown_values(name: &str, values: Vec<Vec<u8>>) -> Vec<String> {
+    if guid::is_guid_attribute(name) {
+        return values.iter().filter_map(|v| guid::to_text(v)).collect();
+    }
+    if values.iter().all(|v| std::str::from_utf8(v).is_ok()) {
+        values.into_iter().filter_map(|v| String::from_utf8(v).ok()).collect()
+    } else {
+        values.iter().map(hex::encode).collect()
     }
 }
 
@@ -123,6 +155,91 @@ fn parse_range(attr: &str) -> Option<(String, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ldap3::asn1::{TagClass, PL};
+
+    fn octets(bytes: &[u8]) -> StructureTag {
+        StructureTag {
+            class: TagClass::Universal,
+            id: 4,
+            payload: PL::P(bytes.to_vec()),
+        }
+    }
+
+    fn constructed(class: TagClass, id: u64, parts: Vec<StructureTag>) -> StructureTag {
+        StructureTag {
+            class,
+            id,
+            payload: PL::C(parts),
+        }
+    }
+
+    /// A SearchResultEntry as ldap3 hands it over, decoded but not interpreted.
+    fn result_entry(dn: &str, attributes: &[(&str, &[&[u8]])]) -> ResultEntry {
+        let attributes = attributes
+            .iter()
+            .map(|(name, values)| {
+                let values = values.iter().map(|v| octets(v)).collect();
+                constructed(
+                    TagClass::Universal,
+                    16,
+                    vec![octets(name.as_bytes()), constructed(TagClass::Universal, 17, values)],
+                )
+            })
+            .collect();
+        let entry = vec![octets(dn.as_bytes()), constructed(TagClass::Universal, 16, attributes)];
+        ResultEntry::new(constructed(TagClass::Application, SEARCH_RESULT_ENTRY, entry))
+    }
+
+    #[test]
+    fn a_search_result_keeps_values_merges_names_and_shows_binary_as_hex() {
+        let guid = [
+            0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81, 0x92, 0xa3, 0xb4, 0xc5, 0xd6, 0xe7, 0xf8, 0x09,
+        ];
+        let raw = result_entry(
+            "uid=a,dc=x",
+            &[
+                ("mail", &[b"a@x", b"b@x"]),
+                ("MAIL", &[b"c@x"]),
+                ("objectGUID", &[&guid]),
+                ("jpegPhoto", &[b"\xff\xd8", b"ok"]),
+                ("description", &[]),
+            ],
+        );
+        let entry = Entry::from_result(raw).unwrap_or_else(|| unreachable!("a well-formed entry"));
+        assert_eq!(entry.dn, "uid=a,dc=x");
+        assert_eq!(entry.get("mail"), ["a@x", "b@x", "c@x"]);
+        assert_eq!(entry.first("objectGUID"), guid::to_text(&guid).as_deref());
+        assert_eq!(entry.get("jpegPhoto"), [hex::encode(b"\xff\xd8"), hex::encode(b"ok")]);
+        assert!(entry.get("description").is_empty());
+    }
+
+    #[test]
+    fn a_malformed_search_result_is_refused_not_a_panic() {
+        let well_formed = result_entry("uid=a,dc=x", &[("cn", &[b"a"])]);
+        let mut wrong_tag = well_formed.0.clone();
+        wrong_tag.id = 5;
+        let no_attributes = constructed(TagClass::Application, SEARCH_RESULT_ENTRY, vec![octets(b"uid=a,dc=x")]);
+        let primitive_values = constructed(
+            TagClass::Application,
+            SEARCH_RESULT_ENTRY,
+            vec![
+                octets(b"uid=a,dc=x"),
+                constructed(
+                    TagClass::Universal,
+                    16,
+                    vec![constructed(TagClass::Universal, 16, vec![octets(b"cn"), octets(b"a")])],
+                ),
+            ],
+        );
+        let mut not_utf8_dn = result_entry("uid=a", &[]).0;
+        if let PL::C(parts) = &mut not_utf8_dn.payload {
+            parts[0] = octets(&[0xff, 0xfe]);
+        }
+        for malformed in [wrong_tag, no_attributes, primitive_values, not_utf8_dn, octets(b"x")] {
+            assert_eq!(Entry::from_result(ResultEntry::new(malformed.clone())), None, "{malformed:?}");
+        }
+        assert!(Entry::from_result(well_formed).is_some());
+    }
 
     #[test]
     fn names_compare_without_case_and_values_merge() {
@@ -155,19 +272,19 @@ mod tests {
     #[test]
     fn guids_show_dashed_however_they_arrive() {
         let stored: Vec<u8> = (0x41..0x51).collect();
-        let as_text = String::from_utf8(stored.clone()).unwrap_or_default();
-        let entry = Entry::from_search(
-            "cn=a".into(),
-            [("objectGUID".to_string(), vec![as_text])].into_iter().collect(),
-            [("thumbnailPhoto".to_string(), vec![vec![0xff, 0x00]])].into_iter().collect(),
-        );
+        let entry = Entry::from_result(result_entry(
+            "cn=a",
+            &[("objectGUID", &[&stored]), ("thumbnailPhoto", &[&[0xff, 0x00]])],
+        ));
+        let entry = entry.unwrap_or_else(|| unreachable!("a well-formed entry"));
         assert_eq!(entry.first("objectguid"), Some("44434241-4645-4847-494a-4b4c4d4e4f50"));
         assert_eq!(entry.first("thumbnailPhoto"), Some("ff00"));
-        let binary = Entry::from_search(
-            "cn=a".into(),
-            HashMap::new(),
-            [("objectGUID".to_string(), vec![stored])].into_iter().collect(),
+        let mut binary = stored.clone();
+        binary[0] = 0xff;
+        let entry = Entry::from_result(result_entry("cn=a", &[("objectGUID", &[&binary])]));
+        assert_eq!(
+            entry.and_then(|e| e.first("objectGUID").map(str::to_string)).as_deref(),
+            Some("444342ff-4645-4847-494a-4b4c4d4e4f50")
         );
-        assert_eq!(binary.first("objectGUID"), entry.first("objectGUID"));
     }
 }

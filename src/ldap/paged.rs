@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ldap3::controls::{Control, PagedResults, RawControl};
-use ldap3::{Ldap, SearchEntry};
+use ldap3::Ldap;
 
 use super::{Entry, LdapError, SearchRequest};
 use crate::metrics::Metrics;
@@ -86,10 +86,7 @@ impl PagedSearch {
             .map_err(|e| LdapError::from_ldap3("paged search", e))?;
         self.cookie = cookie_of(&result.ctrls).unwrap_or_default();
         self.finished = self.cookie.is_empty();
-        let mut entries: Vec<Entry> = entries
-            .into_iter()
-            .map(|raw| super::client::entry_of(SearchEntry::construct(raw)))
-            .collect();
+        let mut entries = super::client::entries_of("paged search", entries)?;
         for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
             super::ranged::complete(&mut self.ldap, self.timeout, entry).await?;
         }

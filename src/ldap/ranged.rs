@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use ldap3::{Ldap, SearchEntry};
+use ldap3::Ldap;
 
-use super::client::entry_of;
+use super::client::entry_from;
 use super::{Entry, LdapError};
 
 /// At most this many further slices per entry: a server that never sends the last slice must not
@@ -40,7 +40,7 @@ pub(super) async fn complete(ldap: &mut Ldap, timeout: Duration, entry: &mut Ent
             .and_then(|r| r.success())
             .map_err(|e| LdapError::from_ldap3("search", e))?;
         let Some(raw) = found.into_iter().next() else { break };
-        let mut slice = entry_of(SearchEntry::construct(raw));
+        let mut slice = entry_from("search", raw)?;
         for (name, next) in slice.merge_ranges() {
             entry.set(&name, slice.get(&name).to_vec());
             pending.push((name, next));
