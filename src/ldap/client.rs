@@ -733,14 +733,19 @@ fn post_read_entry(value: &[u8]) -> Option<Entry> {
 
 /// The entry a search returned; a malformed one fails the operation `op` (it would panic in ldap3).
 pub(super) fn entry_from(op: &'static str, raw: ldap3::ResultEntry) -> Result<Entry> {
-    Entry::from_result(raw).ok_or_else(|| LdapError::Io {
-        op,
-        detail: "the directory sent a malformed entry".into(),
-    })
+    Entry::from_result(raw).ok_or_else(|| malformed(op))
 }
 
+/// The entries a search returned (references passed over); a malformed one fails the operation `op`.
 pub(super) fn entries_of(op: &'static str, raw: Vec<ldap3::ResultEntry>) -> Result<Vec<Entry>> {
-    raw.into_iter().map(|r| entry_from(op, r)).collect()
+    Entry::from_results(raw).ok_or_else(|| malformed(op))
+}
+
+fn malformed(op: &'static str) -> LdapError {
+    LdapError::Io {
+        op,
+        detail: "the directory sent a malformed entry".into(),
+    }
 }
 
 /// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.

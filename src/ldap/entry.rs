@@ -63,6 +63,16 @@ impl Entry {
         Some(entry)
     }
 
+    /// The entries among a search's results; `None` when one is malformed. Continuation references
+    /// (Active Directory answers a subtree search from a domain's root with one for each partition
+    /// below it) and intermediate messages are not entries and are passed over.
+    pub fn from_results(raw: Vec<ResultEntry>) -> Option<Vec<Self>> {
+        raw.into_iter()
+            .filter(|r| !r.is_ref() && !r.is_intermediate())
+            .map(Entry::from_result)
+            .collect()
+    }
+
     /// Moves the values of ranged attributes (`member;range=0-1499`, see `ranged`) under their plain
     /// name, and answers for each the first index still to read (none once its last slice is in).
     pub fn merge_ranges(&mut self) -> Vec<(String, Option<u64>)> {
@@ -239,6 +249,19 @@ mod tests {
             assert_eq!(Entry::from_result(ResultEntry::new(malformed.clone())), None, "{malformed:?}");
         }
         assert!(Entry::from_result(well_formed).is_some());
+    }
+
+    #[test]
+    fn continuation_references_among_search_results_are_passed_over() {
+        let reference = constructed(
+            TagClass::Application,
+            19,
+            vec![octets(b"ldap://example.org/DC=DomainDnsZones,DC=example,DC=org")],
+        );
+        let results = vec![ResultEntry::new(reference), result_entry("uid=a,dc=x", &[("cn", &[b"a"])])];
+        let entries = Entry::from_results(results).unwrap_or_default();
+        assert_eq!(entries.iter().map(|e| e.dn.as_str()).collect::<Vec<_>>(), ["uid=a,dc=x"]);
+        assert_eq!(Entry::from_results(vec![ResultEntry::new(octets(b"x"))]), None);
     }
 
     #[test]
