@@ -110,13 +110,10 @@ impl Entry {
 
     /// Adds `values` to `name`; no values removes the attribute.
     pub fn set(&mut self, name: &str, values: Vec<String>) {
-        match self.position(name) {
-            Some(i) if values.is_empty() => {
-                self.attrs.swap_remove(i);
-            }
-            Some(i) => self.attrs[i].1.extend(values),
-            None if values.is_empty() => {}
-            None => self.attrs.push((name.to_string(), values)),
+        if !values.is_empty() {
+            self.add(name.to_string(), values);
+        } else if let Some(i) = self.position(name) {
+            self.attrs.swap_remove(i);
         }
     }
 
