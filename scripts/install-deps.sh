@@ -2,7 +2,8 @@
 # Installs the system packages the tests and the quickstart need (OpenLDAP server and client tools,
 # 389 Directory Server and Samba for the lifecycle suite, openssl for the TLS tests, Python's venv
 # and curl for the conformance suite).
-# Idempotent: does nothing when they are already present.
+# Idempotent: does nothing when they are already present. It never stops, starts or reconfigures a
+# service: the packages it installs are installed with their services left stopped.
 set -euo pipefail
 
 need=()
@@ -23,14 +24,20 @@ command -v samba-tool >/dev/null 2>&1 || need+=(samba samba-dsdb-modules samba-a
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing ${need[*]} with apt-get" >&2
+echo "scripts/install-deps.sh: installing ${need[*]} with apt-get (their own system services are not started)" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian starts a package's service right after installing it. The tests and the quickstart run
+# private instances instead, so for the length of this install a policy-rc.d (the Debian way,
+# invoke-rc.d(8)) refuses every service start; a host's own policy-rc.d is left as it is. Nothing
+# that already runs on this host is stopped, started or reconfigured.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts while it installs packages\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  own_policy=1
+fi
+remove_policy() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
+trap remove_policy EXIT
 $sudo apt-get update -qq
-# The package's own slapd service is not needed: tests and the quickstart start private instances.
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian starts a system slapd on :389 after install when it can; stop it so it never competes with ours.
-$sudo service slapd stop >/dev/null 2>&1 || true
-# Likewise Samba's file and domain services: the tests provision private domain controllers.
-for service in smbd nmbd samba-ad-dc; do
-  $sudo service "$service" stop >/dev/null 2>&1 || true
-done

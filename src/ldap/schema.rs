@@ -19,7 +19,21 @@ pub struct ObjectClass {
     pub names: Vec<String>,
     pub superiors: Vec<String>,
     pub must: Vec<String>,
+    pub may: Vec<String>,
+    pub kind: ClassKind,
 }
+
+/// RFC 4512 §2.4: an entry has one structural class chain; auxiliary classes can be added to it later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClassKind {
+    Abstract,
+    #[default]
+    Structural,
+    Auxiliary,
+}
+
+/// `extensibleObject` (RFC 4512 §4.3) allows every user attribute.
+const EXTENSIBLE_OBJECT: &str = "extensibleObject";
 
 /// Attribute types and object classes by lower-cased name (every alias).
 #[derive(Debug, Default)]
@@ -133,6 +147,54 @@ impl Subschema {
         }
         out
     }
+
+    /// The classes `class` derives from, itself first (every name once, lower-cased).
+    fn lineage(&self, class: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut pending = vec![class.to_ascii_lowercase()];
+        while let Some(name) = pending.pop() {
+            if out.contains(&name) {
+                continue;
+            }
+            if let Some(c) = self.class(&name) {
+                pending.extend(c.superiors.iter().map(|s| s.to_ascii_lowercase()));
+            }
+            out.push(name);
+        }
+        out
+    }
+
+    /// Whether an entry of `classes` may hold `attribute` (as MUST or MAY of a class or one it derives
+    /// from, under any of the attribute's names, or through `extensibleObject`). Unknown classes and
+    /// attributes count as allowing it: the directory, not a guess, then has the last word.
+    pub fn allows<S: AsRef<str>>(&self, classes: &[S], attribute: &str) -> bool {
+        let Some(attr) = self.attribute(attribute) else { return true };
+        let named = |listed: &String| attr.names.iter().any(|n| n.eq_ignore_ascii_case(listed));
+        classes.iter().any(|class| {
+            let class = class.as_ref();
+            if class.eq_ignore_ascii_case(EXTENSIBLE_OBJECT) || self.class(class).is_none() {
+                return true;
+            }
+            self.lineage(class)
+                .iter()
+                .filter_map(|c| self.class(c))
+                .any(|c| c.must.iter().chain(&c.may).any(named))
+        })
+    }
+
+    /// The auxiliary class among `candidates` (in their order, a class that names the attribute before
+    /// `extensibleObject`) that lets an entry hold `attribute`.
+    pub fn auxiliary_for<S: AsRef<str>>(&self, candidates: &[S], attribute: &str) -> Option<String> {
+        let auxiliary = |c: &&S| self.class(c.as_ref()).is_some_and(|k| k.kind == ClassKind::Auxiliary);
+        let specific = candidates
+            .iter()
+            .filter(auxiliary)
+            .filter(|c| !c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT))
+            .find(|c| self.allows(&[c.as_ref()], attribute));
+        specific
+            .or_else(|| candidates.iter().filter(auxiliary).find(|c| c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT)))
+            .map(|c| c.as_ref().to_string())
+    }
 }
 
 /// Splits an RFC 4512 description into tokens: `(`, `)`, quoted strings (without quotes) and words.
@@ -202,6 +264,14 @@ fn parse_object_class(text: &str) -> ObjectClass {
         names: values_after(&tokens, "NAME"),
         superiors: values_after(&tokens, "SUP"),
         must: values_after(&tokens, "MUST"),
+        may: values_after(&tokens, "MAY"),
+        kind: if tokens.iter().any(|t| t == "AUXILIARY") {
+            ClassKind::Auxiliary
+        } else if tokens.iter().any(|t| t == "ABSTRACT") {
+            ClassKind::Abstract
+        } else {
+            ClassKind::Structural
+        },
     }
 }
 
@@ -246,5 +316,53 @@ mod tests {
         assert!(schema.has_ordering("modifyTimestamp"));
         assert!(schema.has_ordering("notInTheSchema"));
         assert!(schema.attribute("COMMONNAME").is_some());
+    }
+
+    fn people_schema() -> Subschema {
+        let mut schema = Subschema::default();
+        for text in [
+            "( 2.5.4.3 NAME ( 'cn' 'commonName' ) SUP name )",
+            "( 2.5.4.4 NAME ( 'sn' 'surname' ) SUP name )",
+            "( 2.5.4.12 NAME 'title' SUP name )",
+            "( 1.3.6.1.4.1.1466.115.121.1.45 NAME 'uniqueIdentifier' EQUALITY caseExactMatch )",
+            "( 1.3.6.1.1.1.1.0 NAME 'uidNumber' EQUALITY integerMatch SINGLE-VALUE )",
+            "( 1.3.6.1.1.1.1.4 NAME 'loginShell' EQUALITY caseExactIA5Match SINGLE-VALUE )",
+        ] {
+            schema.add_attribute(parse_attribute_type(text));
+        }
+        for text in [
+            "( 2.5.6.0 NAME 'top' ABSTRACT MUST objectClass )",
+            "( 2.5.6.6 NAME 'person' SUP top STRUCTURAL MUST ( sn $ cn ) MAY ( userPassword ) )",
+            "( 2.5.6.7 NAME 'organizationalPerson' SUP person STRUCTURAL MAY ( title $ ou ) )",
+            "( 2.16.840.1.113730.3.2.2 NAME 'inetOrgPerson' SUP organizationalPerson STRUCTURAL MAY ( uid $ mail ) )",
+            "( 1.3.6.1.4.1.1466.101.120.111 NAME 'extensibleObject' SUP top AUXILIARY )",
+            "( 1.3.6.1.1.1.2.0 NAME 'posixAccount' SUP top AUXILIARY MUST ( cn $ uid $ uidNumber ) MAY ( loginShell ) )",
+        ] {
+            schema.add_class(parse_object_class(text));
+        }
+        schema
+    }
+
+    #[test]
+    fn an_entry_allows_what_its_classes_and_their_superiors_name() {
+        let schema = people_schema();
+        let entry = ["top", "inetOrgPerson"];
+        assert!(schema.allows(&entry, "title"), "inherited from organizationalPerson");
+        assert!(schema.allows(&entry, "surname"), "by another of its names");
+        assert!(!schema.allows(&entry, "uniqueIdentifier"));
+        assert!(!schema.allows(&entry, "loginShell"));
+        assert!(schema.allows(&["inetOrgPerson", "extensibleObject"], "uniqueIdentifier"));
+        assert!(schema.allows(&entry, "notInTheSchema"), "unknown attributes are the directory's call");
+        assert_eq!(schema.class("posixAccount").map(|c| c.kind), Some(ClassKind::Auxiliary));
+        assert_eq!(schema.class("top").map(|c| c.kind), Some(ClassKind::Abstract));
+    }
+
+    #[test]
+    fn the_auxiliary_class_that_names_an_attribute_comes_before_extensible_object() {
+        let schema = people_schema();
+        let mapping = ["top", "person", "inetOrgPerson", "extensibleObject", "posixAccount"];
+        assert_eq!(schema.auxiliary_for(&mapping, "loginShell").as_deref(), Some("posixAccount"));
+        assert_eq!(schema.auxiliary_for(&mapping, "uniqueIdentifier").as_deref(), Some("extensibleObject"));
+        assert_eq!(schema.auxiliary_for(&["top", "inetOrgPerson"], "uniqueIdentifier"), None, "structural classes are never added");
     }
 }
