@@ -59,7 +59,7 @@ async fn build_target(
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
-    let unordered = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
+    let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
     let mut service = service(
         config,
         mapping,
@@ -67,6 +67,7 @@ async fn build_target(
         metrics.clone(),
     );
     service.unordered = unordered;
+    service.schema = Arc::new(schema);
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
@@ -91,16 +92,16 @@ async fn build_target(
 }
 
 /// Fits a mapping to the directory's schema (see `narrow_type_filters`) and answers the mapped
-/// attributes it cannot order (`Service::unordered`); refuses a mapping that names attributes the
+/// attributes it cannot order (`Service::unordered`) with the schema itself; refuses a mapping that names attributes the
 /// directory does not have (an `id: entryUUID` on Active Directory would otherwise create entries
 /// without ids). Without a readable schema, nothing changes and the directory judges each request.
 pub async fn fit_to_directory(
     mapping: &mut mapping::Mapping,
     file: &std::path::Path,
     directory: &dyn Directory,
-) -> Result<std::collections::HashSet<String>, String> {
+) -> Result<(std::collections::HashSet<String>, Subschema), String> {
     match Subschema::read(directory).await {
-        Ok(schema) if schema.is_empty() => Ok(std::collections::HashSet::new()),
+        Ok(schema) if schema.is_empty() => Ok((std::collections::HashSet::new(), schema)),
         Ok(schema) => {
             let unknown = mapping::check::unknown_attributes(mapping, &schema);
             if !unknown.is_empty() {
@@ -111,11 +112,11 @@ pub async fn fit_to_directory(
                 return Err(lines.join("\n"));
             }
             narrow_type_filters(mapping, &schema);
-            Ok(unordered_attributes(mapping, &schema))
+            Ok((unordered_attributes(mapping, &schema), schema))
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the directory's schema; ordered comparisons are not checked");
-            Ok(std::collections::HashSet::new())
+            Ok((std::collections::HashSet::new(), Subschema::default()))
         }
     }
 }
@@ -173,6 +174,7 @@ pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Di
             .build(),
         writes: Arc::default(),
         allocations: Arc::default(),
+        schema: Arc::default(),
     }
 }
 

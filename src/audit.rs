@@ -48,6 +48,12 @@ pub fn note_write(op: &str, dn: &str, attributes: &[&str], result: &str) {
     });
 }
 
+/// Notes something the current request changed beyond its own writes' attribute names (an object
+/// class added to fit an entry).
+pub fn note(text: String) {
+    let _ = RECORD.try_with(|r| r.borrow_mut().writes.push(text));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,8 +181,8 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
             }
         };
         // Fitted as `serve` fits it, so that the filters shown are the ones it would send.
-        let unordered = match scim2ldap::app::fit_to_directory(&mut mapping, target.mapping, &ldap).await {
-            Ok(unordered) => unordered,
+        let (unordered, schema) = match scim2ldap::app::fit_to_directory(&mut mapping, target.mapping, &ldap).await {
+            Ok(fitted) => fitted,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
@@ -191,6 +191,7 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
         let directory = std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(ldap));
         let mut service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
         service.unordered = unordered;
+        service.schema = std::sync::Arc::new(schema);
         // A path may be given whole, as the IdP sees it: `/scim/v2/<target>/Users/…`.
         let target_base = [scim2ldap::http::SCIM_BASE, target_name].join("/");
         let path = path.strip_prefix(target_base.trim_end_matches('/')).unwrap_or(path);

@@ -104,6 +104,11 @@ impl Entry {
             .map_or(&[], |(_, values)| values.as_slice())
     }
 
+    /// The names of the attributes the entry holds.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.attrs.iter().map(|(name, _)| name.as_str())
+    }
+
     pub fn first(&self, name: &str) -> Option<&str> {
         self.get(name).first().map(String::as_str)
     }

@@ -148,6 +148,23 @@ impl Subschema {
         out
     }
 
+    /// Whether two names denote one attribute type (aliases such as `cn` and `commonName`).
+    fn same_attribute(&self, a: &str, b: &str) -> bool {
+        a.eq_ignore_ascii_case(b) || self.attribute(a).is_some_and(|t| t.names.iter().any(|n| n.eq_ignore_ascii_case(b)))
+    }
+
+    /// A schema from RFC 4512 descriptions, as a directory publishes them (tests, tools).
+    pub fn from_descriptions(attribute_types: &[&str], object_classes: &[&str]) -> Subschema {
+        let mut schema = Subschema::default();
+        for text in attribute_types {
+            schema.add_attribute(parse_attribute_type(text));
+        }
+        for text in object_classes {
+            schema.add_class(parse_object_class(text));
+        }
+        schema
+    }
+
     /// The classes `class` derives from, itself first (every name once, lower-cased).
     fn lineage(&self, class: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -183,16 +200,28 @@ impl Subschema {
     }
 
     /// The auxiliary class among `candidates` (in their order, a class that names the attribute before
-    /// `extensibleObject`) that lets an entry hold `attribute`.
-    pub fn auxiliary_for<S: AsRef<str>>(&self, candidates: &[S], attribute: &str) -> Option<String> {
+    /// `extensibleObject`) that lets an entry holding the attributes `present` hold `attribute` too: a
+    /// class whose required attributes the entry lacks would be refused.
+    pub fn auxiliary_for<S: AsRef<str>>(&self, candidates: &[S], attribute: &str, present: &[&str]) -> Option<String> {
         let auxiliary = |c: &&S| self.class(c.as_ref()).is_some_and(|k| k.kind == ClassKind::Auxiliary);
+        let satisfied = |c: &&S| {
+            self.required(c.as_ref()).iter().all(|must| {
+                must.eq_ignore_ascii_case("objectClass") || present.iter().chain([&attribute]).any(|p| self.same_attribute(p, must))
+            })
+        };
         let specific = candidates
             .iter()
             .filter(auxiliary)
             .filter(|c| !c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT))
+            .filter(satisfied)
             .find(|c| self.allows(&[c.as_ref()], attribute));
         specific
-            .or_else(|| candidates.iter().filter(auxiliary).find(|c| c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT)))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .filter(auxiliary)
+                    .find(|c| c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT))
+            })
             .map(|c| c.as_ref().to_string())
     }
 }
@@ -352,7 +381,10 @@ mod tests {
         assert!(!schema.allows(&entry, "uniqueIdentifier"));
         assert!(!schema.allows(&entry, "loginShell"));
         assert!(schema.allows(&["inetOrgPerson", "extensibleObject"], "uniqueIdentifier"));
-        assert!(schema.allows(&entry, "notInTheSchema"), "unknown attributes are the directory's call");
+        assert!(
+            schema.allows(&entry, "notInTheSchema"),
+            "unknown attributes are the directory's call"
+        );
         assert_eq!(schema.class("posixAccount").map(|c| c.kind), Some(ClassKind::Auxiliary));
         assert_eq!(schema.class("top").map(|c| c.kind), Some(ClassKind::Abstract));
     }
@@ -361,8 +393,24 @@ mod tests {
     fn the_auxiliary_class_that_names_an_attribute_comes_before_extensible_object() {
         let schema = people_schema();
         let mapping = ["top", "person", "inetOrgPerson", "extensibleObject", "posixAccount"];
-        assert_eq!(schema.auxiliary_for(&mapping, "loginShell").as_deref(), Some("posixAccount"));
-        assert_eq!(schema.auxiliary_for(&mapping, "uniqueIdentifier").as_deref(), Some("extensibleObject"));
-        assert_eq!(schema.auxiliary_for(&["top", "inetOrgPerson"], "uniqueIdentifier"), None, "structural classes are never added");
+        let posix_ready = ["cn", "uid", "uidNumber"];
+        assert_eq!(
+            schema.auxiliary_for(&mapping, "loginShell", &posix_ready).as_deref(),
+            Some("posixAccount")
+        );
+        assert_eq!(
+            schema.auxiliary_for(&mapping, "loginShell", &["commonName", "sn"]).as_deref(),
+            Some("extensibleObject"),
+            "posixAccount would need uid and uidNumber, which the entry lacks"
+        );
+        assert_eq!(
+            schema.auxiliary_for(&mapping, "uniqueIdentifier", &posix_ready).as_deref(),
+            Some("extensibleObject")
+        );
+        assert_eq!(
+            schema.auxiliary_for(&["top", "inetOrgPerson"], "uniqueIdentifier", &posix_ready),
+            None,
+            "structural classes are never added"
+        );
     }
 }

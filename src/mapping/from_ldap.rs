@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::{AttrMap, EmptyGroup, RefTarget, ResourceMapping, ValueKind};
+use super::{naming, AttrMap, EmptyGroup, RefTarget, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry};
 
 /// The resource's SCIM id, from the mapping's id attribute.
@@ -47,10 +47,18 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
             continue;
         }
         let placeholder = attr.placeholder.as_ref().and_then(|t| t.render(&out));
+        let stored = match shown_first(mapping, attr, entry, stored) {
+            0 => std::borrow::Cow::Borrowed(stored),
+            index => {
+                let mut reordered = stored.to_vec();
+                reordered[..=index].rotate_right(1);
+                std::borrow::Cow::Owned(reordered)
+            }
+        };
         let stored = if attr.read_from.is_none() && !attr.transform.is_empty() {
-            std::borrow::Cow::Owned(attr.transform.backward(stored.to_vec()))
+            std::borrow::Cow::Owned(attr.transform.backward(stored.into_owned()))
         } else {
-            std::borrow::Cow::Borrowed(stored)
+            stored
         };
         let values: Vec<Value> = stored
             .iter()
@@ -102,6 +110,17 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
     out.insert("meta".into(), meta);
     out.insert("id".into(), Value::String(id));
     out
+}
+
+/// The index of the stored value an attribute that SCIM shows one value of shows (see
+/// `naming::shown_index`); 0 for attributes that show every value.
+fn shown_first(mapping: &ResourceMapping, attr: &AttrMap, entry: &Entry, stored: &[String]) -> usize {
+    let shows_one = attr.scim.type_filter.is_some() || !attr.shown.multi_valued;
+    let splits = attr.transform.steps.iter().any(|s| matches!(s, super::transform::Step::Split(_)));
+    if stored.len() < 2 || !shows_one || splits {
+        return 0;
+    }
+    naming::shown_index(mapping, &entry.dn, attr.read_source(), stored)
 }
 
 /// A reference as SCIM shows it: `{"value": id, "$ref": url, "type": "User"}`.

@@ -6,8 +6,10 @@ pub mod active;
 pub mod check;
 mod compile;
 pub mod filter;
+pub mod fitting;
 pub mod from_ldap;
 mod model;
+pub mod naming;
 pub mod patch_plan;
 pub mod template;
 pub mod to_ldap;
@@ -163,6 +165,9 @@ pub struct AttrMap {
     pub read_from: Option<String>,
     /// Further attributes written with the stored values, never read.
     pub also: Vec<String>,
+    /// Whether a write keeps the LDAP attribute's other values (after the written one) instead of
+    /// replacing them all; see `mapping::naming`.
+    pub keep_other_values: bool,
     /// For a reference stored as the RDN value of the entry it names rather than its DN.
     pub by_rdn: Option<RdnReference>,
     /// How reads show it, as the advertised schema spells it.
@@ -224,6 +229,15 @@ pub struct Allocation {
     pub to: u64,
 }
 
+/// Where the RDN value of a new entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RdnSource {
+    /// Index into `attrs`: a writable SCIM attribute (userName).
+    Attribute(usize),
+    /// Index into `computed`: a template (Active Directory's CN from the display name).
+    Computed(usize),
+}
+
 /// What a group without members becomes (groupOfNames requires a `member`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmptyGroup {
@@ -269,8 +283,8 @@ pub struct ResourceMapping {
     /// Where the mapping file lists the object classes.
     pub object_classes_line: u64,
     pub rdn_attr: String,
-    /// Index into `attrs` of the attribute that gives the RDN value.
-    pub rdn_source: usize,
+    /// What gives the RDN value of new entries.
+    pub rdn_source: RdnSource,
     pub id_attr: String,
     pub id_format: IdFormat,
     pub meta: MetaAttrs,
@@ -325,9 +339,17 @@ impl ResourceMapping {
         self.placement.is_some() || self.disabled_parent.is_some()
     }
 
-    /// The attribute mapped to the RDN.
-    pub fn rdn_map(&self) -> &AttrMap {
-        &self.attrs[self.rdn_source]
+    /// The SCIM attribute mapped to the RDN, when a SCIM attribute (not a template) gives it.
+    pub fn rdn_map(&self) -> Option<&AttrMap> {
+        match self.rdn_source {
+            RdnSource::Attribute(index) => self.attrs.get(index),
+            RdnSource::Computed(_) => None,
+        }
+    }
+
+    /// What names new entries, for messages: the SCIM path, or the computed LDAP attribute.
+    pub fn rdn_label(&self) -> String {
+        self.rdn_map().map_or_else(|| self.rdn_attr.clone(), AttrMap::scim_path)
     }
 
     /// The group's `members` attribute, when mapped.

@@ -202,6 +202,10 @@ pub struct RawAttribute {
     /// More LDAP attributes written with the same values (fan-out); only `ldap` is read back.
     #[serde(default)]
     pub also: Vec<String>,
+    /// For an attribute SCIM shows one value of: a write keeps the LDAP attribute's other values
+    /// (mail aliases) after the written one, instead of replacing them all.
+    #[serde(default)]
+    pub keep_other_values: bool,
 }
 
 #[derive(Debug, Deserialize)]

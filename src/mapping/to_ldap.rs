@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::naming::{values_after_write, Naming};
 use super::transform::Step;
 use super::{AttrMap, EmptyGroup, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry, Modification};
@@ -30,13 +31,15 @@ pub enum TranslateError {
     UnsupportedFilter(String),
 }
 
-/// One LDAP attribute's wanted values, and whether SCIM carries all of its values (else only the first:
-/// further values already stored stay untouched).
+/// One LDAP attribute's wanted values, and whether SCIM carries all of its values (else SCIM shows
+/// one, and a write replaces the stored values as `naming::values_after_write` says).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WantedAttr {
     pub name: String,
     pub values: Vec<String>,
     pub all_values: bool,
+    /// With one value shown: keep the other stored values after it (`keep_other_values`).
+    pub keep_others: bool,
 }
 
 /// The LDAP attributes a resource maps to, in mapping order.
@@ -49,6 +52,10 @@ impl LdapAttrs {
     }
 
     fn push(&mut self, name: &str, values: Vec<String>, all_values: bool) {
+        self.push_kept(name, values, all_values, false);
+    }
+
+    fn push_kept(&mut self, name: &str, values: Vec<String>, all_values: bool, keep_others: bool) {
         match self.0.iter_mut().find(|a| a.name.eq_ignore_ascii_case(name)) {
             Some(existing) => {
                 for v in values {
@@ -57,11 +64,13 @@ impl LdapAttrs {
                     }
                 }
                 existing.all_values |= all_values;
+                existing.keep_others |= keep_others;
             }
             None => self.0.push(WantedAttr {
                 name: name.to_string(),
                 values,
                 all_values,
+                keep_others,
             }),
         }
     }
@@ -232,17 +241,18 @@ pub fn to_ldap(
             || (attr.scim.type_filter.is_none()
                 && attr.scim.sub.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"))
                 && is_multi(mapping, attr));
+        let keep = attr.keep_other_values;
         if let Some(read_from) = &attr.read_from {
-            out.push(read_from, values.clone(), all_values);
+            out.push_kept(read_from, values.clone(), all_values, keep);
         }
         let values = attr.transform.forward(values).map_err(|reason| TranslateError::InvalidValue {
             attribute: attr.scim_path(),
             reason,
         })?;
         for also in &attr.also {
-            out.push(also, values.clone(), all_values);
+            out.push_kept(also, values.clone(), all_values, keep);
         }
-        out.push(&attr.ldap, values, all_values);
+        out.push_kept(&attr.ldap, values, all_values, keep);
     }
     for computed in &mapping.computed {
         let value = computed.templates.iter().find_map(|t| t.render(resource));
@@ -303,11 +313,10 @@ pub type EntryAttrs = Vec<(String, Vec<String>)>;
 
 /// The DN (below `parent`) and attributes of a new entry: object classes, constants and every mapped value.
 pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs, parent: &str) -> Result<(String, EntryAttrs), TranslateError> {
-    let rdn_map = mapping.rdn_map();
     let rdn_value = attrs
         .get(&mapping.rdn_attr)
         .and_then(|a| a.values.first())
-        .ok_or_else(|| TranslateError::Missing(rdn_map.scim_path()))?;
+        .ok_or_else(|| TranslateError::Missing(mapping.rdn_label()))?;
     check_rdn_length(mapping, rdn_value)?;
     let entry_dn = dn::child(&mapping.rdn_attr, rdn_value, parent);
     let mut out: EntryAttrs = vec![("objectClass".to_string(), mapping.object_classes.clone())];
@@ -324,8 +333,12 @@ pub fn new_entry(mapping: &ResourceMapping, attrs: &LdapAttrs, parent: &str) -> 
     Ok((entry_dn, out))
 }
 
-/// The new RDN when the RDN's SCIM source changed (compared as LDAP would: case-insensitively).
-pub fn new_rdn(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Result<Option<String>, TranslateError> {
+/// The new RDN when the RDN's source changed (compared as LDAP would: case-insensitively), for an
+/// entry that follows it (`Naming::Follows`).
+pub fn new_rdn(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &LdapAttrs) -> Result<Option<String>, TranslateError> {
+    if naming != Naming::Follows {
+        return Ok(None);
+    }
     let Some(wanted) = attrs.get(&mapping.rdn_attr).and_then(|a| a.values.first()) else {
         return Ok(None);
     };
@@ -347,7 +360,7 @@ const MAX_RDN_VALUE_BYTES: usize = 256;
 fn check_rdn_length(mapping: &ResourceMapping, value: &str) -> Result<(), TranslateError> {
     if value.len() > MAX_RDN_VALUE_BYTES {
         return Err(TranslateError::InvalidValue {
-            attribute: mapping.rdn_map().scim_path(),
+            attribute: mapping.rdn_label(),
             reason: format!(
                 "{} bytes is too long to name a directory entry (at most {MAX_RDN_VALUE_BYTES})",
                 value.len()
@@ -357,13 +370,49 @@ fn check_rdn_length(mapping: &ResourceMapping, value: &str) -> Result<(), Transl
     Ok(())
 }
 
-/// The modifications that turn `current` into what `attrs` wants: a replace for single values, adds and
-/// deletes of exactly the changed values for multi-valued attributes. The RDN attribute is left to
-/// the rename.
-pub fn diff(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Vec<Modification> {
+/// Adds to a group's wanted members the DNs it lists that SCIM never showed (`shown`: the values the
+/// shown resource maps to): a departed user's dangling DN, an account outside the mapped bases, an
+/// entry of another class. A write of the member list replaces only what the IdP could see.
+pub fn keep_unseen_members(mapping: &ResourceMapping, current: &Entry, shown: &LdapAttrs, changed: &mut LdapAttrs) {
+    let Some(members) = mapping.members() else { return };
+    let Some(wanted) = changed.0.iter_mut().find(|a| a.name.eq_ignore_ascii_case(&members.ldap)) else {
+        return;
+    };
+    let seen: Vec<String> = shown
+        .get(&members.ldap)
+        .map(|a| a.values.iter().map(|v| dn::normalize(v)).collect())
+        .unwrap_or_default();
+    let placeholder = match &mapping.empty_group {
+        EmptyGroup::Placeholder(p) => Some(dn::normalize(p)),
+        _ => None,
+    };
+    let unseen: Vec<&String> = current
+        .get(&members.ldap)
+        .iter()
+        .filter(|v| {
+            let key = dn::normalize(v);
+            !seen.contains(&key) && placeholder.as_ref() != Some(&key)
+        })
+        .collect();
+    if unseen.is_empty() {
+        return;
+    }
+    // Kept members keep a group valid: an otherwise empty one needs no placeholder.
+    wanted.values.retain(|v| placeholder.as_ref() != Some(&dn::normalize(v)));
+    for value in unseen {
+        if !wanted.values.iter().any(|w| dn::normalize(w) == dn::normalize(value)) {
+            wanted.values.push(value.clone());
+        }
+    }
+}
+
+/// The modifications that turn `current` into what `attrs` wants: a replace for attributes SCIM
+/// shows one value of (`naming::values_after_write`), adds and deletes of exactly the changed values
+/// for multi-valued ones. The RDN attribute of an entry named by it is left to the rename.
+pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &LdapAttrs) -> Vec<Modification> {
     let mut mods = Vec::new();
     for wanted in &attrs.0 {
-        if wanted.name.eq_ignore_ascii_case(&mapping.rdn_attr) {
+        if naming != Naming::Other && wanted.name.eq_ignore_ascii_case(&mapping.rdn_attr) {
             continue;
         }
         if let Some(active) = mapping.active.as_ref().filter(|a| wanted.name.eq_ignore_ascii_case(a.attribute())) {
@@ -371,12 +420,19 @@ pub fn diff(mapping: &ResourceMapping, current: &Entry, attrs: &LdapAttrs) -> Ve
             continue;
         }
         let stored = current.get(&wanted.name);
-        let mut desired = wanted.values.clone();
-        if !wanted.all_values && stored.len() > 1 {
-            // SCIM shows only the first stored value: keep the others as they are.
-            let kept: Vec<String> = stored[1..].iter().filter(|v| !desired.contains(v)).cloned().collect();
-            desired.extend(kept);
+        if !wanted.all_values {
+            let desired = values_after_write(&current.dn, &wanted.name, stored, &wanted.values, wanted.keep_others);
+            let same_set = desired.len() == stored.len() && desired.iter().all(|v| stored.contains(v));
+            if same_set && (!wanted.keep_others || desired.as_slice() == stored) {
+                continue;
+            }
+            mods.push(match desired.is_empty() {
+                true => Modification::Delete(wanted.name.clone(), Vec::new()),
+                false => Modification::Replace(wanted.name.clone(), desired),
+            });
+            continue;
         }
+        let desired = wanted.values.clone();
         if desired.as_slice() == stored {
             continue;
         }

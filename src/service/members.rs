@@ -127,6 +127,12 @@ fn filtered_id(filter: &Filter) -> Option<String> {
     }
 }
 
+/// Member DNs to add to a group and to remove from it.
+struct MemberChange {
+    add: Vec<String>,
+    remove: Vec<String>,
+}
+
 /// Whether a member write finished, or must be retried with the group located afresh.
 enum Attempt {
     Done,
@@ -174,39 +180,26 @@ impl Service {
                 to_dns(list)
             }
         };
-        let plan = match plan {
-            MemberPlan::Delta { add, remove } => MemberPlan::Delta {
-                add: added(&add)?,
-                // Removing a member that does not exist removes nothing: retries must succeed.
-                remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
-            },
-            MemberPlan::Exact(list) => MemberPlan::Exact(added(&list)?),
-        };
-        let cached = self.ids.get(id).await;
-        let mut group_dn = match cached {
-            Some(dn) => dn,
-            None => self.locate_with(m, id, vec!["1.1".into()]).await?.dn,
-        };
-        // Who an exact list drops is known only from the list before; read it only when it matters.
-        let before = match &plan {
-            MemberPlan::Exact(_) if self.mapping.users.deactivate_when_ungrouped => self
-                .locate_with(m, id, vec![members.ldap.clone()])
-                .await?
-                .get(&members.ldap)
-                .iter()
-                .map(|v| members.ref_dn(v))
-                .collect(),
-            _ => Vec::new(),
+        let (change, mut group_dn) = match plan {
+            MemberPlan::Delta { add, remove } => {
+                let change = MemberChange {
+                    add: added(&add)?,
+                    // Removing a member that does not exist removes nothing: retries must succeed.
+                    remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
+                };
+                let group_dn = match self.ids.get(id).await {
+                    Some(dn) => dn,
+                    None => self.locate_with(m, id, vec!["1.1".into()]).await?.dn,
+                };
+                (change, group_dn)
+            }
+            MemberPlan::Exact(list) => self.exact_as_change(m, members, id, added(&list)?).await?,
         };
         for _ in 0..2 {
-            match self.write_members(m, members, &group_dn, &plan).await? {
+            match self.write_members(m, members, &group_dn, &change).await? {
                 Attempt::Done => {
                     self.lists_changed();
-                    let removed = match &plan {
-                        MemberPlan::Delta { remove, .. } => remove.clone(),
-                        MemberPlan::Exact(after) => dropped(&before, after),
-                    };
-                    self.deactivate_ungrouped(&removed).await;
+                    self.deactivate_ungrouped(&change.remove).await;
                     return Ok(());
                 }
                 Attempt::Stale => {
@@ -218,28 +211,46 @@ impl Service {
         Err(ServiceError::NotFound(format!("Group {id} not found")))
     }
 
-    async fn write_members(&self, m: &ResourceMapping, members: &AttrMap, group_dn: &str, plan: &MemberPlan) -> Result<Attempt> {
+    /// An exact member list (DNs) as the additions and removals that make it, from the list stored,
+    /// with the group's DN. Members SCIM never shows (a departed user's dangling DN, an account
+    /// outside the mapped bases, an entry of another class) are not the IdP's to remove: they stay.
+    async fn exact_as_change(
+        &self,
+        m: &ResourceMapping,
+        members: &AttrMap,
+        id: &str,
+        wanted: Vec<String>,
+    ) -> Result<(MemberChange, String)> {
+        let group = self.locate_with(m, id, vec![members.ldap.clone()]).await?;
+        let placeholder = match &m.empty_group {
+            EmptyGroup::Placeholder(p) => Some(dn::normalize(p)),
+            _ => None,
+        };
+        let stored: Vec<String> = group
+            .get(&members.ldap)
+            .iter()
+            .map(|v| members.ref_dn(v))
+            .filter(|d| placeholder.as_ref() != Some(&dn::normalize(d)))
+            .collect();
+        let stored_keys: std::collections::HashSet<String> = stored.iter().map(|d| dn::normalize(d)).collect();
+        let wanted_keys: std::collections::HashSet<String> = wanted.iter().map(|d| dn::normalize(d)).collect();
+        let dropped: Vec<String> = stored.into_iter().filter(|d| !wanted_keys.contains(&dn::normalize(d))).collect();
+        let shown = self.targets_of(&dropped).await?;
+        let (remove, unseen): (Vec<String>, Vec<String>) = dropped.into_iter().partition(|d| shown.contains_key(&dn::normalize(d)));
+        if wanted.is_empty() && unseen.is_empty() && m.empty_group == EmptyGroup::Refuse {
+            return Err(empty_refused(members));
+        }
+        let add = wanted.into_iter().filter(|d| !stored_keys.contains(&dn::normalize(d))).collect();
+        Ok((MemberChange { add, remove }, group.dn))
+    }
+
+    async fn write_members(&self, m: &ResourceMapping, members: &AttrMap, group_dn: &str, change: &MemberChange) -> Result<Attempt> {
         let attr = members.ldap.as_str();
         let placeholder = match &m.empty_group {
             EmptyGroup::Placeholder(p) => Some(p.clone()),
             _ => None,
         };
-        let (add_dns, remove) = match plan {
-            MemberPlan::Exact(list) => {
-                let values = match (&m.empty_group, list.is_empty()) {
-                    (EmptyGroup::Placeholder(p), true) => vec![p.clone()],
-                    (EmptyGroup::Refuse, true) => return Err(empty_refused(members)),
-                    _ => stored_values(members, list)?,
-                };
-                let mods = [Modification::Replace(attr.to_string(), values)];
-                return match self.directory.modify_if(group_dn, &mods, None).await {
-                    Ok(()) => Ok(Attempt::Done),
-                    Err(e) if e.result_code() == Some(rc::NO_SUCH_OBJECT) => Ok(Attempt::Stale),
-                    Err(e) => Err(e.into()),
-                };
-            }
-            MemberPlan::Delta { add, remove } => (add, remove),
-        };
+        let (add_dns, remove) = (&change.add, &change.remove);
         let mut add = stored_values(members, add_dns)?;
         // A member the attribute cannot name cannot be in the group: nothing to remove.
         let mut remove: Vec<String> = remove.iter().filter_map(|d| members.ref_value(d)).collect();
@@ -331,12 +342,12 @@ impl Service {
         let holding = self
             .search_in(groups, LdapFilter::eq(&members.ldap, &old_value), vec!["1.1".into()])
             .await?;
-        let plan = MemberPlan::Delta {
+        let change = MemberChange {
             add: new_dn.map(str::to_string).into_iter().collect(),
             remove: vec![old_dn.to_string()],
         };
         for group in holding {
-            self.write_members(groups, members, &group.dn, &plan).await?;
+            self.write_members(groups, members, &group.dn, &change).await?;
         }
         Ok(())
     }

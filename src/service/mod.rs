@@ -5,6 +5,7 @@ mod allocate;
 mod bulk;
 pub mod error;
 mod explain;
+mod fitting;
 mod members;
 mod queries;
 mod references;

@@ -11,8 +11,9 @@ use crate::ldap::error::rc;
 use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
 use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
+use crate::mapping::naming::naming;
 use crate::mapping::patch_plan::direct_modifications;
-use crate::mapping::to_ldap::{diff, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
+use crate::mapping::to_ldap::{diff, keep_unseen_members, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
 use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::ScimType;
@@ -107,6 +108,9 @@ pub struct Service {
     pub writes: Arc<std::sync::atomic::AtomicU64>,
     /// The next number to try per allocated attribute (see `allocate`).
     pub allocations: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
+    /// The directory's schema, for the classes an entry needs to hold what is written (empty when
+    /// the directory would not show it: the directory then judges each write alone).
+    pub schema: Arc<crate::ldap::schema::Subschema>,
 }
 
 impl Service {
@@ -198,10 +202,11 @@ impl Service {
         Ok(patch::normalize(body, &m.schema)?)
     }
 
-    /// 409 when another entry already holds a value the mapping declares unique. The RDN attribute is
-    /// left to the directory, which refuses a duplicate name itself.
+    /// 409 when another entry already holds a value the mapping declares unique. The RDN attribute
+    /// too: entries other tools named by another attribute (`cn=Jane Legacy` with `uid: jlegacy`)
+    /// hold it without the directory seeing a duplicate name.
     async fn check_unique(&self, m: &ResourceMapping, attrs: &LdapAttrs, except_dn: Option<&str>) -> Result<()> {
-        for attr in m.attrs.iter().filter(|a| a.unique && !a.ldap.eq_ignore_ascii_case(&m.rdn_attr)) {
+        for attr in m.attrs.iter().filter(|a| a.unique) {
             let Some(value) = attrs.get(&attr.ldap).and_then(|w| w.values.first()) else {
                 continue;
             };
@@ -367,18 +372,21 @@ impl Service {
     ) -> Result<Option<Map<String, Value>>> {
         let Some(dn) = self.ids.get(id).await else { return Ok(None) };
         let same_entry = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
-        match self.directory.modify(&dn, mods, Some(&same_entry), &m.fetch_attrs).await {
+        match self.modify_fitting(m, &dn, mods, Some(&same_entry), &m.fetch_attrs).await {
             Ok(mut entry) => {
                 entry.dn = dn;
                 self.lists_changed();
                 tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
                 Ok(Some(self.render(m, &entry, base_url).await?))
             }
-            Err(e) if matches!(e.result_code(), Some(rc::NO_SUCH_OBJECT | rc::ASSERTION_FAILED)) => {
+            Err(ServiceError::Ldap(e)) if matches!(e.result_code(), Some(rc::NO_SUCH_OBJECT | rc::ASSERTION_FAILED)) => {
                 self.ids.remove(id).await;
                 Ok(None)
             }
-            Err(e) => Err(e.into()),
+            // A value the entry's RDN holds (an entry another tool named by it) cannot be replaced
+            // blindly: the general path keeps it.
+            Err(ServiceError::Ldap(e)) if e.result_code() == Some(rc::NOT_ALLOWED_ON_RDN) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -398,7 +406,9 @@ impl Service {
         let version = check_version(m, &current, if_match)?;
         let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
         let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
-        let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
+        let naming = naming(m, &current, &before);
+        let mut changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
+        keep_unseen_members(m, &current, &before, &mut changed);
         self.check_unique(m, &changed, Some(&current.dn)).await?;
         // First, as the change the directory most often refuses (its password policy), so that a
         // refusal leaves the entry untouched.
@@ -406,7 +416,7 @@ impl Service {
             self.directory.set_password(&current.dn, password, how).await?;
         }
         let mut entry_dn = current.dn.clone();
-        let renamed = new_rdn(m, &current, &after)?;
+        let renamed = new_rdn(m, &current, naming, &after)?;
         // An entry moves when the attribute that places it changed, not when it sits elsewhere already.
         let new_parent = Some(m.parent_for(&wanted))
             .filter(|_| m.moves_entries())
@@ -430,19 +440,19 @@ impl Service {
             self.ids.insert(id, &entry_dn).await;
             self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
         }
-        let mods = diff(m, &current, &changed);
-        let modified = self.directory.modify(&entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs).await;
+        let mods = diff(m, &current, naming, &changed);
+        let modified = self.modify_fitting(m, &entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs).await;
         let mut entry = match modified {
             Ok(entry) => entry,
             Err(e) => {
                 if was_renamed {
                     self.undo_rename(id, &entry_dn, &current.dn).await;
                 }
-                return Err(match e.result_code() {
-                    Some(rc::ASSERTION_FAILED) => {
+                return Err(match e {
+                    ServiceError::Ldap(e) if e.result_code() == Some(rc::ASSERTION_FAILED) => {
                         ServiceError::PreconditionFailed(format!("{} {id} changed since the given version", m.kind.name()))
                     }
-                    _ => e.into(),
+                    other => other,
                 });
             }
         };
@@ -520,7 +530,7 @@ impl Service {
         Ok(())
     }
 
-    async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
+    pub(super) async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
         read_entry(&*self.directory, entry_dn, attrs)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
@@ -550,7 +560,7 @@ impl Service {
     async fn set_active(&self, m: &ResourceMapping, entry_dn: &str, enable: bool) -> Result<()> {
         let Some(active) = &m.active else { return Ok(()) };
         if let Some(write) = active.blind_write(enable) {
-            return Ok(self.directory.modify_if(entry_dn, &[write], None).await?);
+            return self.modify_if_fitting(m, entry_dn, &[write]).await;
         }
         let mut attempts = 0;
         loop {
@@ -559,7 +569,7 @@ impl Service {
             if writes.is_empty() {
                 return Ok(());
             }
-            match self.directory.modify_if(entry_dn, &writes, None).await.map_err(ServiceError::from) {
+            match self.modify_if_fitting(m, entry_dn, &writes).await {
                 Err(e) if changed_meanwhile(&e) && attempts < 3 => attempts += 1,
                 outcome => return outcome,
             }
@@ -616,7 +626,7 @@ fn name_taken(err: LdapError, m: &ResourceMapping, attrs: &LdapAttrs) -> Service
     match err.result_code() {
         Some(rc::ENTRY_ALREADY_EXISTS) => {
             let name = attrs.get(&m.rdn_attr).and_then(|a| a.values.first()).cloned().unwrap_or_default();
-            ServiceError::Conflict(format!("{} '{name}' already exists", m.rdn_map().scim_path()))
+            ServiceError::Conflict(format!("{} '{name}' already exists", m.rdn_label()))
         }
         _ => err.into(),
     }

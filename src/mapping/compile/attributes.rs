@@ -309,6 +309,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         transform: compile_steps(&raw.transform)?,
         read_from: raw.read_from.clone(),
         also: raw.also.clone(),
+        keep_other_values: raw.keep_other_values,
         by_rdn: None,
         shown: Shown::default(),
         line: 0,

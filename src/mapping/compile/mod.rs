@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_saphyr::Spanned;
 
 use super::model::{RawMapping, RawResource};
-use super::{IdFormat, ResourceKind, ResourceMapping};
+use super::{IdFormat, RdnSource, ResourceKind, ResourceMapping};
 use crate::ldap::{LdapFilter, Scope};
 
 mod attributes;
@@ -101,19 +101,27 @@ fn compile_resource(
     let mut schema = schema::declare(raw, kind, at)?;
     let mut attrs = attributes::compile_all(&raw.attributes, kind, &mut schema, line, at)?;
     let rdn_attr = raw.rdn.value.clone();
-    let rdn_source = attrs
+    let rdn_attribute = attrs
         .iter()
-        .position(|a| a.ldap.eq_ignore_ascii_case(&rdn_attr) && a.scim.urn.is_none() && a.scim.type_filter.is_none() && !a.read_only)
-        .ok_or_else(|| {
-            at(
-                raw.rdn.referenced.line(),
-                format!("rdn '{rdn_attr}' must be the LDAP side of a writable, single SCIM attribute (such as userName)"),
-            )
-        })?;
-    attrs[rdn_source].required = true;
-    schema::require(&mut schema, &attrs[rdn_source].scim.name);
+        .position(|a| a.ldap.eq_ignore_ascii_case(&rdn_attr) && a.scim.urn.is_none() && a.scim.type_filter.is_none() && !a.read_only);
+    if let Some(index) = rdn_attribute {
+        attrs[index].required = true;
+        schema::require(&mut schema, &attrs[index].scim.name);
+    }
     attributes::attach_templates(raw, &mut attrs, at)?;
     let computed = attributes::computed(raw, &attrs, at)?;
+    let rdn_source = match (rdn_attribute, computed.iter().position(|c| c.ldap.eq_ignore_ascii_case(&rdn_attr))) {
+        (Some(index), _) => RdnSource::Attribute(index),
+        (None, Some(index)) => RdnSource::Computed(index),
+        (None, None) => {
+            return Err(at(
+                raw.rdn.referenced.line(),
+                format!(
+                    "rdn '{rdn_attr}' must be the LDAP side of a writable, single SCIM attribute (such as userName) or a computed attribute"
+                ),
+            ))
+        }
+    };
     attributes::check_single_source(&attrs, &computed, at)?;
     let mut constants = Vec::new();
     for (name, values) in &raw.constants {
