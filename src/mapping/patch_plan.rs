@@ -1,7 +1,8 @@
 //! PATCH operations that map straight to LDAP modifications, so that the entry need not be read first:
 //! each one sets or clears a plain single-valued attribute (`title`, `displayName`, `active`, an
 //! extension's `department`). Anything that depends on the rest of the entry (the RDN, a unique or
-//! required attribute, a typed or multi-valued one, a reference, a value that a template reads) takes
+//! required attribute, a typed or multi-valued one, a reference, a value that a template reads, one
+//! whose other values are kept) takes
 //! the general path, which reads the entry, applies the PATCH and writes the difference.
 
 use serde_json::Value;
@@ -92,6 +93,7 @@ fn plain_attribute<'a>(mapping: &'a ResourceMapping, path: &AttrPath) -> Option<
         && attr.defaults.is_empty()
         && attr.placeholder.is_none()
         && attr.is_verbatim()
+        && !attr.keep_other_values
         && mapping.placement.as_ref().is_none_or(|p| !attr.scim.matches_path(&p.by))
         && !schema.attribute(&attr.scim.name)?.multi_valued
         && mapping.attrs.iter().filter(|a| a.ldap.eq_ignore_ascii_case(&attr.ldap)).count() == 1

@@ -453,3 +453,156 @@ pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &
     }
     mods
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::compile_str;
+    use crate::mapping::from_ldap::from_ldap;
+    use crate::mapping::naming::naming;
+
+    const MAPPING: &str = r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPerson]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid }
+    - { scim: name.familyName, ldap: sn }
+    - { scim: name.formatted, ldap: cn }
+    - { scim: 'emails[type eq "work"].value', ldap: mail, keep_other_values: true }
+groups:
+  base: "ou=groups,{base}"
+  object_classes: [groupOfNames]
+  rdn: cn
+  attributes:
+    - { scim: displayName, ldap: cn }
+    - { scim: members.value, ldap: member, type: reference }
+  empty_group: { strategy: placeholder, placeholder: "cn=empty,{base}" }
+"#;
+
+    fn mapping() -> crate::mapping::Mapping {
+        compile_str(MAPPING, "t.yaml", "dc=x").unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {
+        let mut out = Entry::new(entry_dn);
+        for (name, values) in attrs {
+            out.set(name, values.iter().map(|v| v.to_string()).collect());
+        }
+        out
+    }
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    /// What a write of `wanted` (SCIM) does to `current`, as the service computes it.
+    fn write(current: &Entry, wanted: serde_json::Value) -> Vec<Modification> {
+        let m = mapping().users;
+        let shown = from_ldap(&m, current, &HashMap::new(), "");
+        let before = to_ldap(&m, &shown, &HashMap::new()).unwrap_or_default();
+        let Some(wanted) = wanted.as_object() else { unreachable!() };
+        let after = to_ldap(&m, wanted, &HashMap::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
+        diff(&m, current, naming(&m, current, &before), &changed)
+    }
+
+    #[test]
+    fn a_written_value_replaces_the_values_other_tools_left_and_is_shown() {
+        let legacy = entry(
+            "uid=jl,ou=people,dc=x",
+            &[("uid", &["jl"]), ("sn", &["Legacy", "Oldname"]), ("cn", &["J L"])],
+        );
+        let shown = from_ldap(&mapping().users, &legacy, &HashMap::new(), "");
+        assert_eq!(shown["name"]["familyName"], "Legacy", "the first value, deterministically");
+        let mods = write(
+            &legacy,
+            serde_json::json!({"userName": "jl", "name": {"familyName": "Newname", "formatted": "J L"}}),
+        );
+        assert_eq!(mods, vec![Modification::Replace("sn".into(), strings(&["Newname"]))]);
+        let written = entry("uid=jl,ou=people,dc=x", &[("uid", &["jl"]), ("sn", &["Newname"]), ("cn", &["J L"])]);
+        let again = write(
+            &written,
+            serde_json::json!({"userName": "jl", "name": {"familyName": "Newname", "formatted": "J L"}}),
+        );
+        assert_eq!(again, Vec::new(), "the same write twice changes nothing");
+    }
+
+    #[test]
+    fn an_entry_named_by_another_attribute_keeps_its_rdn_value_and_name() {
+        let named = entry(
+            "cn=Jane Legacy,ou=people,dc=x",
+            &[("uid", &["jlegacy"]), ("sn", &["Legacy"]), ("cn", &["Jane Legacy", "J. Legacy"])],
+        );
+        let shown = from_ldap(&mapping().users, &named, &HashMap::new(), "");
+        assert_eq!(shown["name"]["formatted"], "J. Legacy", "not the value the RDN holds");
+        assert_eq!(shown["userName"], "jlegacy");
+        let mods = write(
+            &named,
+            serde_json::json!({"userName": "jane", "name": {"familyName": "Legacy", "formatted": "Jane Q"}}),
+        );
+        assert_eq!(
+            mods,
+            vec![
+                Modification::Replace("uid".into(), strings(&["jane"])),
+                Modification::Replace("cn".into(), strings(&["Jane Q", "Jane Legacy"])),
+            ],
+            "uid is written in place (no rename), cn keeps the RDN's value"
+        );
+        let m = mapping().users;
+        let before = to_ldap(&m, &shown, &HashMap::new()).unwrap_or_default();
+        assert_eq!(new_rdn(&m, &named, naming(&m, &named, &before), &before), Ok(None));
+    }
+
+    #[test]
+    fn kept_values_stay_after_the_written_one() {
+        let aliased = entry(
+            "uid=a,ou=people,dc=x",
+            &[("uid", &["a"]), ("sn", &["A"]), ("mail", &["old@x", "alias@x"])],
+        );
+        let mods = write(
+            &aliased,
+            serde_json::json!({"userName": "a", "name": {"familyName": "A"}, "emails": [{"type": "work", "value": "new@x"}]}),
+        );
+        assert_eq!(
+            mods,
+            vec![Modification::Replace("mail".into(), strings(&["new@x", "old@x", "alias@x"]))]
+        );
+        let promoted = write(
+            &aliased,
+            serde_json::json!({"userName": "a", "name": {"familyName": "A"}, "emails": [{"type": "work", "value": "alias@x"}]}),
+        );
+        assert_eq!(promoted, vec![Modification::Replace("mail".into(), strings(&["alias@x", "old@x"]))]);
+    }
+
+    #[test]
+    fn members_scim_never_showed_stay_in_the_list() {
+        let m = mapping().groups.unwrap_or_else(|| unreachable!());
+        let group = entry(
+            "cn=g,ou=groups,dc=x",
+            &[
+                ("cn", &["g"]),
+                (
+                    "member",
+                    &["uid=a,ou=people,dc=x", "uid=departed,ou=people,dc=x", "cn=backup,ou=services,dc=x"],
+                ),
+            ],
+        );
+        let wanted = |values: &[&str]| {
+            LdapAttrs(vec![WantedAttr {
+                name: "member".into(),
+                values: strings(values),
+                all_values: true,
+                keep_others: false,
+            }])
+        };
+        let mut changed = wanted(&["cn=empty,dc=x"]);
+        keep_unseen_members(&m, &group, &wanted(&["UID=a, ou=people,dc=x"]), &mut changed);
+        assert_eq!(
+            changed,
+            wanted(&["uid=departed,ou=people,dc=x", "cn=backup,ou=services,dc=x"]),
+            "the visible member removed, the unseen ones kept, no placeholder needed"
+        );
+    }
+}

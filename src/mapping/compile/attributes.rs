@@ -233,6 +233,11 @@ fn check_round_trip(attr: &AttrMap, schema: &ResourceSchema) -> Result<(), Strin
     }
     .and_then(|s| s.attribute(&attr.scim.name))
     .is_some_and(|d| d.multi_valued && attr.scim.type_filter.is_none());
+    if attr.keep_other_values && (multi || attr.read_only || attr.kind == ValueKind::Reference) {
+        return Err(format!(
+            "{path}: keep_other_values applies to a writable attribute SCIM shows one value of (such as emails[type eq \"work\"].value)"
+        ));
+    }
     for step in &attr.transform.steps {
         match step {
             Step::Split(_) if multi => return Err(format!("{path} has many values: split applies to a single value")),

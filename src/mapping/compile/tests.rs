@@ -79,6 +79,15 @@ fn transforms_placement_and_allocation_compile() {
 }
 
 #[test]
+fn a_computed_attribute_may_name_new_entries() {
+    let text = GOOD.replace("rdn: uid", "rdn: cn") + "  computed:\n    - { ldap: cn, template: [\"{name.familyName}\", \"{userName}\"] }\n";
+    let mapping = compile_str(&text, "t.yaml", "dc=x").unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(mapping.users.rdn_source, crate::mapping::RdnSource::Computed(0));
+    assert_eq!(mapping.users.rdn_label(), "cn");
+    assert!(mapping.users.rdn_map().is_none());
+}
+
+#[test]
 fn errors_name_file_line_and_reason() {
     let cases = [
         (GOOD.replace("version: 1", "version: 2"), 1, "unsupported mapping version"),
@@ -94,6 +103,11 @@ fn errors_name_file_line_and_reason() {
         (GOOD.replace("{userName}", "{userName"), 8, "unclosed"),
         (GOOD.replace("rdn: uid", "rdn: cn"), 5, "rdn 'cn'"),
         (GOOD.replace("{base}", "{basis}"), 3, "unknown placeholder"),
+        (
+            format!("{GOOD}    - {{ scim: emails.value, ldap: mail, keep_other_values: true }}\n"),
+            9,
+            "keep_other_values applies to a writable attribute SCIM shows one value of",
+        ),
         (
             GOOD.replace("scim: name.familyName", "scim: 'emails[value eq \"x\"].value'"),
             8,
