@@ -2,8 +2,8 @@
 //! each one sets or clears a plain single-valued attribute (`title`, `displayName`, `active`, an
 //! extension's `department`). Anything that depends on the rest of the entry (the RDN, a unique or
 //! required attribute, a typed or multi-valued one, a reference, a value that a template reads, one
-//! whose other values are kept) takes
-//! the general path, which reads the entry, applies the PATCH and writes the difference.
+//! whose other values are kept) takes the general path, which reads the entry, applies the PATCH and
+//! writes the difference.
 
 use serde_json::Value;
 
