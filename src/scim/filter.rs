@@ -378,39 +378,35 @@ impl<'a> Parser<'a> {
         Ok(Filter::Compare { path, op, value })
     }
 
+    /// A quoted string, or a bare word: `true`, `false` and `null` (any case), a JSON number, or else
+    /// a string, as Microsoft's test collection sends `userName sw O` and `meta.created gt
+    /// 2015-10-10T14:38:21.8617979-07:00` (which then compares as the date-time it spells).
     fn comp_value(&mut self) -> Result<CompValue, FilterError> {
-        match self.peek() {
-            Some('"') => self.string(),
-            Some(c) if c == '-' || c.is_ascii_digit() => {
-                let len = self
-                    .rest()
-                    .find(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')))
-                    .unwrap_or(self.rest().len());
-                let text = &self.rest()[..len];
-                let number =
-                    serde_json::from_str::<serde_json::Number>(text).map_err(|_| self.error(format!("invalid number '{text}'")))?;
-                self.pos += len;
-                Ok(CompValue::Num(number))
-            }
-            _ => {
-                for (word, value) in [
-                    ("true", CompValue::Bool(true)),
-                    ("false", CompValue::Bool(false)),
-                    ("null", CompValue::Null),
-                ] {
-                    let rest = self.rest();
-                    if rest.len() >= word.len()
-                        && rest.is_char_boundary(word.len())
-                        && rest[..word.len()].eq_ignore_ascii_case(word)
-                        && !rest[word.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
-                    {
-                        self.pos += word.len();
-                        return Ok(value);
-                    }
-                }
-                Err(self.error("expected a value: a quoted string, number, true, false or null"))
-            }
+        if self.peek() == Some('"') {
+            return self.string();
         }
+        let rest = self.rest();
+        let len = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '"'))
+            .unwrap_or(rest.len());
+        let word = &rest[..len];
+        if word.is_empty() {
+            return Err(self.error("expected a value: a quoted string, number, true, false or null"));
+        }
+        let value = if word.eq_ignore_ascii_case("true") {
+            CompValue::Bool(true)
+        } else if word.eq_ignore_ascii_case("false") {
+            CompValue::Bool(false)
+        } else if word.eq_ignore_ascii_case("null") {
+            CompValue::Null
+        } else {
+            match serde_json::from_str::<serde_json::Number>(word) {
+                Ok(number) => CompValue::Num(number),
+                Err(_) => CompValue::Str(word.to_string()),
+            }
+        };
+        self.pos += len;
+        Ok(value)
     }
 
     /// A JSON string literal, escapes included.
@@ -587,6 +583,20 @@ mod tests {
             ("x eq null", "Eq(x null)"),
             ("x gt 10.5", "Gt(x 10.5)"),
             (r#"NOT (userName Pr)"#, "Not(Pr(userName))"),
+            // Unquoted values, as Microsoft's collection sends them.
+            (
+                "name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)",
+                r#"And(Eq(name.FamilyName "Employee") Or(Co(emails.Value "example.com") Co(emails.Value "example.org")))"#,
+            ),
+            ("userName sw O", r#"Sw(userName "O")"#),
+            (
+                "meta.Created gt 2015-10-10T14:38:21.8617979-07:00",
+                r#"Gt(meta.Created "2015-10-10T14:38:21.8617979-07:00")"#,
+            ),
+            ("externalId eq 0a21f0f2", r#"Eq(externalId "0a21f0f2")"#),
+            ("members[value eq 2819c223]", r#"members[Eq(value "2819c223")]"#),
+            ("x eq -3", "Eq(x -3)"),
+            ("active eq TRUE", "Eq(active true)"),
         ];
         for (filter, expected) in cases {
             assert_eq!(parse(filter).map(|f| shape(&f)), Ok(expected.to_string()), "{filter}");
