@@ -3,6 +3,7 @@
 
 mod auth;
 mod handlers;
+mod paths;
 mod response;
 
 use std::future::Future;
@@ -86,7 +87,7 @@ pub fn router(app: App) -> Router {
         let base_path = state.base_path.clone();
         router = router.nest(&base_path, scim_routes(state));
     }
-    router
+    let routes = router
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(move || handlers::readyz(services.clone())))
         .route("/metrics", get(move || handlers::metrics(metrics.clone())))
@@ -99,7 +100,9 @@ pub fn router(app: App) -> Router {
             let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    // Paths are made canonical before routing, which a layer of `routes` would run after.
+    Router::new().fallback_service(tower::ServiceExt::map_request(routes, paths::canonical_request))
 }
 
 /// One target's SCIM API, behind that target's tokens.

@@ -73,3 +73,26 @@ async fn discovery_is_generated_from_the_mapping() {
     let (status, _) = gw.get("/Schemas/urn:nope").await;
     assert_eq!(status, 404);
 }
+
+/// Microsoft's reference collection asks for lower-case endpoints, with a slash before the query.
+#[tokio::test]
+async fn endpoints_ignore_case_and_a_trailing_slash() {
+    let gw = Gateway::start().await;
+    let id = gw.create_user(serde_json::json!({"userName": "casey"})).await;
+    for path in [
+        "/users?filter=userName%20eq%20%22casey%22",
+        "/Users/?filter=userName%20eq%20%22casey%22",
+        "/USERS/?filter=userName%20eq%20casey",
+    ] {
+        let (status, found) = gw.get(path).await;
+        assert_eq!((status, found["totalResults"].clone()), (200, Value::from(1)), "{path}: {found}");
+    }
+    let (status, user) = gw.get(&format!("/users/{id}/")).await;
+    assert_eq!((status, user["userName"].clone()), (200, Value::from("casey")));
+    let (status, _) = gw.get("/GROUPS").await;
+    assert_eq!(status, 200);
+    let (status, _) = gw.get("/schemas/").await;
+    assert_eq!(status, 200);
+    let (status, _) = gw.get(&format!("/Users/{}", id.to_uppercase().replace('-', "_"))).await;
+    assert_eq!(status, 404, "ids are not rewritten");
+}
