@@ -168,6 +168,11 @@ pub struct AttrMap {
     /// Whether a write keeps the LDAP attribute's other values (after the written one) instead of
     /// replacing them all; see `mapping::naming`.
     pub keep_other_values: bool,
+    /// For a reference: the users' LDAP attributes that find its target by a value other than the
+    /// id (from `match`), read as the users' mapping reads them.
+    pub match_by: Vec<String>,
+    /// For a reference: whether a value that names nobody is left out (logged) instead of refused.
+    pub skip_unknown: bool,
     /// For a reference stored as the RDN value of the entry it names rather than its DN.
     pub by_rdn: Option<RdnReference>,
     /// How reads show it, as the advertised schema spells it.
@@ -294,8 +299,6 @@ pub struct ResourceMapping {
     pub active: Option<ActiveMap>,
     pub empty_group: EmptyGroup,
     pub delete: DeleteStrategy,
-    /// Whether member ids that exist nowhere are left out (logged) instead of refused.
-    pub skip_unknown_members: bool,
     /// How a SCIM `password` is written; `None`: ignored (never written, never advertised).
     pub password: Option<PasswordWrite>,
     /// Whether a user left in no group by a group change is deactivated.

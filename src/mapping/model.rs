@@ -206,6 +206,14 @@ pub struct RawAttribute {
     /// (mail aliases) after the written one, instead of replacing them all.
     #[serde(default)]
     pub keep_other_values: bool,
+    /// For a reference: the SCIM attributes of the users that identify the target besides `id`
+    /// (`[id, userName, externalId]`: Okta sends the manager's login), tried in one search.
+    #[serde(default, rename = "match")]
+    pub match_by: Vec<String>,
+    /// For a reference: `refuse` (400 naming the value) or `skip` (left out, logged) for a value that
+    /// names nobody. Default: `skip` for a manager, `refuse` for members (see `unknown_members`).
+    #[serde(default)]
+    pub unknown: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

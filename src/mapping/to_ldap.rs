@@ -194,13 +194,20 @@ pub fn to_ldap(
         if values.is_empty() && attr.required {
             return Err(TranslateError::Missing(attr.scim_path()));
         }
+        check_name(mapping, attr, &values)?;
+        if attr.kind == ValueKind::Reference && has_empty_reference(attr, resource) {
+            return Err(TranslateError::InvalidValue {
+                attribute: attr.scim_path(),
+                reason: "an element has no value (null or missing): each needs the id it refers to".into(),
+            });
+        }
         let values = values
             .into_iter()
             .filter(|v| {
                 let unknown = attr.kind == ValueKind::Reference && !refs.contains_key(v);
-                let skip = unknown && mapping.skip_unknown_members && mapping.members().is_some_and(|m| std::ptr::eq(m, attr));
+                let skip = unknown && attr.skip_unknown;
                 if skip {
-                    tracing::warn!(attribute = %attr.scim_path(), id = %v, "unknown member left out");
+                    tracing::warn!(attribute = %attr.scim_path(), value = %v, "a reference that names nobody is left out");
                 }
                 !skip
             })
@@ -269,6 +276,56 @@ pub fn to_ldap(
         out.push(active.attribute(), active.new_values(super::active::wants_active(resource)), true);
     }
     Ok(out)
+}
+
+/// Names (the RDN's source, required and unique attributes: what identifies a resource) are refused
+/// blank or with control characters, which would end up in a DN or make two names look alike.
+fn check_name(mapping: &ResourceMapping, attr: &AttrMap, values: &[String]) -> Result<(), TranslateError> {
+    let names_entries = mapping.rdn_map().is_some_and(|r| std::ptr::eq(r, attr));
+    if !(names_entries || attr.required || attr.unique) || attr.kind == ValueKind::Reference {
+        return Ok(());
+    }
+    let invalid = |reason: String| TranslateError::InvalidValue {
+        attribute: attr.scim_path(),
+        reason,
+    };
+    for value in values {
+        if value.trim().is_empty() {
+            return Err(invalid("must not be blank".into()));
+        }
+        if let Some(c) = value.chars().find(|c| c.is_control()) {
+            return Err(invalid(format!(
+                "contains the control character U+{:04X}, which a name cannot hold",
+                u32::from(c)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a reference attribute (`members`, `manager`) holds an element without a value:
+/// `[{"value": null}]` would otherwise change nothing and answer success.
+fn has_empty_reference(attr: &AttrMap, resource: &Map<String, Value>) -> bool {
+    let container = match &attr.scim.urn {
+        Some(urn) => get_ci(resource, urn).and_then(Value::as_object),
+        None => Some(resource),
+    };
+    let Some(top) = container.and_then(|c| get_ci(c, &attr.scim.name)) else {
+        return false;
+    };
+    let empty = |element: &Value| match element {
+        Value::Null => true,
+        Value::Object(obj) => {
+            let value = attr.scim.sub.as_deref().and_then(|sub| get_ci(obj, sub));
+            matches!(value, None | Some(Value::Null)) && get_ci(obj, "$ref").is_none()
+        }
+        _ => false,
+    };
+    match top {
+        Value::Array(items) => items.iter().any(empty),
+        Value::Object(_) => empty(top),
+        _ => false,
+    }
 }
 
 fn is_multi(mapping: &ResourceMapping, attr: &AttrMap) -> bool {

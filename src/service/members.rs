@@ -147,6 +147,16 @@ impl Service {
             MemberPlan::Delta { add, remove } => add.iter().chain(remove).cloned().collect(),
             MemberPlan::Exact(list) => list.clone(),
         };
+        let joining = match &plan {
+            MemberPlan::Delta { add, .. } => add,
+            MemberPlan::Exact(list) => list,
+        };
+        if joining.iter().any(|member| member == id) {
+            return Err(ServiceError::BadRequest(
+                crate::scim::ScimType::InvalidValue,
+                format!("'{}': a group cannot be a member of itself ({id})", members.scim_path()),
+            ));
+        }
         let dns = self.dns_of(&ids).await?;
         let to_dns = |list: &[String]| -> Result<Vec<String>> {
             list.iter()
@@ -174,7 +184,7 @@ impl Service {
         };
         // Members to add: all must exist, unless the mapping says to skip unknown ones.
         let added = |list: &[String]| {
-            if m.skip_unknown_members {
+            if members.skip_unknown {
                 to_dns(&known(list))
             } else {
                 to_dns(list)

@@ -3,10 +3,14 @@
 
 use std::collections::HashMap;
 
-use super::error::Result;
+use serde_json::{Map, Value};
+
+use super::error::{Result, ServiceError};
 use super::Service;
 use crate::ldap::{dn, LdapFilter, SearchRequest};
-use crate::mapping::{IdFormat, RefTarget, ResourceMapping};
+use crate::mapping::to_ldap::scim_values;
+use crate::mapping::{AttrMap, IdFormat, RefTarget, ResourceKind, ResourceMapping, ValueKind};
+use crate::scim::ScimType;
 
 /// Values per OR filter: large enough to make few round trips, small enough for any server's limits.
 const CHUNK: usize = 200;
@@ -46,6 +50,86 @@ impl Service {
             }
         }
         Ok(found)
+    }
+
+    /// Adds to `refs` the values of references with `match` attributes that are no id: one search of
+    /// the users for all of them. A value that names several users stays unresolved (logged).
+    pub(super) async fn match_refs(
+        &self,
+        m: &ResourceMapping,
+        resource: &Map<String, Value>,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<()> {
+        let users = &self.mapping.users;
+        for attr in m
+            .attrs
+            .iter()
+            .filter(|a| a.kind == ValueKind::Reference && !a.read_only && !a.match_by.is_empty())
+        {
+            let values: Vec<String> = scim_values(m, attr, resource)
+                .into_iter()
+                .filter(|v| !refs.contains_key(v))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            let any = LdapFilter::or(
+                values
+                    .iter()
+                    .flat_map(|v| attr.match_by.iter().map(move |key| LdapFilter::eq(key, v)))
+                    .collect(),
+            );
+            let found = self.search_in(users, any, attr.match_by.clone()).await?;
+            for value in values {
+                let mut holders = found.iter().filter(|e| {
+                    attr.match_by
+                        .iter()
+                        .any(|key| e.get(key).iter().any(|s| s.eq_ignore_ascii_case(&value)))
+                });
+                match (holders.next(), holders.next()) {
+                    (Some(entry), None) => {
+                        refs.insert(value, entry.dn.clone());
+                    }
+                    (Some(_), Some(_)) => {
+                        tracing::warn!(attribute = %attr.scim_path(), value = %value, "a reference names several users; left unresolved")
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// 400 `invalidValue` for a reference to the wrong kind of resource: a group as a manager (any
+    /// reference but members names users), or a group among its own members.
+    pub(super) async fn check_ref_targets(
+        &self,
+        m: &ResourceMapping,
+        resource: &Map<String, Value>,
+        refs: &HashMap<String, String>,
+        own_id: Option<&str>,
+    ) -> Result<()> {
+        let invalid =
+            |attr: &AttrMap, reason: String| ServiceError::BadRequest(ScimType::InvalidValue, format!("'{}': {reason}", attr.scim_path()));
+        for attr in m.attrs.iter().filter(|a| a.kind == ValueKind::Reference && !a.read_only) {
+            let values = scim_values(m, attr, resource);
+            let is_members = m.members().is_some_and(|members| std::ptr::eq(members, attr));
+            if is_members {
+                if let Some(own) = own_id.filter(|own| values.iter().any(|v| v == own)) {
+                    return Err(invalid(attr, format!("a group cannot be a member of itself ({own})")));
+                }
+                continue;
+            }
+            let dns: Vec<String> = values.iter().filter_map(|v| refs.get(v).cloned()).collect();
+            if dns.is_empty() {
+                continue;
+            }
+            let targets = self.targets_of(&dns).await?;
+            if let Some(group) = targets.values().find(|t| t.kind == ResourceKind::Group) {
+                return Err(invalid(attr, format!("{} is a group; this attribute refers to users", group.id)));
+            }
+        }
+        Ok(())
     }
 
     /// What these DNs are, keyed by normalized DN; DNs outside the mapped resources are absent.

@@ -187,9 +187,25 @@ impl Service {
         Ok(from_ldap(m, entry, &refs, base_url))
     }
 
-    /// Referenced ids (members, manager) → DNs; an unknown id is the client's error.
+    /// Referenced ids (members, manager) → DNs, and values that are no id by the reference's `match`
+    /// attributes; what stays unresolved `to_ldap` refuses or skips.
     async fn resolve_refs(&self, m: &ResourceMapping, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
-        self.dns_of(&referenced_ids(m, resource)).await
+        let mut refs = self.dns_of(&referenced_ids(m, resource)).await?;
+        self.match_refs(m, resource, &mut refs).await?;
+        Ok(refs)
+    }
+
+    /// `resolve_refs` for what a client writes: also refuses a group where a user is meant (a
+    /// manager) and a group among its own members.
+    async fn resolve_written_refs(
+        &self,
+        m: &ResourceMapping,
+        resource: &Map<String, Value>,
+        own_id: Option<&str>,
+    ) -> Result<HashMap<String, String>> {
+        let refs = self.resolve_refs(m, resource).await?;
+        self.check_ref_targets(m, resource, &refs, own_id).await?;
+        Ok(refs)
     }
 
     fn normalize(&self, m: &ResourceMapping, body: &Value) -> Result<Map<String, Value>> {
@@ -232,7 +248,7 @@ impl Service {
     pub async fn create(&self, kind: ResourceKind, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
         let m = self.resource(kind)?;
         let resource = self.normalize(m, body)?;
-        let refs = self.resolve_refs(m, &resource).await?;
+        let refs = self.resolve_written_refs(m, &resource, None).await?;
         let attrs = to_ldap(m, &resource, &refs)?;
         self.check_unique(m, &attrs, None).await?;
         let (entry_dn, mut ldap_attrs) = new_entry(m, &attrs, m.parent_for(&resource))?;
@@ -405,7 +421,7 @@ impl Service {
         let Stored { entry: current, shown } = stored;
         let version = check_version(m, &current, if_match)?;
         let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
-        let after = to_ldap(m, &wanted, &self.resolve_refs(m, &wanted).await?)?;
+        let after = to_ldap(m, &wanted, &self.resolve_written_refs(m, &wanted, Some(id)).await?)?;
         let naming = naming(m, &current, &before);
         let mut changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
         keep_unseen_members(m, &current, &before, &mut changed);

@@ -62,10 +62,6 @@ async fn malformed_requests_are_400_with_the_right_scim_type() {
         )
         .await;
     assert_scim_error(status, &body, 400, Some("invalidValue"));
-    let (status, body) = gw
-        .post("/Users", json!({"userName": "y", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "00000000-0000-0000-0000-000000000000"}}}))
-        .await;
-    assert_scim_error(status, &body, 400, Some("invalidValue"));
 
     for filter in [
         "userName%20zz%20%22a%22",
@@ -108,4 +104,72 @@ async fn oversized_bodies_are_413() {
     let (status, body) = gw.post("/Users", json!({"userName": "big", "displayName": "x".repeat(4096)})).await;
     assert_scim_error(status, &body, 413, None);
     assert!(gw.slapd.find("(uid=big)").await.is_empty());
+}
+
+const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// Junk real clients send is refused with 400 `invalidValue` naming the attribute; references by
+/// other keys (Okta's managerId) resolve, and a manager naming nobody is left out.
+#[tokio::test]
+async fn junk_is_refused_and_references_resolve_by_other_keys() {
+    let gw = Gateway::start().await;
+    for (body, attribute) in [
+        (json!({"userName": "line\nbreak"}), "userName"),
+        (json!({"userName": "nul\u{0}"}), "userName"),
+        (json!({"userName": "   "}), "userName"),
+    ] {
+        let (status, answer) = gw.post("/Users", body.clone()).await;
+        assert_scim_error(status, &answer, 400, Some("invalidValue"));
+        assert!(
+            answer["detail"].as_str().unwrap_or_default().contains(attribute),
+            "{body}: {answer}"
+        );
+    }
+    let boss = gw.create_user(json!({"userName": "boss", "externalId": "E-77"})).await;
+    let (status, _) = gw
+        .post("/Groups", json!({"displayName": "nulls", "members": [{"value": null}]}))
+        .await;
+    assert_eq!(status, 400);
+    let (status, group) = gw.post("/Groups", json!({"displayName": "staff"})).await;
+    assert_eq!(status, 201, "{group}");
+    let group_id = group["id"].as_str().unwrap_or_default().to_string();
+    let (status, answer) = gw
+        .patch(
+            &format!("/Groups/{group_id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": group_id}]}]),
+        )
+        .await;
+    assert_scim_error(status, &answer, 400, Some("invalidValue"));
+    let (status, answer) = gw
+        .patch(
+            &format!("/Groups/{group_id}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": null}]}]),
+        )
+        .await;
+    assert_scim_error(status, &answer, 400, Some("invalidValue"));
+    let (status, answer) = gw
+        .post(
+            "/Users",
+            json!({"userName": "g-managed", ENTERPRISE_URN: {"manager": {"value": group_id}}}),
+        )
+        .await;
+    assert_scim_error(status, &answer, 400, Some("invalidValue"));
+
+    // The manager as Okta's managerId (a login or an external id) finds the user; one naming nobody
+    // is left out and the user is created.
+    for (name, manager) in [("by-login", "BOSS"), ("by-external-id", "E-77")] {
+        let (status, user) = gw
+            .post("/Users", json!({"userName": name, ENTERPRISE_URN: {"manager": {"value": manager}}}))
+            .await;
+        assert_eq!(status, 201, "{user}");
+        assert_eq!(user[ENTERPRISE_URN]["manager"]["value"], boss.as_str(), "{user}");
+    }
+    let (status, user) = gw
+        .post(
+            "/Users",
+            json!({"userName": "y", ENTERPRISE_URN: {"manager": {"value": "00000000-0000-0000-0000-000000000000"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    assert!(user.get(ENTERPRISE_URN).is_none_or(|e| e.get("manager").is_none()), "{user}");
 }

@@ -315,6 +315,8 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         read_from: raw.read_from.clone(),
         also: raw.also.clone(),
         keep_other_values: raw.keep_other_values,
+        match_by: Vec::new(),
+        skip_unknown: false,
         by_rdn: None,
         shown: Shown::default(),
         line: 0,

@@ -13,6 +13,7 @@ use crate::ldap::{LdapFilter, Scope};
 
 mod attributes;
 mod options;
+mod references;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -134,6 +135,7 @@ fn compile_resource(
     options::rdn_references(raw, &mut attrs, users, &empty_group, at)?;
     let delete = options::delete(raw, active.is_some(), &base, base_dn, at)?;
     let skip_unknown_members = options::skip_unknown_members(raw, kind, at)?;
+    references::match_and_unknown(raw, &mut attrs, users, skip_unknown_members, at)?;
     let password = options::password(raw, kind, active.as_ref(), &mut schema, at)?;
     let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
     let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
@@ -189,7 +191,6 @@ fn compile_resource(
         empty_group,
         member_cleanup: raw.member_cleanup,
         delete,
-        skip_unknown_members,
         password,
         deactivate_when_ungrouped,
         placement,
