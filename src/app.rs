@@ -49,6 +49,9 @@ async fn build_target(
     in_flight: Arc<tokio::sync::Semaphore>,
 ) -> Result<AppState, String> {
     let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    for m in std::iter::once(&mut mapping.users).chain(mapping.groups.as_mut()) {
+        m.schema.refuse_unmapped = config.server.refuse_unmapped;
+    }
     if mapping.users.password == Some(PasswordWrite::UnicodePwd) && !target.ldap.is_encrypted() {
         return Err(format!(
             "{}: `password: unicode_pwd` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",

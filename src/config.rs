@@ -86,6 +86,9 @@ pub struct ServerConfig {
     /// Most SCIM requests served at once; more are answered 503 with Retry-After at once, so that a
     /// burst cannot queue up beyond the request timeout.
     pub max_concurrent_requests: usize,
+    /// Refuse (400) attributes the mapping does not store instead of ignoring them, in POST, PUT
+    /// and PATCH alike.
+    pub refuse_unmapped: bool,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +103,7 @@ impl Default for ServerConfig {
             patch_no_content: false,
             bulk_max_operations: 1000,
             max_concurrent_requests: 256,
+            refuse_unmapped: false,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod unmapped;
 
 pub use error::{ScimError, ScimType};
 

@@ -70,7 +70,7 @@ pub struct PatchError {
 }
 
 impl PatchError {
-    fn new(scim_type: ScimType, detail: impl Into<String>) -> Self {
+    pub(super) fn new(scim_type: ScimType, detail: impl Into<String>) -> Self {
         PatchError {
             scim_type,
             detail: detail.into(),
@@ -204,22 +204,22 @@ fn apply_path(
             Ok(())
         };
     }
-    let schema_def = schema
-        .schema_for(attr.urn.as_deref())
-        .ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("unknown schema in '{attr}'")))?;
+    let Some(schema_def) = schema.schema_for(attr.urn.as_deref()) else {
+        return super::unmapped::unmapped(schema, &attr.to_string(), explicit);
+    };
     let urn = attr
         .urn
         .as_deref()
         .filter(|u| !u.eq_ignore_ascii_case(&schema.core.id))
         .map(|_| schema_def.id.as_str());
-    let def = schema_def
-        .attribute(&attr.name)
-        .ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("attribute '{attr}' is not supported")))?;
+    let Some(def) = schema_def.attribute(&attr.name) else {
+        return super::unmapped::unmapped(schema, &attr.to_string(), explicit);
+    };
     let sub_def = match &attr.sub {
-        Some(sub) => Some(
-            def.sub(sub)
-                .ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("attribute '{attr}' is not supported")))?,
-        ),
+        Some(sub) => match def.sub(sub) {
+            Some(sub_def) => Some(sub_def),
+            None => return super::unmapped::unmapped(schema, &attr.to_string(), explicit),
+        },
         None => None,
     };
     let target_mutability = sub_def.map_or(def.mutability, |s| s.mutability);
@@ -660,8 +660,13 @@ pub fn normalize(body: &Map<String, Value>, schema: &ResourceSchema) -> Result<M
         if let (Some(ext), Value::Object(inner)) = (schema.extension(key), value) {
             let mut ext_out = Map::new();
             for (k, v) in inner {
-                if let Some(def) = ext.attribute(k).filter(|d| d.mutability != Mutability::ReadOnly) {
-                    ext_out.insert(def.name.clone(), coerce(def, v.clone(), false)?);
+                match ext.attribute(k) {
+                    Some(def) if def.mutability != Mutability::ReadOnly => {
+                        ext_out.insert(def.name.clone(), coerce(def, v.clone(), false)?);
+                    }
+                    Some(_) => {}
+                    None if k.eq_ignore_ascii_case("schemas") => {}
+                    None => super::unmapped::unmapped(schema, &format!("{}:{k}", ext.id), false)?,
                 }
             }
             out.insert(ext.id.clone(), Value::Object(ext_out));
@@ -670,8 +675,12 @@ pub fn normalize(body: &Map<String, Value>, schema: &ResourceSchema) -> Result<M
         if is_common_read_only(key) {
             continue;
         }
-        if let Some(def) = schema.core.attribute(key).filter(|d| d.mutability != Mutability::ReadOnly) {
-            out.insert(def.name.clone(), coerce(def, value.clone(), false)?);
+        match schema.core.attribute(key) {
+            Some(def) if def.mutability != Mutability::ReadOnly => {
+                out.insert(def.name.clone(), coerce(def, value.clone(), false)?);
+            }
+            Some(_) => {}
+            None => super::unmapped::unmapped(schema, key, false)?,
         }
     }
     Ok(out)
@@ -701,6 +710,7 @@ mod tests {
         members.multi_valued = true;
         members.sub_attributes = vec![AttributeDef::new("value", AttrType::String)];
         ResourceSchema {
+            refuse_unmapped: false,
             name: "User".into(),
             endpoint: "/Users".into(),
             core: SchemaDef {
@@ -818,8 +828,17 @@ mod tests {
         );
         assert_eq!(
             kind(json!([{"op": "replace", "path": "nope", "value": "x"}])),
-            Some(ScimType::InvalidPath)
+            None,
+            "unmapped: ignored"
         );
+        let mut strict = schema();
+        strict.refuse_unmapped = true;
+        let mut resource = Map::new();
+        let ops: Vec<PatchOperation> = serde_json::from_value(json!([{"op": "replace", "path": "nope", "value": "x"}])).unwrap_or_default();
+        let refused = apply(&mut resource, &ops, &strict);
+        assert_eq!(refused.err().map(|e| e.scim_type), Some(ScimType::InvalidPath));
+        let refused = normalize(json!({"userName": "a", "nope": 1}).as_object().unwrap_or(&Map::new()), &strict);
+        assert_eq!(refused.err().map(|e| e.scim_type), Some(ScimType::InvalidValue));
         assert_eq!(
             kind(json!([{"op": "replace", "path": "emails[", "value": "x"}])),
             Some(ScimType::InvalidPath)
@@ -902,7 +921,7 @@ mod tests {
     #[test]
     fn errors_name_the_failing_operation() {
         let start = json!({"userName": "a"});
-        let ops = json!([{"op": "replace", "path": "userName", "value": "b"}, {"op": "replace", "path": "nope", "value": 1}]);
+        let ops = json!([{"op": "replace", "path": "userName", "value": "b"}, {"op": "replace", "path": "active", "value": "maybe"}]);
         let err = run(start, ops).err();
         assert!(
             err.as_ref().is_some_and(|e| e.detail.starts_with("operation 2 (replace)")),

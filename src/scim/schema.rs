@@ -146,6 +146,9 @@ pub struct ResourceSchema {
     pub core: SchemaDef,
     /// Extension schemas with whether each is required.
     pub extensions: Vec<(SchemaDef, bool)>,
+    /// Whether attributes outside these schemas are refused (400) rather than ignored; see
+    /// `scim::unmapped`.
+    pub refuse_unmapped: bool,
 }
 
 impl ResourceSchema {

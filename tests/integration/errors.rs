@@ -173,3 +173,33 @@ async fn junk_is_refused_and_references_resolve_by_other_keys() {
     assert_eq!(status, 201, "{user}");
     assert!(user.get(ENTERPRISE_URN).is_none_or(|e| e.get("manager").is_none()), "{user}");
 }
+
+/// An attribute the mapping does not store gets one answer in POST, PUT and PATCH: ignored by
+/// default, refused everywhere with `server.refuse_unmapped`.
+#[tokio::test]
+async fn unmapped_attributes_get_one_answer_everywhere() {
+    for (refuse, status_expected) in [("false", None), ("true", Some(400))] {
+        let gw = Gateway::start_with(&[], &[("SCIM2LDAP__SERVER__REFUSE_UNMAPPED", refuse)]).await;
+        let (created, user) = gw
+            .post("/Users", json!({"userName": "u1", "nickName": "Nick", "locale": "en-US"}))
+            .await;
+        let id = gw.create_user(json!({"userName": "u2"})).await;
+        let (put, _) = gw.put(&format!("/Users/{id}"), json!({"userName": "u2", "nickName": "Nick"})).await;
+        let (patched, _) = gw
+            .patch(
+                &format!("/Users/{id}"),
+                json!([{"op": "replace", "path": "nickName", "value": "Nick"}]),
+            )
+            .await;
+        let (pathless, _) = gw
+            .patch(&format!("/Users/{id}"), json!([{"op": "replace", "value": {"locale": "en-US"}}]))
+            .await;
+        match status_expected {
+            None => {
+                assert_eq!((created, put, patched, pathless), (201, 200, 200, 200), "{user}");
+                assert!(user.get("nickName").is_none());
+            }
+            Some(status) => assert_eq!((created, put, patched, pathless), (status, status, status, status)),
+        }
+    }
+}

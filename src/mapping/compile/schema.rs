@@ -42,6 +42,7 @@ pub(super) fn declare(raw: &RawResource, kind: ResourceKind, at: &At<'_>) -> Res
             attributes: Vec::new(),
         },
         extensions,
+        refuse_unmapped: false,
     })
 }
 
