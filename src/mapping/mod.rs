@@ -173,6 +173,8 @@ pub struct AttrMap {
     pub match_by: Vec<String>,
     /// For a reference: whether a value that names nobody is left out (logged) instead of refused.
     pub skip_unknown: bool,
+    /// What /Schemas says of it, when the mapping says something.
+    pub description: Option<String>,
     /// For a reference stored as the RDN value of the entry it names rather than its DN.
     pub by_rdn: Option<RdnReference>,
     /// How reads show it, as the advertised schema spells it.

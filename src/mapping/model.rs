@@ -214,6 +214,9 @@ pub struct RawAttribute {
     /// names nobody. Default: `skip` for a manager, `refuse` for members (see `unknown_members`).
     #[serde(default)]
     pub unknown: Option<String>,
+    /// What /Schemas says of the attribute (custom extensions; standard ones have RFC 7643's).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod patch;
 pub mod path;
 pub mod resource;
+pub mod rfc7643;
 pub mod schema;
 pub mod unmapped;
 

@@ -60,6 +60,8 @@ pub struct AttributeDef {
     pub sub_attributes: Vec<AttributeDef>,
     pub canonical_values: Vec<String>,
     pub reference_types: Vec<String>,
+    /// The mapping's own description; else RFC 7643's for a standard attribute.
+    pub description: Option<String>,
 }
 
 impl AttributeDef {
@@ -75,6 +77,7 @@ impl AttributeDef {
             sub_attributes: Vec::new(),
             canonical_values: Vec::new(),
             reference_types: Vec::new(),
+            description: None,
         }
     }
 
@@ -83,12 +86,22 @@ impl AttributeDef {
         self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
-    pub fn to_document(&self) -> Value {
+    /// The attribute's definition in schema `schema_id` (under `parent`, for a sub-attribute).
+    pub fn to_document(&self, schema_id: &str, parent: Option<&str>) -> Value {
+        let (name, sub) = match parent {
+            Some(parent) => (parent, Some(self.name.as_str())),
+            None => (self.name.as_str(), None),
+        };
+        let description = self
+            .description
+            .as_deref()
+            .or_else(|| super::rfc7643::attribute_description(schema_id, name, sub))
+            .unwrap_or_default();
         let mut doc = json!({
             "name": self.name,
             "type": self.kind.as_str(),
             "multiValued": self.multi_valued,
-            "description": "",
+            "description": description,
             "required": self.required,
             "caseExact": self.case_exact,
             "mutability": self.mutability.as_str(),
@@ -96,7 +109,11 @@ impl AttributeDef {
             "uniqueness": if self.unique { "server" } else { "none" },
         });
         if !self.sub_attributes.is_empty() {
-            doc["subAttributes"] = self.sub_attributes.iter().map(AttributeDef::to_document).collect();
+            doc["subAttributes"] = self
+                .sub_attributes
+                .iter()
+                .map(|s| s.to_document(schema_id, Some(&self.name)))
+                .collect();
         }
         if !self.canonical_values.is_empty() {
             doc["canonicalValues"] = json!(self.canonical_values);
@@ -126,8 +143,8 @@ impl SchemaDef {
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
             "id": self.id,
             "name": self.name,
-            "description": format!("{} attributes this service provider stores", self.name),
-            "attributes": self.attributes.iter().map(AttributeDef::to_document).collect::<Vec<_>>(),
+            "description": super::rfc7643::schema_description(&self.id).unwrap_or(&self.name),
+            "attributes": self.attributes.iter().map(|a| a.to_document(&self.id, None)).collect::<Vec<_>>(),
             "meta": {
                 "resourceType": "Schema",
                 "location": format!("{base_url}/Schemas/{}", self.id),

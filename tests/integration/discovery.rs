@@ -38,6 +38,16 @@ async fn discovery_is_generated_from_the_mapping() {
     );
     assert_eq!(types["Resources"][1]["name"], "Group");
     let (_, user) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
+    assert_eq!(user["description"], "User Account", "RFC 7643 §8.7.1");
+    let described = user["attributes"].as_array().into_iter().flatten().all(|a| {
+        a["description"].as_str().is_some_and(|d| !d.is_empty())
+            && a["subAttributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|s| s["description"].as_str().is_some_and(|d| !d.is_empty()))
+    });
+    assert!(described, "every attribute and sub-attribute is described: {user}");
     let attribute = |name: &str| {
         user["attributes"]
             .as_array()

@@ -317,6 +317,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         keep_other_values: raw.keep_other_values,
         match_by: Vec::new(),
         skip_unknown: false,
+        description: raw.description.clone(),
         by_rdn: None,
         shown: Shown::default(),
         line: 0,

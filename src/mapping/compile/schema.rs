@@ -218,6 +218,7 @@ pub(super) fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: R
         None => {
             def.required |= attr.required;
             def.unique |= attr.unique;
+            def.description = attr.description.clone().or(def.description.take());
             def.case_exact = attr.case_exact;
             def.mutability = mutability;
             if scim.name.eq_ignore_ascii_case("password") {
@@ -235,6 +236,7 @@ pub(super) fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: R
                 sub_def.mutability = mutability;
                 sub_def.case_exact = attr.case_exact;
                 sub_def.required = attr.required && scim.type_filter.is_none();
+                sub_def.description = attr.description.clone();
                 def.sub_attributes.push(sub_def);
             }
             if let Some(t) = &scim.type_filter {
