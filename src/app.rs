@@ -58,6 +58,13 @@ async fn build_target(
             target.mapping.display()
         ));
     }
+    if mapping.users.password == Some(PasswordWrite::Exop) && !target.ldap.keeps_secrets() && !target.ldap.allow_plaintext_passwords {
+        return Err(format!(
+            "{}: `password: exop` would send passwords unencrypted to {}: use ldaps://, ldapi:// or ldap.starttls: true, or set ldap.allow_plaintext_passwords: true",
+            target.mapping.display(),
+            target.ldap.url
+        ));
+    }
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await

@@ -160,6 +160,9 @@ pub struct LdapSettings {
     pub timeout_ms: u64,
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
+    /// Let passwords travel unencrypted to a directory that is neither local nor behind TLS.
+    #[serde(default)]
+    pub allow_plaintext_passwords: bool,
 }
 
 impl std::fmt::Debug for LdapSettings {
@@ -182,6 +185,25 @@ impl LdapSettings {
     pub fn is_encrypted(&self) -> bool {
         self.starttls || self.url.split_whitespace().all(|u| u.to_ascii_lowercase().starts_with("ldaps://"))
     }
+
+    /// Whether what is sent to the directory stays on this host or inside TLS: every URL `ldaps://`,
+    /// `ldapi://` or a loopback address, or StartTLS.
+    pub fn keeps_secrets(&self) -> bool {
+        self.starttls || self.url.split_whitespace().all(|u| is_private_url(&u.to_ascii_lowercase()))
+    }
+}
+
+fn is_private_url(url: &str) -> bool {
+    if url.starts_with("ldaps://") || url.starts_with("ldapi://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("ldap://") else { return false };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A pool of bound connections. Each `Ldap` handle multiplexes requests over one connection, so the
@@ -809,6 +831,24 @@ fn tls_config(settings: &LdapSettings) -> Result<Option<Arc<rustls::ClientConfig
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_stay_private_on_tls_ldapi_and_loopback_only() {
+        for (url, private) in [
+            ("ldap://127.0.0.1:3890", true),
+            ("ldap://localhost", true),
+            ("ldap://[::1]:389", true),
+            ("ldapi://%2Frun%2Fslapd.sock", true),
+            ("ldaps://dc.example.org", true),
+            ("ldap://dc.example.org", false),
+            ("ldap://10.0.0.5:389", false),
+            ("ldap://127.0.0.1 ldap://dc2.example.org", false),
+        ] {
+            let settings: LdapSettings =
+                serde_json::from_value(serde_json::json!({"url": url, "base_dn": "dc=x"})).unwrap_or_else(|e| unreachable!("{e}"));
+            assert_eq!(settings.keeps_secrets(), private, "{url}");
+        }
+    }
 
     #[test]
     fn unicode_pwd_is_the_quoted_password_in_utf16le() {

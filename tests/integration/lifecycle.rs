@@ -30,14 +30,10 @@ fn first(entry: &HashMap<String, Vec<String>>, attr: &str) -> String {
     entry.get(attr).and_then(|v| v.first()).cloned().unwrap_or_default()
 }
 
-/// OpenLDAP and 389 DS: passwords by the Password Modify operation.
+/// OpenLDAP and 389 DS: passwords by the Password Modify operation, as their shipped mappings say.
 fn with_exop(text: &str, strategy: &str) -> String {
-    assert!(text.contains("  rdn: uid\n"));
-    text.replacen(
-        "  rdn: uid\n",
-        &format!("  rdn: uid\n  password: exop\n  delete: {{ strategy: {strategy} }}\n"),
-        1,
-    )
+    assert!(text.contains("  rdn: uid\n") && text.contains("  password: exop\n"));
+    text.replacen("  rdn: uid\n", &format!("  rdn: uid\n  delete: {{ strategy: {strategy} }}\n"), 1)
 }
 
 /// Active Directory's mapping writes passwords already.
@@ -281,15 +277,18 @@ async fn delete_can_move_to_an_archive_out_of_view() {
 #[tokio::test]
 async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     let dn = "uid=pat,ou=people,dc=example,dc=org";
-    // The shipped mapping ignores passwords (Okta sends a random one on every create).
-    let gw = Gateway::start().await;
+    // `password: ignore` never writes one.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let ignoring = dir.path().join("ignore.yaml");
+    std::fs::write(&ignoring, text.replacen("  password: exop\n", "  password: ignore\n", 1)).unwrap_or_else(|e| panic!("{e}"));
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", &ignoring.display().to_string())]).await;
     gw.create_user(json!({"userName": "pat", "password": "Placeholder-1mz050nq"})).await;
     assert!(!gw.slapd.binds(dn, "Placeholder-1mz050nq").await);
     assert!(gw.slapd.values(dn, "userPassword").await.is_empty());
 
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mapping = mapping_with(dir.path(), "password: exop");
-    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
+    // The shipped mapping sets passwords by POST, PUT and PATCH alike, hashed by the directory.
+    let gw = Gateway::start().await;
     let (status, created) = gw.post("/Users", json!({"userName": "pat", "password": "first-Secret-42"})).await;
     assert_eq!(status, 201, "{created}");
     assert!(created.get("password").is_none(), "never returned: {created}");
@@ -314,6 +313,11 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     assert!(patched.get("password").is_none());
     assert!(gw.slapd.binds(dn, "second-Secret-43").await);
     assert!(!gw.slapd.binds(dn, "first-Secret-42").await);
+    let (status, put) = gw
+        .put(&format!("/Users/{id}"), json!({"userName": "pat", "password": "third-Secret-44"}))
+        .await;
+    assert_eq!(status, 200, "{put}");
+    assert!(gw.slapd.binds(dn, "third-Secret-44").await, "PUT sets it too");
 
     let (_, schemas) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
     let password = schemas["attributes"]
