@@ -47,6 +47,46 @@ impl LdapFilter {
         }
     }
 
+    /// The filter with each order comparison (`>=`, `<=`) on an attribute of `known` (lower-cased
+    /// name → every value the attribute holds) replaced by equality matches of the values that satisfy
+    /// it, compared as lower-cased text (RFC 7644 §3.4.2.2's lexicographic order): for attributes the
+    /// directory cannot order itself.
+    pub fn with_orders_resolved(self, known: &std::collections::HashMap<String, Vec<String>>) -> LdapFilter {
+        let (attr, bound, at_least) = match self {
+            LdapFilter::GreaterOrEqual(attr, bound) => (attr, bound, true),
+            LdapFilter::LessOrEqual(attr, bound) => (attr, bound, false),
+            LdapFilter::And(parts) => return LdapFilter::and(parts.into_iter().map(|p| p.with_orders_resolved(known)).collect()),
+            LdapFilter::Or(parts) => return LdapFilter::or(parts.into_iter().map(|p| p.with_orders_resolved(known)).collect()),
+            LdapFilter::Not(inner) => return LdapFilter::Not(Box::new(inner.with_orders_resolved(known))),
+            other => return other,
+        };
+        let Some(values) = known.get(&attr.to_ascii_lowercase()) else {
+            return if at_least {
+                LdapFilter::GreaterOrEqual(attr, bound)
+            } else {
+                LdapFilter::LessOrEqual(attr, bound)
+            };
+        };
+        let bound = bound.to_lowercase();
+        let matching: Vec<LdapFilter> = values
+            .iter()
+            .filter(|v| {
+                let v = v.to_lowercase();
+                if at_least {
+                    v >= bound
+                } else {
+                    v <= bound
+                }
+            })
+            .map(|v| LdapFilter::eq(&attr, v))
+            .collect();
+        if matching.is_empty() {
+            LdapFilter::none()
+        } else {
+            LdapFilter::or(matching)
+        }
+    }
+
     /// Always true: `(objectClass=*)`.
     pub fn any() -> Self {
         LdapFilter::Present("objectClass".to_string())
@@ -143,6 +183,23 @@ impl fmt::Display for LdapFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orders_on_attributes_without_an_ordering_rule_become_equality_matches() {
+        let known =
+            std::collections::HashMap::from([("sn".to_string(), vec!["Adams".to_string(), "carter".to_string(), "Zed".to_string()])]);
+        let filter = LdapFilter::and(vec![
+            LdapFilter::GreaterOrEqual("sn".into(), "C".into()),
+            LdapFilter::Not(Box::new(LdapFilter::eq("sn", "C"))),
+            LdapFilter::LessOrEqual("modifyTimestamp".into(), "2026".into()),
+        ]);
+        assert_eq!(
+            filter.with_orders_resolved(&known).to_string(),
+            "(&(|(sn=carter)(sn=Zed))(!(sn=C))(modifyTimestamp<=2026))"
+        );
+        let none = LdapFilter::LessOrEqual("SN".into(), "A".into()).with_orders_resolved(&known);
+        assert_eq!(none, LdapFilter::none());
+    }
 
     #[test]
     fn hostile_values_cannot_widen_the_filter() {

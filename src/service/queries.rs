@@ -127,26 +127,17 @@ impl Service {
             Some(text) => {
                 let parsed = filter::parse(text)?;
                 let refs = self.dns_of(&referenced_ids(m, &parsed)).await?;
-                let translated = to_ldap_filter(m, &parsed, &refs)?;
-                if let Some(attr) = translated
-                    .ordered_attributes()
-                    .into_iter()
-                    .find(|a| self.unordered.contains(&a.to_ascii_lowercase()))
-                {
-                    return Err(ServiceError::BadRequest(
-                        ScimType::InvalidFilter,
-                        format!("the directory cannot order values of '{attr}', so gt, ge, lt and le do not apply to it"),
-                    ));
-                }
-                translated
+                to_ldap_filter(m, &parsed, &refs)?
             }
             None => m.type_filter(),
         };
+        let filter_key = ldap_filter.to_string();
+        let ldap_filter = self.resolve_orders(m, ldap_filter).await?;
         let sort_attr = query.sort_by.as_deref().map(|s| sort_attribute(m, s)).transpose()?;
         let start_index = query.start_index.max(1);
         let count = query.count.unwrap_or(self.max_results).min(self.max_results);
         let key = format!(
-            "{}|{ldap_filter}|{}|{}|{without_members}",
+            "{}|{filter_key}|{}|{}|{without_members}",
             kind.name(),
             sort_attr.as_deref().unwrap_or(""),
             query.descending
@@ -366,6 +357,46 @@ impl Service {
     }
 
     /// The ids of every entry the filter matches, sorted by `sort_attr` (then id) or by id.
+    /// `ldap_filter` with its order comparisons (`gt`, `ge`, `lt`, `le`) on attributes the directory
+    /// cannot order (no ORDERING rule: OpenLDAP's `sn`, `cn`, `uid`, `mail`) answered here: the values
+    /// each such attribute holds among this type's entries are read (one paged search of that one
+    /// attribute, bounded by `max_matches`) and the comparison becomes equality matches of those that
+    /// satisfy it, so that the directory applies the rest of the filter, paging and counting as usual.
+    async fn resolve_orders(&self, m: &ResourceMapping, ldap_filter: LdapFilter) -> Result<LdapFilter> {
+        let mut unorderable: Vec<String> = ldap_filter
+            .ordered_attributes()
+            .into_iter()
+            .filter(|a| self.unordered.contains(&a.to_ascii_lowercase()))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        unorderable.dedup();
+        if unorderable.is_empty() {
+            return Ok(ldap_filter);
+        }
+        let mut known = HashMap::new();
+        for attr in unorderable {
+            let holders = self
+                .directory
+                .search_all(
+                    &SearchRequest {
+                        base: m.base.clone(),
+                        scope: m.scope,
+                        filter: LdapFilter::and(vec![m.type_filter(), LdapFilter::Present(attr.clone())]),
+                        attrs: vec![attr.clone()],
+                        size_limit: 0,
+                    },
+                    ID_PAGE,
+                )
+                .await?;
+            self.check_matches(holders.len())?;
+            let mut values: Vec<String> = holders.iter().flat_map(|e| e.get(&attr).iter().cloned()).collect();
+            values.sort_unstable();
+            values.dedup();
+            known.insert(attr, values);
+        }
+        Ok(ldap_filter.with_orders_resolved(&known))
+    }
+
     async fn matching_ids(
         &self,
         m: &ResourceMapping,
