@@ -227,3 +227,30 @@ impl Endpoint {
             .unwrap_or_else(|e| panic!("add {dn}: {e}"));
     }
 }
+
+impl Endpoint {
+    /// Loads LDIF the way administrators and HR scripts fill a directory: the `ldapadd` binary with
+    /// the administrator's bind, not the gateway and not ldap3 writes. Fails the test with ldapadd's
+    /// own message.
+    pub fn ldapadd(&self, ldif: &str) {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("ldapadd")
+            .args(["-x", "-H", &self.url, "-D", &self.bind_dn, "-w", &self.password])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run ldapadd (ldap-utils): {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(ldif.as_bytes()).unwrap_or_else(|e| panic!("ldapadd stdin: {e}"));
+        }
+        let output = child.wait_with_output().unwrap_or_else(|e| panic!("ldapadd: {e}"));
+        assert!(
+            output.status.success(),
+            "ldapadd into {} failed: {}",
+            self.url,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

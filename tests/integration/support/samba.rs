@@ -12,6 +12,8 @@ use super::endpoint::{ready_or_panic, serves_endpoint, spawn_sandbox, Endpoint};
 pub const SUFFIX: &str = "dc=example,dc=org";
 pub const ADMIN_DN: &str = "cn=Administrator,cn=Users,dc=example,dc=org";
 pub const ADMIN_PW: &str = "Adm1n-Secret!";
+/// The DNS domain: `samba-tool user create NAME` gives the account the UPN `NAME@example.org`.
+pub const REALM: &str = "example.org";
 
 pub struct SambaDc {
     child: Child,
@@ -68,6 +70,26 @@ impl SambaDc {
         )
         .await;
         server
+    }
+}
+
+impl SambaDc {
+    /// Runs `samba-tool` on this domain controller's own database (its smb.conf), as an administrator
+    /// does on the DC itself: `samba.samba_tool(&["user", "create", "jdoe", "Pa55-word!"])`.
+    pub fn samba_tool(&self, args: &[&str]) {
+        let conf = self._dir.path().join("dc/etc/smb.conf");
+        let output = Command::new("samba-tool")
+            .args(args)
+            .arg("-s")
+            .arg(&conf)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run samba-tool: {e}"));
+        assert!(
+            output.status.success(),
+            "samba-tool {args:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 
