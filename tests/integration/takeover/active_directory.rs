@@ -60,11 +60,17 @@ async fn entra_takes_over_a_samba_tool_account_on_active_directory() {
     let dn = "cn=Jane Legacy,cn=Users,dc=example,dc=org";
     let untouched = Untouched::snapshot(ldap, dn, OUTSIDE_AD_MAPPING).await;
     let upn = format!("jlegacy@{REALM}");
-    assert_eq!(values(&raw(ldap, dn).await, "userPrincipalName"), [upn.as_str()], "samba-tool's UPN");
+    assert_eq!(
+        values(&raw(ldap, dn).await, "userPrincipalName"),
+        [upn.as_str()],
+        "samba-tool's UPN"
+    );
 
     // Entra matches its UPN in another case than AD stores it.
     let asked = format!("JLegacy@{}", REALM.to_ascii_uppercase());
-    let (status, found) = gw.get(&format!("/Users?filter={}", query(&format!("userName eq \"{asked}\"")))).await;
+    let (status, found) = gw
+        .get(&format!("/Users?filter={}", query(&format!("userName eq \"{asked}\""))))
+        .await;
     ok("probe", status, &found);
     assert_eq!(found["totalResults"], 1, "the samba-tool account is found by its UPN: {found}");
     assert_eq!(found["Resources"][0]["userName"], upn.as_str(), "userName is the userPrincipalName");
@@ -72,7 +78,10 @@ async fn entra_takes_over_a_samba_tool_account_on_active_directory() {
 
     // A create of the same userName is a uniqueness conflict, not a second account.
     let (status, body) = gw
-        .post("/Users", json!({"userName": upn, "name": {"givenName": "Jane", "familyName": "Legacy"}}))
+        .post(
+            "/Users",
+            json!({"userName": upn, "name": {"givenName": "Jane", "familyName": "Legacy"}}),
+        )
         .await;
     assert_scim_error(status, &body, 409, Some("uniqueness"));
     assert_eq!(ldap.find("(sAMAccountName=jlegacy)").await.len(), 1, "one account");
@@ -108,7 +117,9 @@ async fn entra_takes_over_a_samba_tool_account_on_active_directory() {
     untouched.assert_kept(ldap, "PATCH userName").await;
     assert!(ldap.binds(dn, password).await, "samba-tool's password still works");
     let asked = renamed.to_ascii_uppercase();
-    let (_, found) = gw.get(&format!("/Users?filter={}", query(&format!("userName eq \"{asked}\"")))).await;
+    let (_, found) = gw
+        .get(&format!("/Users?filter={}", query(&format!("userName eq \"{asked}\""))))
+        .await;
     assert_eq!(found["totalResults"], 1, "{found}");
 }
 

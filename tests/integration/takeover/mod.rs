@@ -12,7 +12,7 @@ mod entra;
 mod groups;
 mod okta;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use pretty_assertions::assert_eq;
 use serde_json::Value;
@@ -43,7 +43,8 @@ pub const OUTSIDE_MAPPING: &[&str] = &[
     "roomNumber",
 ];
 
-pub type Entry = HashMap<String, Vec<String>>;
+/// Sorted by attribute, so that a failed comparison of two entries shows a readable diff.
+pub type Entry = BTreeMap<String, Vec<String>>;
 
 /// How one directory keeps what the cycles check beyond the shared mapping.
 pub struct Flavour {
@@ -70,7 +71,11 @@ pub async fn legacy_gateway<S: Server>(server: S) -> Gateway<S> {
 
 /// Every attribute of the entry at `dn`, operational ones included, values in the directory's order.
 pub async fn raw(ldap: &Endpoint, dn: &str) -> Entry {
-    ldap.entry(dn).await.unwrap_or_else(|| panic!("no entry {dn}"))
+    ldap.entry(dn)
+        .await
+        .unwrap_or_else(|| panic!("no entry at {dn}: the gateway must neither rename nor delete it"))
+        .into_iter()
+        .collect()
 }
 
 /// The values of `attr` (any case) in `entry`, in the directory's order.
@@ -84,6 +89,7 @@ pub fn classes(entry: &Entry) -> BTreeSet<String> {
 }
 
 /// Asserts that a write left the entry with its loaded classes plus `extensibleObject`, none removed.
+#[track_caller]
 pub fn assert_classes_added(before: &Entry, after: &Entry, step: &str) {
     let mut expected = classes(before);
     expected.insert("extensibleobject".into());
@@ -92,7 +98,10 @@ pub fn assert_classes_added(before: &Entry, after: &Entry, step: &str) {
 
 /// A DN compared without case or spaces after commas (389 DS and AD may answer in another spelling).
 pub fn dn_key(dn: &str) -> String {
-    dn.split(',').map(|rdn| rdn.trim().to_ascii_lowercase()).collect::<Vec<_>>().join(",")
+    dn.split(',')
+        .map(|rdn| rdn.trim().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The value a single-valued SCIM attribute shows for a multi-valued LDAP attribute before any
@@ -162,6 +171,7 @@ impl Untouched {
 }
 
 /// Asserts a 200 answer, showing the error document otherwise.
+#[track_caller]
 pub fn ok(step: &str, status: u16, body: &Value) {
     assert_eq!(status, 200, "{step}: {body}");
 }
@@ -174,4 +184,25 @@ pub fn for_put(mut resource: Value) -> Value {
         object.remove("groups");
     }
     resource
+}
+
+/// What the directory keeps about a write rather than the data: versions and timestamps.
+const BOOKKEEPING: &[&str] = &[
+    "entrycsn",
+    "modifytimestamp",
+    "modifiersname",
+    "entryusn",
+    "whenchanged",
+    "usnchanged",
+];
+
+/// The entry's values without the directory's bookkeeping: a retried request must leave these as
+/// they are. (The gateway rewrites an unchanged value on a repeated PATCH even for entries it
+/// created, which moves entryCSN, so versions are not compared.)
+pub fn data(entry: &Entry) -> Entry {
+    entry
+        .iter()
+        .filter(|(k, _)| !BOOKKEEPING.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
