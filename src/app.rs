@@ -58,6 +58,7 @@ async fn build_target(
             target.mapping.display()
         ));
     }
+    crate::service::log_allocations(&mapping);
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
