@@ -17,5 +17,6 @@ mod lifecycle;
 mod operations;
 mod patch;
 mod queries;
+mod replicas;
 mod tls;
 mod users;
