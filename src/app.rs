@@ -65,6 +65,7 @@ async fn build_target(
             target.ldap.url
         ));
     }
+    crate::service::log_allocations(&mapping);
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await

@@ -121,7 +121,8 @@ fn main() -> ExitCode {
                         }
                     }
                     for a in &m.allocate {
-                        println!("  {:<70}  -> {} from {} to {}", "(allocated)", a.ldap, a.from, a.to);
+                        let counter = a.counter.as_deref().map(|c| format!(", counter {c}")).unwrap_or_default();
+                        println!("  {:<70}  -> {} from {} to {}{counter}", "(allocated)", a.ldap, a.from, a.to);
                     }
                 }
                 ExitCode::SUCCESS

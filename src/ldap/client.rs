@@ -380,15 +380,23 @@ impl LdapDirectory {
             .map_err(|e| LdapError::Connect(format!("{url}: {e}")))
     }
 
-    /// A connection handle from the next slot, (re)connecting that slot when it is empty or closed.
+    /// A connection handle from the next slot, (re)connecting that slot when it is empty, closed, or
+    /// connected to another directory than the one in use: after a failover every slot moves to the
+    /// new directory on its next use, so that a request never reads from one replica what it wrote
+    /// to another (replication lags).
     async fn handle(&self) -> Result<(usize, Ldap)> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let waiting = std::time::Instant::now();
         let mut slot = self.slots[index].lock().await;
         self.metrics.observe("scim2ldap_ldap_pool_wait_seconds", &[], waiting.elapsed());
-        if let Some((ldap, _)) = slot.as_mut() {
-            if !ldap.is_closed() {
+        let preferred = self.preferred.load(Ordering::Relaxed);
+        if let Some((ldap, url)) = slot.as_mut() {
+            if usable(ldap.is_closed(), *url, preferred) {
                 return Ok((index, ldap.clone()));
+            }
+            if !ldap.is_closed() {
+                // Not unbound: requests in flight on it finish, and it closes when their clones drop.
+                tracing::info!(from = %self.urls[*url], to = %self.urls[preferred], "retiring a connection to the directory failed over from");
             }
         }
         self.close(&mut slot);
@@ -746,6 +754,11 @@ impl Directory for LdapDirectory {
     }
 }
 
+/// Whether a pooled connection may serve a request: open, and to the directory in use.
+fn usable(closed: bool, connected_to: usize, preferred: usize) -> bool {
+    !closed && connected_to == preferred
+}
+
 /// The entry a Post-Read control carries (RFC 4527: a SearchResultEntry), decoded without ldap3's
 /// parser, which panics on a malformed one; `None` then, and the entry is read instead.
 fn post_read_entry(value: &[u8]) -> Option<Entry> {
@@ -848,6 +861,13 @@ mod tests {
                 serde_json::from_value(serde_json::json!({"url": url, "base_dn": "dc=x"})).unwrap_or_else(|e| unreachable!("{e}"));
             assert_eq!(settings.keeps_secrets(), private, "{url}");
         }
+    }
+
+    #[test]
+    fn a_pool_keeps_only_open_connections_to_the_directory_in_use() {
+        assert!(usable(false, 1, 1));
+        assert!(!usable(true, 1, 1), "closed");
+        assert!(!usable(false, 0, 1), "to the directory failed over from");
     }
 
     #[test]

@@ -228,12 +228,15 @@ pub struct Placement {
     pub parents: Vec<(String, String)>,
 }
 
-/// A number picked for each new entry: the lowest in `from..=to` that no entry holds.
+/// A number picked for each new entry in `from..=to`, held by no entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
     pub ldap: String,
     pub from: u64,
     pub to: u64,
+    /// The DN of the entry whose `ldap` value is the next number to hand out, shared by every
+    /// gateway (and other tool) that allocates from the range; `None`: picked by this process alone.
+    pub counter: Option<String>,
 }
 
 /// Where the RDN value of a new entry comes from.

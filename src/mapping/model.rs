@@ -136,6 +136,9 @@ pub struct RawAllocate {
     pub ldap: String,
     pub from: u64,
     pub to: u64,
+    /// DN of the counter entry (`{base}` allowed) that hands out the numbers atomically.
+    #[serde(default)]
+    pub counter: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

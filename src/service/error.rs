@@ -33,6 +33,13 @@ pub enum ServiceError {
     /// → 500: the mapping's allocation range is used up, which only its admin can change.
     #[error("{0}")]
     Exhausted(String),
+    /// → 500: an internal lookup found what cannot be (two entries with one id) or was cut short by
+    /// the directory's size limit. The detail is logged, never shown: it is no fault of the request.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// → 503: a shared allocation counter stayed contended by other writers; the client may retry.
+    #[error("{0}")]
+    Contended(String),
     /// → by result code: see `From<ServiceError> for ScimError`.
     #[error(transparent)]
     Ldap(#[from] LdapError),
@@ -59,6 +66,8 @@ impl From<ServiceError> for ScimError {
                 ScimError::bad_request(scim_type, e.to_string())
             }
             ServiceError::Exhausted(detail) => ScimError::new(500, None, detail),
+            ServiceError::Inconsistent(_) => ScimError::new(500, None, "internal error"),
+            ServiceError::Contended(_) => ScimError::new(503, None, "the directory is busy; retry later"),
             ServiceError::Ldap(e) => from_ldap_error(&e),
         }
     }
@@ -132,6 +141,8 @@ mod tests {
         assert_eq!(status(ldap(rc::INSUFFICIENT_ACCESS)), (403, None));
         assert_eq!(status(ldap(rc::BUSY)), (503, None));
         assert_eq!(status(ldap(80)), (500, None));
+        assert_eq!(status(ServiceError::Inconsistent("two".into()).into()), (500, None));
+        assert_eq!(status(ServiceError::Contended("busy".into()).into()), (503, None));
         assert_eq!(status(ServiceError::Ldap(LdapError::Timeout("search")).into()), (503, None));
         assert_eq!(
             status(ServiceError::Translate(TranslateError::UnknownAttribute("x".into())).into()),
@@ -147,5 +158,7 @@ mod tests {
     fn server_errors_do_not_leak_directory_text() {
         let err = ldap(80);
         assert!(!err.detail.contains("diag"));
+        let err: ScimError = ServiceError::Inconsistent("uid=a,dc=x and uid=b,dc=x".into()).into();
+        assert!(!err.detail.contains("uid="));
     }
 }

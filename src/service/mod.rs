@@ -6,11 +6,13 @@ mod bulk;
 pub mod error;
 mod explain;
 mod fitting;
+mod lookup;
 mod members;
 mod queries;
 mod references;
 mod resources;
 
+pub use allocate::log_allocations;
 pub use error::ServiceError;
 pub use explain::explain;
 pub use queries::{ListQuery, Page, Snapshot};

@@ -200,7 +200,8 @@ impl Service {
 
     /// Entries of type `m` that match `filter`, with the given attributes.
     pub(super) async fn search_in(&self, m: &ResourceMapping, filter: LdapFilter, attrs: Vec<String>) -> Result<Vec<crate::ldap::Entry>> {
-        Ok(self
+        let what = format!("{} entries below {}", m.kind.name(), m.base);
+        let found = self
             .directory
             .search(&SearchRequest {
                 base: m.base.clone(),
@@ -209,7 +210,8 @@ impl Service {
                 attrs,
                 size_limit: 0,
             })
-            .await?)
+            .await;
+        super::lookup::every(found, &what)
     }
 
     /// Forgets what is known of an entry that was deleted or renamed.

@@ -153,7 +153,7 @@ impl Service {
                 Err(e) => return Err(e.into()),
             }
         }
-        let entry = self
+        let found = self
             .directory
             .search(&SearchRequest {
                 base: m.base.clone(),
@@ -162,10 +162,8 @@ impl Service {
                 attrs,
                 size_limit: 2,
             })
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(not_found)?;
+            .await;
+        let entry = super::lookup::single(found, &format!("{} id {id}", m.kind.name()))?.ok_or_else(not_found)?;
         self.ids.insert(id, &entry.dn).await;
         Ok(entry)
     }

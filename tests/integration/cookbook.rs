@@ -398,8 +398,11 @@ async fn posix_users_get_free_numbers_and_a_home_directory() {
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), 6, "{numbers:?}");
-    let entries = gw.slapd.entries("(uidNumber=*)", &["uidNumber"]).await;
+    let entries = gw.slapd.entries("(&(objectClass=posixAccount)(uidNumber=*))", &["uidNumber"]).await;
     assert_eq!(entries.len(), 8);
+    // The counter entry the mapping names holds the next numbers.
+    let counter = "cn=uidNext,ou=counters,dc=example,dc=org";
+    assert_eq!(gw.slapd.values(counter, "uidNumber").await, vec!["10013".to_string()]);
 
     // The numbers are the directory's: a client cannot set them.
     let id = created["id"].as_str().unwrap_or_default();

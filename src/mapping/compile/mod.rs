@@ -140,7 +140,7 @@ fn compile_resource(
     let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
     let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
     let disabled_parent = options::disabled_parent(raw, scope, &base, base_dn, at)?;
-    let allocate = options::allocate(raw, &attrs, &computed, at)?;
+    let allocate = options::allocate(raw, &attrs, &computed, base_dn, at)?;
     let meta = options::meta(raw);
     let id_attr = raw.id.as_ref().map_or_else(|| "entryUUID".to_string(), |i| i.value.clone());
     let id_format = if id_attr.eq_ignore_ascii_case("entryUUID") || crate::ldap::guid::is_guid_attribute(&id_attr) {

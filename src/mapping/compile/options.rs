@@ -301,7 +301,13 @@ pub(super) fn rdn_references(
 }
 
 /// Numbers picked for new entries; no mapped attribute may write them.
-pub(super) fn allocate(raw: &RawResource, attrs: &[AttrMap], computed: &[Computed], at: &At<'_>) -> Result<Vec<Allocation>, MappingError> {
+pub(super) fn allocate(
+    raw: &RawResource,
+    attrs: &[AttrMap],
+    computed: &[Computed],
+    base_dn: &str,
+    at: &At<'_>,
+) -> Result<Vec<Allocation>, MappingError> {
     let mut allocate = Vec::new();
     for entry in &raw.allocate {
         let line = entry.referenced.line();
@@ -323,9 +329,23 @@ pub(super) fn allocate(raw: &RawResource, attrs: &[AttrMap], computed: &[Compute
             ldap: a.ldap.clone(),
             from: a.from,
             to: a.to,
+            counter: counter_dn(a.counter.as_deref(), base_dn).map_err(|m| at(line, m))?,
         });
     }
     Ok(allocate)
+}
+
+/// The counter entry's DN with `{base}` filled in; it must name an entry (`attr=value,…`).
+fn counter_dn(counter: Option<&str>, base_dn: &str) -> Result<Option<String>, String> {
+    let Some(counter) = counter else { return Ok(None) };
+    let counter = counter.trim().replace("{base}", base_dn);
+    let (rdn, parent) = dn::split_first(&counter);
+    if dn::rdn_value(rdn).is_none_or(|(attr, value)| attr.is_empty() || value.is_empty()) || parent.is_empty() {
+        return Err(format!(
+            "allocate counter '{counter}' is not the DN of an entry below a parent, such as \"cn=uidNext,ou=counters,{{base}}\""
+        ));
+    }
+    Ok(Some(counter))
 }
 
 pub(super) fn meta(raw: &RawResource) -> MetaAttrs {
@@ -336,5 +356,22 @@ pub(super) fn meta(raw: &RawResource) -> MetaAttrs {
             .and_then(|m| m.last_modified.clone())
             .unwrap_or_else(|| "modifyTimestamp".into()),
         version: meta.and_then(|m| m.version.clone()).unwrap_or_else(|| "entryCSN".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counter_dn;
+
+    #[test]
+    fn a_counter_names_an_entry_below_a_parent() {
+        assert_eq!(counter_dn(None, "dc=x"), Ok(None));
+        assert_eq!(
+            counter_dn(Some(" cn=uidNext,ou=counters,{base}"), "dc=x"),
+            Ok(Some("cn=uidNext,ou=counters,dc=x".to_string()))
+        );
+        for bad in ["uidNext", "cn=uidNext", "cn=,dc=x", "=x,dc=x"] {
+            assert!(counter_dn(Some(bad), "dc=x").is_err_and(|e| e.contains("is not the DN")), "{bad}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod ds389;
 pub mod endpoint;
+pub mod replication;
 pub mod samba;
 pub mod slapd;
 
@@ -15,6 +16,7 @@ use tokio::sync::oneshot;
 
 pub use ds389::Ds389;
 pub use endpoint::{Endpoint, Server};
+pub use replication::Providers;
 pub use samba::SambaDc;
 pub use slapd::Slapd;
 
