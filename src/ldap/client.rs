@@ -144,6 +144,10 @@ pub struct LdapSettings {
     pub bind_dn: String,
     #[serde(default)]
     pub bind_password: String,
+    /// Accept an anonymous bind (no `bind_dn`, or one without a password, RFC 4513 §5.1.2): refused
+    /// otherwise, as an anonymous gateway can rarely read and never write.
+    #[serde(default)]
+    pub allow_anonymous: bool,
     pub base_dn: String,
     /// Upgrade `ldap://` with StartTLS.
     #[serde(default)]
@@ -168,6 +172,7 @@ impl std::fmt::Debug for LdapSettings {
             .field("url", &self.url)
             .field("bind_dn", &self.bind_dn)
             .field("bind_password", &"<redacted>")
+            .field("allow_anonymous", &self.allow_anonymous)
             .field("base_dn", &self.base_dn)
             .field("starttls", &self.starttls)
             .field("ca_file", &self.ca_file)
@@ -181,6 +186,12 @@ impl LdapSettings {
     /// Whether every connection is encrypted (LDAPS for every URL, or StartTLS).
     pub fn is_encrypted(&self) -> bool {
         self.starttls || self.url.split_whitespace().all(|u| u.to_ascii_lowercase().starts_with("ldaps://"))
+    }
+
+    /// Whether the binds are anonymous: no bind DN, or a bind DN without a password, which RFC 4513
+    /// §5.1.2 makes an unauthenticated (that is, anonymous) bind.
+    pub fn is_anonymous(&self) -> bool {
+        self.bind_dn.trim().is_empty() || self.bind_password.is_empty()
     }
 }
 
