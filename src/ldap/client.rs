@@ -199,7 +199,7 @@ impl LdapSettings {
 /// pool hands out clones round-robin and replaces a connection once it is found broken. New
 /// connections go to the directory URL that last worked, else to the next one in the list.
 pub struct LdapDirectory {
-    settings: LdapSettings,
+    pub(super) settings: LdapSettings,
     urls: Vec<String>,
     /// Index in `urls` of the directory that last accepted a connection.
     preferred: AtomicUsize,
@@ -207,7 +207,7 @@ pub struct LdapDirectory {
     /// Each slot's connection and the index of the URL it is connected to.
     slots: Vec<Mutex<Option<(Ldap, usize)>>>,
     next: AtomicUsize,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     post_read: std::sync::atomic::AtomicBool,
     /// Whether the server takes the RFC 4528 Assertion control (389 DS and AD do not).
     assertions: std::sync::atomic::AtomicBool,
@@ -370,7 +370,7 @@ impl LdapDirectory {
     }
 
     /// A connection handle from the next slot, (re)connecting that slot when it is empty or closed.
-    async fn handle(&self) -> Result<(usize, Ldap)> {
+    pub(super) async fn handle(&self) -> Result<(usize, Ldap)> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let waiting = std::time::Instant::now();
         let mut slot = self.slots[index].lock().await;

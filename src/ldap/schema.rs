@@ -12,6 +12,8 @@ pub struct AttributeType {
     pub single_value: bool,
     pub ordering: Option<String>,
     pub superior: Option<String>,
+    /// `USAGE` other than `userApplications`: kept by the directory, allowed on any entry.
+    pub operational: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,6 +64,18 @@ impl Subschema {
             }
         }
         Ok(schema)
+    }
+
+    /// A schema from RFC 4512 descriptions, as a subschema entry lists them (tests, tools).
+    pub fn from_descriptions(attribute_types: &[&str], object_classes: &[&str]) -> Subschema {
+        let mut schema = Subschema::default();
+        for text in attribute_types {
+            schema.add_attribute(parse_attribute_type(text));
+        }
+        for text in object_classes {
+            schema.add_class(parse_object_class(text));
+        }
+        schema
     }
 
     fn add_attribute(&mut self, attr: AttributeType) {
@@ -169,6 +183,9 @@ impl Subschema {
     /// attributes count as allowing it: the directory, not a guess, then has the last word.
     pub fn allows<S: AsRef<str>>(&self, classes: &[S], attribute: &str) -> bool {
         let Some(attr) = self.attribute(attribute) else { return true };
+        if attr.operational {
+            return true;
+        }
         let named = |listed: &String| attr.names.iter().any(|n| n.eq_ignore_ascii_case(listed));
         classes.iter().any(|class| {
             let class = class.as_ref();
@@ -255,6 +272,7 @@ fn parse_attribute_type(text: &str) -> AttributeType {
         single_value: tokens.iter().any(|t| t == "SINGLE-VALUE"),
         ordering: values_after(&tokens, "ORDERING").into_iter().next(),
         superior: values_after(&tokens, "SUP").into_iter().next(),
+        operational: values_after(&tokens, "USAGE").first().is_some_and(|u| u != "userApplications"),
     }
 }
 
@@ -327,6 +345,7 @@ mod tests {
             "( 1.3.6.1.4.1.1466.115.121.1.45 NAME 'uniqueIdentifier' EQUALITY caseExactMatch )",
             "( 1.3.6.1.1.1.1.0 NAME 'uidNumber' EQUALITY integerMatch SINGLE-VALUE )",
             "( 1.3.6.1.1.1.1.4 NAME 'loginShell' EQUALITY caseExactIA5Match SINGLE-VALUE )",
+            "( 1.3.6.1.4.1.42.2.27.8.1.17 NAME 'pwdAccountLockedTime' SINGLE-VALUE USAGE directoryOperation )",
         ] {
             schema.add_attribute(parse_attribute_type(text));
         }
@@ -351,6 +370,7 @@ mod tests {
         assert!(schema.allows(&entry, "surname"), "by another of its names");
         assert!(!schema.allows(&entry, "uniqueIdentifier"));
         assert!(!schema.allows(&entry, "loginShell"));
+        assert!(schema.allows(&entry, "pwdAccountLockedTime"), "operational attributes sit on any entry");
         assert!(schema.allows(&["inetOrgPerson", "extensibleObject"], "uniqueIdentifier"));
         assert!(schema.allows(&entry, "notInTheSchema"), "unknown attributes are the directory's call");
         assert_eq!(schema.class("posixAccount").map(|c| c.kind), Some(ClassKind::Auxiliary));

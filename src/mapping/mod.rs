@@ -9,6 +9,7 @@ pub mod filter;
 pub mod from_ldap;
 mod model;
 pub mod patch_plan;
+pub mod takeover;
 pub mod template;
 pub mod to_ldap;
 pub mod transform;
