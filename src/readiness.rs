@@ -286,6 +286,9 @@ pub struct Check {
     pub detail: Option<String>,
 }
 
+/// The last definite answer about a target's bases, and when it came.
+type CachedBases = (Instant, Vec<Check>);
+
 /// What `/readyz` checks for one target.
 #[derive(Clone)]
 pub struct ReadinessTarget {
@@ -293,8 +296,7 @@ pub struct ReadinessTarget {
     pub mapping: Arc<Mapping>,
     pub directory: Arc<dyn Directory>,
     pub context: Context,
-    /// The last definite answer about the bases, and when it came.
-    bases: Arc<tokio::sync::Mutex<Option<(Instant, Vec<Check>)>>>,
+    bases: Arc<tokio::sync::Mutex<Option<CachedBases>>>,
 }
 
 impl ReadinessTarget {
