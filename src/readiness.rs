@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::config::Target;
 use crate::ldap::error::rc;
 use crate::ldap::probe::EffectiveRights;
+use crate::ldap::schema::Subschema;
 use crate::ldap::{Directory, LdapDirectory, LdapError, LdapFilter, Scope, SearchRequest};
 use crate::mapping::{DeleteStrategy, Mapping, ResourceMapping};
 
@@ -200,10 +201,11 @@ pub async fn inspect(directory: &LdapDirectory, mapping: &Mapping, context: &Con
         }
     }
     if !findings.iter().any(|f| f.blocking) {
+        let schema = Subschema::read(directory).await.unwrap_or_default();
         for m in resources(mapping) {
             let attrs = crate::mapping::check::written_attributes(m);
             match directory.effective_rights(&m.base, m.scope, &m.type_filter(), &attrs).await {
-                Ok(Some(rights)) => findings.extend(rights_findings(m, &rights, context).into_iter().map(|message| DirectoryFinding {
+                Ok(Some(rights)) => findings.extend(rights_findings(m, &rights, &schema, context).into_iter().map(|message| DirectoryFinding {
                     blocking: false,
                     message,
                 })),
@@ -240,13 +242,13 @@ pub async fn at_startup(directory: &LdapDirectory, mapping: &Mapping, context: &
 }
 
 /// What the directory's rights say the bind may not do for a type.
-pub fn rights_findings(m: &ResourceMapping, rights: &EffectiveRights, context: &Context) -> Vec<String> {
+pub fn rights_findings(m: &ResourceMapping, rights: &EffectiveRights, schema: &Subschema, context: &Context) -> Vec<String> {
     let mut findings = Vec::new();
     let kind = noun(m);
     if let Some(writable) = &rights.writable {
         let denied: Vec<String> = crate::mapping::check::written_attributes(m)
             .into_iter()
-            .filter(|a| !writable.contains(&a.to_ascii_lowercase()))
+            .filter(|a| !writable.contains(&a.to_ascii_lowercase()) && schema.allows(&rights.classes, a))
             .collect();
         if !denied.is_empty() {
             findings.push(format!(
@@ -453,6 +455,7 @@ mod tests {
     #[test]
     fn rights_name_the_attributes_the_bind_may_not_write() {
         let mapping = mapping();
+        let schema = Subschema::default();
         let written = crate::mapping::check::written_attributes(&mapping.users);
         assert!(written.iter().any(|a| a == "uid") && written.iter().any(|a| a == "pwdAccountLockedTime"), "{written:?}");
         assert!(!written.iter().any(|a| a == "memberOf"), "read-only attributes are not written");
@@ -462,10 +465,11 @@ mod tests {
         let rights = EffectiveRights {
             source: crate::ldap::probe::RightsSource::GetEffectiveRights,
             entry: "uid=a,ou=people,dc=example,dc=org".into(),
+            classes: vec!["inetOrgPerson".into()],
             writable: Some(writable),
             child_classes: None,
         };
-        let findings = rights_findings(&mapping.users, &rights, &context());
+        let findings = rights_findings(&mapping.users, &rights, &schema, &context());
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].contains("may not write title, mail on uid=a"), "{findings:?}");
         let everything = EffectiveRights {
@@ -473,11 +477,11 @@ mod tests {
             child_classes: Some(["inetorgperson".to_string()].into()),
             ..rights
         };
-        assert!(rights_findings(&mapping.users, &everything, &context()).is_empty());
+        assert!(rights_findings(&mapping.users, &everything, &schema, &context()).is_empty());
         let no_children = EffectiveRights {
             child_classes: Some(Default::default()),
             ..everything
         };
-        assert!(rights_findings(&mapping.users, &no_children, &context())[0].contains("may not create"));
+        assert!(rights_findings(&mapping.users, &no_children, &schema, &context())[0].contains("may not create"));
     }
 }

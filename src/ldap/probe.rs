@@ -40,11 +40,14 @@ impl RightsSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectiveRights {
     pub source: RightsSource,
-    /// The entry the attribute rights are for: an existing entry of the type when there is one, else
-    /// the base itself.
+    /// The entry the attribute rights are for: the first entry of the type (the base when there is
+    /// none).
     pub entry: String,
-    /// Attributes the identity may write on `entry`, lower-cased; `None` when the directory sent no
-    /// attribute rights at all.
+    /// That entry's object classes: directories deny writes of attributes its classes do not allow,
+    /// which the takeover report covers, not the rights.
+    pub classes: Vec<String>,
+    /// Attributes the identity may write on `entry`, lower-cased; `None` when no entry of the type
+    /// exists yet or the directory sent no attribute rights.
     pub writable: Option<HashSet<String>>,
     /// The object classes the identity may create under the base, lower-cased (Active Directory only).
     pub child_classes: Option<HashSet<String>>,
@@ -84,18 +87,24 @@ impl LdapDirectory {
 
     async fn rights_by_control(&self, base: &str, scope: Scope, filter: &LdapFilter, attrs: &[String]) -> Result<EffectiveRights> {
         let mut wanted: Vec<String> = attrs.to_vec();
-        wanted.extend(["entryLevelRights".to_string(), "attributeLevelRights".to_string()]);
+        wanted.extend(["objectClass", "entryLevelRights", "attributeLevelRights"].map(String::from));
         let authz = format!("dn:{}", self.settings.bind_dn);
         let control = RawControl {
             ctype: GET_EFFECTIVE_RIGHTS_OID.to_string(),
             crit: true,
             val: Some(get_effective_rights_value(&authz)),
         };
-        let mut entry = self.search_with_control(base, scope, filter, &wanted, control.clone()).await?;
-        if entry.is_none() {
-            entry = self.search_with_control(base, Scope::Base, &LdapFilter::any(), &wanted, control).await?;
-        }
-        let entry = entry.unwrap_or_else(|| Entry::new(base));
+        // Rights on an entry of the type: the base itself (an organizational unit) would answer
+        // `none` for every attribute its own classes do not allow.
+        let Some(entry) = self.search_with_control(base, scope, filter, &wanted, control).await? else {
+            return Ok(EffectiveRights {
+                source: RightsSource::GetEffectiveRights,
+                entry: base.to_string(),
+                classes: Vec::new(),
+                writable: None,
+                child_classes: None,
+            });
+        };
         let levels: Vec<(String, String)> = entry.get("attributeLevelRights").iter().flat_map(|v| attribute_level_rights(v)).collect();
         let writable = (!levels.is_empty()).then(|| {
             levels
@@ -106,6 +115,7 @@ impl LdapDirectory {
         });
         Ok(EffectiveRights {
             source: RightsSource::GetEffectiveRights,
+            classes: entry.get("objectClass").to_vec(),
             entry: entry.dn,
             writable,
             child_classes: None,
@@ -118,20 +128,21 @@ impl LdapDirectory {
                 base: base.to_string(),
                 scope,
                 filter: filter.clone(),
-                attrs: vec!["allowedAttributesEffective".to_string()],
+                attrs: vec!["objectClass".to_string(), "allowedAttributesEffective".to_string()],
                 size_limit: 1,
             })
             .await
             .or_else(|e| if e.result_code() == Some(super::error::rc::SIZE_LIMIT_EXCEEDED) { Ok(Vec::new()) } else { Err(e) })?;
-        let at_base = read_entry(self, base, &["allowedChildClassesEffective".to_string(), "allowedAttributesEffective".to_string()])
+        let at_base = read_entry(self, base, &["allowedChildClassesEffective".to_string()])
             .await?
             .unwrap_or_else(|| Entry::new(base));
-        let rights_entry = sample.into_iter().next().unwrap_or_else(|| at_base.clone());
         let lower = |values: &[String]| values.iter().map(|v| v.to_ascii_lowercase()).collect::<HashSet<String>>();
+        let sample = sample.into_iter().next();
         Ok(EffectiveRights {
             source: RightsSource::AllowedEffective,
-            writable: Some(lower(rights_entry.get("allowedAttributesEffective"))),
-            entry: rights_entry.dn,
+            writable: sample.as_ref().map(|e| lower(e.get("allowedAttributesEffective"))),
+            classes: sample.as_ref().map(|e| e.get("objectClass").to_vec()).unwrap_or_default(),
+            entry: sample.map_or_else(|| base.to_string(), |e| e.dn),
             child_classes: Some(lower(at_base.get("allowedChildClassesEffective"))),
         })
     }
@@ -157,14 +168,12 @@ impl LdapDirectory {
     }
 }
 
-/// The control's value: `GetRightsControl ::= SEQUENCE { authzId OCTET STRING }`, BER.
+/// The control's value: the authorization id as one BER OCTET STRING, as 389 DS reads it
+/// (`ber_scanf "a"`; the `GetRightsControl` SEQUENCE of the draft is refused as "not dnAuthzId").
 fn get_effective_rights_value(authz: &str) -> Vec<u8> {
-    let mut inner = vec![0x04];
-    inner.extend(ber_length(authz.len()));
-    inner.extend(authz.as_bytes());
-    let mut out = vec![0x30];
-    out.extend(ber_length(inner.len()));
-    out.extend(inner);
+    let mut out = vec![0x04];
+    out.extend(ber_length(authz.len()));
+    out.extend(authz.as_bytes());
     out
 }
 
@@ -193,12 +202,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_control_value_is_a_ber_sequence_of_the_authz_id() {
-        assert_eq!(get_effective_rights_value("dn:x"), vec![0x30, 0x06, 0x04, 0x04, b'd', b'n', b':', b'x']);
+    fn the_control_value_is_the_authz_id_as_an_octet_string() {
+        assert_eq!(get_effective_rights_value("dn:x"), vec![0x04, 0x04, b'd', b'n', b':', b'x']);
         let long = format!("dn:{}", "a".repeat(200));
         let value = get_effective_rights_value(&long);
-        assert_eq!(&value[..6], &[0x30, 0x81, 0xce, 0x04, 0x81, 0xcb]);
-        assert_eq!(value.len(), 3 + 3 + 203);
+        assert_eq!(&value[..3], &[0x04, 0x81, 0xcb]);
+        assert_eq!(value.len(), 3 + 203);
     }
 
     #[test]

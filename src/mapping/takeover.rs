@@ -273,7 +273,7 @@ impl<'a> Takeover<'a> {
                 self.finding(kind, resource, subject, tally)
             })
             .collect();
-        findings.sort_by_key(|f| (!f.blocking, f.kind, f.resource));
+        findings.sort_by_key(|f| (!f.blocking, f.kind, f.resource == "groups"));
         self.report.findings = findings;
         self.report
     }

@@ -17,5 +17,6 @@ mod lifecycle;
 mod operations;
 mod patch;
 mod queries;
+mod readiness;
 mod tls;
 mod users;
