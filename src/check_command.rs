@@ -115,7 +115,9 @@ async fn check_target(target: &Target<'_>, data: bool, json: bool) -> TargetRepo
     let schema = match Subschema::read(&directory).await {
         Ok(s) => s,
         Err(e) => {
-            report.directory_findings.push(failed(format!("cannot read the directory's schema: {e}")));
+            report
+                .directory_findings
+                .push(failed(format!("cannot read the directory's schema: {e}")));
             return report;
         }
     };
@@ -128,7 +130,11 @@ async fn check_target(target: &Target<'_>, data: bool, json: bool) -> TargetRepo
         let show_progress = !json && std::io::stderr().is_terminal();
         let mut progress = |kind: ResourceKind, read: usize| {
             if show_progress {
-                eprint!("\r{}: {read} {} read", target.ldap.url, kind.endpoint().trim_start_matches('/').to_lowercase());
+                eprint!(
+                    "\r{}: {read} {} read",
+                    target.ldap.url,
+                    kind.endpoint().trim_start_matches('/').to_lowercase()
+                );
                 let _ = std::io::stderr().flush();
             }
         };

@@ -290,7 +290,11 @@ impl Config {
                 )));
             }
             let needs_token = purpose == Purpose::Serve;
-            if needs_token && target.auth.token.as_deref().is_none_or(str::is_empty) && target.auth.tokens.is_empty() && target.auth.jwt.is_none() {
+            if needs_token
+                && target.auth.token.as_deref().is_none_or(str::is_empty)
+                && target.auth.tokens.is_empty()
+                && target.auth.jwt.is_none()
+            {
                 return Err(ConfigError(format!(
                     "{at}no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)"
                 )));
@@ -356,8 +360,9 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let file = dir.join("targets.yaml");
         let write = |text: &str| std::fs::write(&file, text).map_err(|e| e.to_string());
-        let target =
-            |name: &str, auth: &str| format!("  - name: {name}\n    ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\", bind_dn: \"cn=a\", bind_password: \"pw\" }}\n    auth: {auth}\n");
+        let target = |name: &str, auth: &str| {
+            format!("  - name: {name}\n    ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\", bind_dn: \"cn=a\", bind_password: \"pw\" }}\n    auth: {auth}\n")
+        };
         let good = format!(
             "targets:\n{}{}",
             target("acme", "{ token: 0123456789abcdef-acme }"),
@@ -419,7 +424,10 @@ mod tests {
             Config::load_from(None, env(&pairs)).map(|_| ()).map_err(|e| e.to_string())
         };
         let no_dn = with(&[]).err().unwrap_or_default();
-        assert!(no_dn.contains("no ldap.bind_dn") && no_dn.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"), "{no_dn}");
+        assert!(
+            no_dn.contains("no ldap.bind_dn") && no_dn.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"),
+            "{no_dn}"
+        );
         let no_password = with(&[("SCIM2LDAP__LDAP__BIND_DN", "cn=a")]).err().unwrap_or_default();
         assert!(no_password.contains("without ldap.bind_password"), "{no_password}");
         assert_eq!(with(&[("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS", "true")]), Ok(()));

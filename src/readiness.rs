@@ -63,7 +63,10 @@ pub struct Base {
 pub fn bases(mapping: &Mapping) -> Vec<Base> {
     let mut out: Vec<Base> = Vec::new();
     let mut add = |base: Base| {
-        if !out.iter().any(|b| crate::ldap::dn::normalize(&b.dn) == crate::ldap::dn::normalize(&base.dn)) {
+        if !out
+            .iter()
+            .any(|b| crate::ldap::dn::normalize(&b.dn) == crate::ldap::dn::normalize(&base.dn))
+        {
             out.push(base);
         }
     };
@@ -205,10 +208,11 @@ pub async fn inspect(directory: &LdapDirectory, mapping: &Mapping, context: &Con
         for m in resources(mapping) {
             let attrs = crate::mapping::check::written_attributes(m);
             match directory.effective_rights(&m.base, m.scope, &m.type_filter(), &attrs).await {
-                Ok(Some(rights)) => findings.extend(rights_findings(m, &rights, &schema, context).into_iter().map(|message| DirectoryFinding {
-                    blocking: false,
-                    message,
-                })),
+                Ok(Some(rights)) => findings.extend(
+                    rights_findings(m, &rights, &schema, context)
+                        .into_iter()
+                        .map(|message| DirectoryFinding { blocking: false, message }),
+                ),
                 Ok(None) => tracing::debug!("the directory cannot tell the bind's rights"),
                 Err(e) => findings.push(DirectoryFinding {
                     blocking: false,
@@ -436,8 +440,11 @@ mod tests {
     }
 
     fn mapping() -> Mapping {
-        crate::mapping::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")), "dc=example,dc=org")
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::mapping::load(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")),
+            "dc=example,dc=org",
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -457,7 +464,10 @@ mod tests {
         let mapping = mapping();
         let schema = Subschema::default();
         let written = crate::mapping::check::written_attributes(&mapping.users);
-        assert!(written.iter().any(|a| a == "uid") && written.iter().any(|a| a == "pwdAccountLockedTime"), "{written:?}");
+        assert!(
+            written.iter().any(|a| a == "uid") && written.iter().any(|a| a == "pwdAccountLockedTime"),
+            "{written:?}"
+        );
         assert!(!written.iter().any(|a| a == "memberOf"), "read-only attributes are not written");
         let mut writable: std::collections::HashSet<String> = written.iter().map(|a| a.to_ascii_lowercase()).collect();
         writable.remove("mail");

@@ -67,12 +67,20 @@ impl LdapDirectory {
             return Ok(None);
         }
         // Parsed here: ldap3's parser panics on an identity that is not UTF-8.
-        Ok(Some(String::from_utf8_lossy(answer.0.val.as_deref().unwrap_or_default()).into_owned()))
+        Ok(Some(
+            String::from_utf8_lossy(answer.0.val.as_deref().unwrap_or_default()).into_owned(),
+        ))
     }
 
     /// What the bound identity may write on entries of `filter` under `base` (one of them, the first
     /// found, else the base), for `attrs`; `None` where the directory cannot tell.
-    pub async fn effective_rights(&self, base: &str, scope: Scope, filter: &LdapFilter, attrs: &[String]) -> Result<Option<EffectiveRights>> {
+    pub async fn effective_rights(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &LdapFilter,
+        attrs: &[String],
+    ) -> Result<Option<EffectiveRights>> {
         let capabilities = ["supportedControl".to_string(), "supportedCapabilities".to_string()];
         let root = read_entry(self, "", &capabilities).await?.unwrap_or_default();
         let offers = |attr: &str, oid: &str| root.get(attr).iter().any(|v| v == oid);
@@ -105,7 +113,11 @@ impl LdapDirectory {
                 child_classes: None,
             });
         };
-        let levels: Vec<(String, String)> = entry.get("attributeLevelRights").iter().flat_map(|v| attribute_level_rights(v)).collect();
+        let levels: Vec<(String, String)> = entry
+            .get("attributeLevelRights")
+            .iter()
+            .flat_map(|v| attribute_level_rights(v))
+            .collect();
         let writable = (!levels.is_empty()).then(|| {
             levels
                 .into_iter()
@@ -132,7 +144,13 @@ impl LdapDirectory {
                 size_limit: 1,
             })
             .await
-            .or_else(|e| if e.result_code() == Some(super::error::rc::SIZE_LIMIT_EXCEEDED) { Ok(Vec::new()) } else { Err(e) })?;
+            .or_else(|e| {
+                if e.result_code() == Some(super::error::rc::SIZE_LIMIT_EXCEEDED) {
+                    Ok(Vec::new())
+                } else {
+                    Err(e)
+                }
+            })?;
         let at_base = read_entry(self, base, &["allowedChildClassesEffective".to_string()])
             .await?
             .unwrap_or_else(|| Entry::new(base));
@@ -147,7 +165,14 @@ impl LdapDirectory {
         })
     }
 
-    async fn search_with_control(&self, base: &str, scope: Scope, filter: &LdapFilter, attrs: &[String], control: RawControl) -> Result<Option<Entry>> {
+    async fn search_with_control(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &LdapFilter,
+        attrs: &[String],
+        control: RawControl,
+    ) -> Result<Option<Entry>> {
         let (_, mut ldap) = self.handle().await?;
         let answer = ldap
             .with_timeout(self.timeout)

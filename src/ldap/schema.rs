@@ -209,7 +209,12 @@ impl Subschema {
             .filter(|c| !c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT))
             .find(|c| self.allows(&[c.as_ref()], attribute));
         specific
-            .or_else(|| candidates.iter().filter(auxiliary).find(|c| c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT)))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .filter(auxiliary)
+                    .find(|c| c.as_ref().eq_ignore_ascii_case(EXTENSIBLE_OBJECT))
+            })
             .map(|c| c.as_ref().to_string())
     }
 }
@@ -370,9 +375,15 @@ mod tests {
         assert!(schema.allows(&entry, "surname"), "by another of its names");
         assert!(!schema.allows(&entry, "uniqueIdentifier"));
         assert!(!schema.allows(&entry, "loginShell"));
-        assert!(schema.allows(&entry, "pwdAccountLockedTime"), "operational attributes sit on any entry");
+        assert!(
+            schema.allows(&entry, "pwdAccountLockedTime"),
+            "operational attributes sit on any entry"
+        );
         assert!(schema.allows(&["inetOrgPerson", "extensibleObject"], "uniqueIdentifier"));
-        assert!(schema.allows(&entry, "notInTheSchema"), "unknown attributes are the directory's call");
+        assert!(
+            schema.allows(&entry, "notInTheSchema"),
+            "unknown attributes are the directory's call"
+        );
         assert_eq!(schema.class("posixAccount").map(|c| c.kind), Some(ClassKind::Auxiliary));
         assert_eq!(schema.class("top").map(|c| c.kind), Some(ClassKind::Abstract));
     }
@@ -382,7 +393,14 @@ mod tests {
         let schema = people_schema();
         let mapping = ["top", "person", "inetOrgPerson", "extensibleObject", "posixAccount"];
         assert_eq!(schema.auxiliary_for(&mapping, "loginShell").as_deref(), Some("posixAccount"));
-        assert_eq!(schema.auxiliary_for(&mapping, "uniqueIdentifier").as_deref(), Some("extensibleObject"));
-        assert_eq!(schema.auxiliary_for(&["top", "inetOrgPerson"], "uniqueIdentifier"), None, "structural classes are never added");
+        assert_eq!(
+            schema.auxiliary_for(&mapping, "uniqueIdentifier").as_deref(),
+            Some("extensibleObject")
+        );
+        assert_eq!(
+            schema.auxiliary_for(&["top", "inetOrgPerson"], "uniqueIdentifier"),
+            None,
+            "structural classes are never added"
+        );
     }
 }

@@ -174,7 +174,9 @@ impl<'a> Takeover<'a> {
             }
             let shows_one = attr.scim.type_filter.is_some() || !attr.shown.multi_valued;
             if shows_one && values.len() > 1 {
-                self.tally(FindingKind::MoreValues, kind, &attr.ldap, || format!("{} ({} values)", entry.dn, values.len()));
+                self.tally(FindingKind::MoreValues, kind, &attr.ldap, || {
+                    format!("{} ({} values)", entry.dn, values.len())
+                });
             }
             if attr.unique {
                 self.unique(kind, attr.ldap.as_str(), values, &entry.dn);
@@ -196,7 +198,9 @@ impl<'a> Takeover<'a> {
         for value in values {
             let key = value.trim().to_lowercase();
             match held.get(&key) {
-                Some(first) if dn::normalize(first) != dn::normalize(entry_dn) => duplicates.push(format!("'{value}': {entry_dn} and {first}")),
+                Some(first) if dn::normalize(first) != dn::normalize(entry_dn) => {
+                    duplicates.push(format!("'{value}': {entry_dn} and {first}"))
+                }
                 Some(_) => {}
                 None => {
                     held.insert(key, entry_dn.to_string());
@@ -249,7 +253,9 @@ impl<'a> Takeover<'a> {
             if inside {
                 self.pending_members.entry(key).or_insert_with(|| (member, group.dn.clone()));
             } else {
-                self.tally(FindingKind::OutsideMember, ResourceKind::Group, "member", || format!("{member} (in {})", group.dn));
+                self.tally(FindingKind::OutsideMember, ResourceKind::Group, "member", || {
+                    format!("{member} (in {})", group.dn)
+                });
             }
         }
     }
@@ -264,7 +270,9 @@ impl<'a> Takeover<'a> {
             .collect();
         dangling.sort();
         for (member, group) in dangling {
-            self.tally(FindingKind::DanglingMember, ResourceKind::Group, "member", || format!("{member} (in {group})"));
+            self.tally(FindingKind::DanglingMember, ResourceKind::Group, "member", || {
+                format!("{member} (in {group})")
+            });
         }
         let mut findings: Vec<TakeoverFinding> = std::mem::take(&mut self.tallies)
             .into_iter()

@@ -37,7 +37,12 @@ fn entry(dn: &str, attrs: &[(&str, &[&str])]) -> Entry {
 }
 
 fn user(rdn: &str, uid: &str, extra: &[(&str, &[&str])]) -> Entry {
-    let mut attrs: Vec<(&str, &[&str])> = vec![("objectClass", PERSON), ("uid", std::slice::from_ref(&uid)), ("cn", &["x"]), ("sn", &["x"])];
+    let mut attrs: Vec<(&str, &[&str])> = vec![
+        ("objectClass", PERSON),
+        ("uid", std::slice::from_ref(&uid)),
+        ("cn", &["x"]),
+        ("sn", &["x"]),
+    ];
     attrs.retain(|(name, _)| !extra.iter().any(|(e, _)| e == name));
     attrs.extend_from_slice(extra);
     entry(&format!("{rdn},ou=people,dc=example,dc=org"), &attrs)
@@ -81,9 +86,19 @@ fn plain_entries_need_the_auxiliary_class_and_unallowed_attributes_are_refused()
     let report_with = report(&mapping(|t| t), &users, &[]);
     assert_eq!(
         finding(&report_with, FindingKind::NeedsClass, "extensibleObject"),
-        Some((2, vec!["uid=a,ou=people,dc=example,dc=org".into(), "uid=b,ou=people,dc=example,dc=org".into()]))
+        Some((
+            2,
+            vec![
+                "uid=a,ou=people,dc=example,dc=org".into(),
+                "uid=b,ou=people,dc=example,dc=org".into()
+            ]
+        ))
     );
-    assert!(!report_with.blocks(), "the gateway adds extensibleObject: {:?}", report_with.findings);
+    assert!(
+        !report_with.blocks(),
+        "the gateway adds extensibleObject: {:?}",
+        report_with.findings
+    );
     let without_extensible = mapping(|t| t.replace("inetOrgPerson, extensibleObject]", "inetOrgPerson]"));
     let refused = report(&without_extensible, &users, &[]);
     assert_eq!(finding(&refused, FindingKind::Refused, "co").map(|f| f.0), Some(2));
@@ -103,10 +118,17 @@ fn several_values_where_scim_shows_one_are_counted_per_attribute() {
         finding(&report, FindingKind::MoreValues, "mail"),
         Some((
             2,
-            vec!["uid=a,ou=people,dc=example,dc=org (2 values)".into(), "uid=b,ou=people,dc=example,dc=org (3 values)".into()]
+            vec![
+                "uid=a,ou=people,dc=example,dc=org (2 values)".into(),
+                "uid=b,ou=people,dc=example,dc=org (3 values)".into()
+            ]
         ))
     );
-    assert_eq!(finding(&report, FindingKind::MoreValues, "cn"), None, "cn is name.formatted, one value: it has one here");
+    assert_eq!(
+        finding(&report, FindingKind::MoreValues, "cn"),
+        None,
+        "cn is name.formatted, one value: it has one here"
+    );
 }
 
 #[test]
@@ -119,7 +141,10 @@ fn duplicates_of_unique_values_ignore_case_and_block() {
     let report = report(&mapping(|t| t), &users, &[]);
     let (count, examples) = finding(&report, FindingKind::Duplicate, "mail").unwrap_or_default();
     assert_eq!(count, 1);
-    assert!(examples[0].contains("cn=Alice Smith") && examples[0].contains("uid=alice"), "{examples:?}");
+    assert!(
+        examples[0].contains("cn=Alice Smith") && examples[0].contains("uid=alice"),
+        "{examples:?}"
+    );
     assert_eq!(finding(&report, FindingKind::Duplicate, "uid").map(|f| f.0), Some(1));
     assert_eq!(
         finding(&report, FindingKind::OtherRdn, "cn"),
@@ -131,7 +156,10 @@ fn duplicates_of_unique_values_ignore_case_and_block() {
 
 #[test]
 fn entries_missing_a_required_attribute_block() {
-    let no_uid = entry("uid=ghost,ou=people,dc=example,dc=org", &[("objectClass", PERSON), ("cn", &["g"]), ("sn", &["g"])]);
+    let no_uid = entry(
+        "uid=ghost,ou=people,dc=example,dc=org",
+        &[("objectClass", PERSON), ("cn", &["g"]), ("sn", &["g"])],
+    );
     let report = report(&mapping(|t| t), &[no_uid], &[]);
     assert_eq!(finding(&report, FindingKind::MissingRequired, "userName").map(|f| f.0), Some(1));
     assert!(report.blocks());
@@ -142,7 +170,11 @@ fn members_outside_the_bases_or_naming_no_entry_are_reported() {
     let group = |cn: &str, members: &[&str]| {
         entry(
             &format!("cn={cn},ou=groups,dc=example,dc=org"),
-            &[("objectClass", &["top", "groupOfNames", "extensibleObject"]), ("cn", &[cn]), ("member", members)],
+            &[
+                ("objectClass", &["top", "groupOfNames", "extensibleObject"]),
+                ("cn", &[cn]),
+                ("member", members),
+            ],
         )
     };
     let groups = [
@@ -165,11 +197,17 @@ fn members_outside_the_bases_or_naming_no_entry_are_reported() {
     assert_eq!(report.groups, 2);
     assert_eq!(
         finding(&report, FindingKind::DanglingMember, "member"),
-        Some((1, vec!["uid=gone,ou=people,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)".into()]))
+        Some((
+            1,
+            vec!["uid=gone,ou=people,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)".into()]
+        ))
     );
     assert_eq!(
         finding(&report, FindingKind::OutsideMember, "member"),
-        Some((1, vec!["cn=contractor,ou=partners,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)".into()]))
+        Some((
+            1,
+            vec!["cn=contractor,ou=partners,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)".into()]
+        ))
     );
     assert!(!report.blocks(), "{:?}", report.findings);
     let text = report.to_text();

@@ -29,7 +29,11 @@ fn check(directory: &Endpoint, settings: &[(&str, &str)], args: &[&str]) -> (boo
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 
@@ -57,7 +61,10 @@ async fn an_anonymous_bind_is_refused_unless_the_configuration_asks_for_it() {
     let slapd = Slapd::start(&[]).await;
     let anonymous = [("SCIM2LDAP__LDAP__BIND_DN", ""), ("SCIM2LDAP__LDAP__BIND_PASSWORD", "")];
     let error = Gateway::config(&slapd, &anonymous).err().unwrap_or_default();
-    assert!(error.contains("no ldap.bind_dn") && error.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"), "{error}");
+    assert!(
+        error.contains("no ldap.bind_dn") && error.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"),
+        "{error}"
+    );
     let unauthenticated = [("SCIM2LDAP__LDAP__BIND_PASSWORD", "")];
     let error = Gateway::config(&slapd, &unauthenticated).err().unwrap_or_default();
     assert!(error.contains("without ldap.bind_password"), "{error}");
@@ -109,10 +116,18 @@ async fn readyz_names_the_failing_check_and_answers_in_time_from_a_hung_director
     }
     assert!(names_the_base, "the cached base answer expires within seconds: {last}");
     assert_eq!(last["detail"], "not ready: groups base", "{last}");
-    let failing: Vec<&Value> = last["checks"].as_array().into_iter().flatten().filter(|c| c["ok"] == false).collect();
+    let failing: Vec<&Value> = last["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["ok"] == false)
+        .collect();
     assert_eq!(failing.len(), 1, "{last}");
     let detail = failing[0]["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("groups base ou=groups,dc=example,dc=org does not exist"), "{detail}");
+    assert!(
+        detail.contains("groups base ou=groups,dc=example,dc=org does not exist"),
+        "{detail}"
+    );
     assert!(!last.to_string().contains("secret"), "never the bind password: {last}");
 }
 
@@ -135,22 +150,38 @@ async fn check_data_reports_what_the_first_cycle_will_meet() {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|f| f["kind"] == kind && f["resource"] == resource && f["subject"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(subject)))
+            .find(|f| {
+                f["kind"] == kind && f["resource"] == resource && f["subject"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(subject))
+            })
             .cloned()
             .unwrap_or(Value::Null)
     };
     let duplicate = finding("duplicate", "users", "mail");
-    assert_eq!((duplicate["entries"].as_u64(), duplicate["blocking"].as_bool()), (Some(1), Some(true)), "{data}");
+    assert_eq!(
+        (duplicate["entries"].as_u64(), duplicate["blocking"].as_bool()),
+        (Some(1), Some(true)),
+        "{data}"
+    );
     let needs = finding("needs_class", "users", "extensibleObject");
     assert_eq!(needs["entries"].as_u64(), Some(2), "{data}");
     assert_eq!(finding("more_values", "users", "sn")["entries"].as_u64(), Some(1), "{data}");
     assert_eq!(finding("more_values", "users", "mail")["entries"].as_u64(), Some(1), "{data}");
     assert_eq!(finding("other_rdn", "users", "cn")["entries"].as_u64(), Some(2), "{data}");
     let dangling = finding("dangling_member", "groups", "member");
-    assert_eq!(dangling["examples"][0], "uid=gone,ou=people,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)", "{data}");
+    assert_eq!(
+        dangling["examples"][0], "uid=gone,ou=people,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)",
+        "{data}"
+    );
     let outside = finding("outside_member", "groups", "member");
-    assert_eq!(outside["examples"][0], "cn=Paul Partner,ou=partners,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)", "{data}");
-    assert_eq!(finding("needs_class", "groups", "extensibleObject"), Value::Null, "the group has it: {data}");
+    assert_eq!(
+        outside["examples"][0], "cn=Paul Partner,ou=partners,dc=example,dc=org (in cn=staff,ou=groups,dc=example,dc=org)",
+        "{data}"
+    );
+    assert_eq!(
+        finding("needs_class", "groups", "extensibleObject"),
+        Value::Null,
+        "the group has it: {data}"
+    );
 
     let (ok, text) = check(&slapd, &settings, &["--data"]);
     assert!(!ok);
@@ -186,13 +217,33 @@ async fn on_389_ds_check_names_the_attributes_the_bind_may_not_write() {
     // An account that may read everything and write nothing.
     let aci = format!("(targetattr=\"*\")(version 3.0; acl \"reader reads\"; allow (read, search, compare) userdn=\"ldap:///{reader}\";)");
     let mut ldap = ds.connect().await;
-    ldap.modify("dc=example,dc=org", vec![ldap3::Mod::Add("aci", std::collections::HashSet::from([aci.as_str()]))])
-        .await
-        .and_then(|r| r.success())
-        .unwrap_or_else(|e| panic!("aci: {e}"));
-    let as_reader = [("SCIM2LDAP__LDAP__BIND_DN", reader), ("SCIM2LDAP__LDAP__BIND_PASSWORD", "reader-secret-1")];
+    ldap.modify(
+        "dc=example,dc=org",
+        vec![ldap3::Mod::Add("aci", std::collections::HashSet::from([aci.as_str()]))],
+    )
+    .await
+    .and_then(|r| r.success())
+    .unwrap_or_else(|e| panic!("aci: {e}"));
+    let as_reader = [
+        ("SCIM2LDAP__LDAP__BIND_DN", reader),
+        ("SCIM2LDAP__LDAP__BIND_PASSWORD", "reader-secret-1"),
+    ];
     let (ok, out) = check(&ds, &as_reader, &[]);
     assert!(!ok, "{out}");
-    assert!(out.contains(&format!("users: {reader} may not write")) && out.contains("Get Effective Rights"), "{out}");
+    assert!(
+        out.contains(&format!("users: {reader} may not write")) && out.contains("Get Effective Rights"),
+        "{out}"
+    );
     assert!(out.contains("uid") && out.contains("mail"), "{out}");
+}
+
+#[tokio::test]
+async fn on_active_directory_the_administrator_may_write_every_mapped_attribute() {
+    let samba = crate::support::SambaDc::start().await;
+    let gw = Gateway::attach(samba, &[]).await;
+    let created = gw.create_user(serde_json::json!({"userName": "rights.probe"})).await;
+    assert!(!created.is_empty());
+    let (ok, out) = check(&gw.slapd, &[], &[]);
+    assert!(!out.contains("may not"), "{out}");
+    assert!(ok, "{out}");
 }
