@@ -22,6 +22,7 @@ pub async fn build(config: &Config) -> Result<App, String> {
 pub async fn build_with_metrics(config: &Config, metrics: Arc<Metrics>) -> Result<App, String> {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(config.server.max_concurrent_requests.max(1)));
     let mut targets = Vec::new();
+    let mut readiness = crate::readiness::Readiness::default();
     for target in config.targets() {
         let state = build_target(config, &target, metrics.clone(), in_flight.clone())
             .await
@@ -32,9 +33,15 @@ pub async fn build_with_metrics(config: &Config, metrics: Arc<Metrics>) -> Resul
                     format!("target {}: {e}", target.name)
                 }
             })?;
+        let context = crate::readiness::Context::of(&target);
+        let (mapping, directory) = (state.service.mapping.clone(), state.service.directory.clone());
+        readiness
+            .targets
+            .push(crate::readiness::ReadinessTarget::new(target.name, mapping, directory, context));
         targets.push(state);
     }
     Ok(App {
+        readiness: Arc::new(readiness),
         targets,
         metrics,
         max_body_bytes: config.server.max_body_bytes,
@@ -70,6 +77,7 @@ async fn build_target(
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
+    crate::readiness::at_startup(&directory, &mapping, &crate::readiness::Context::of(target)).await?;
     let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
     let mut service = service(
         config,

@@ -186,6 +186,13 @@ impl Default for LogConfig {
     }
 }
 
+/// What a configuration is loaded for: serving needs bearer tokens; inspecting the directory does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Serve,
+    Inspect,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
@@ -197,8 +204,18 @@ impl Config {
         Self::load_from(file, env)
     }
 
+    /// As `load`, for commands that only read the directory (`check`): no bearer token is needed.
+    pub fn load_for_inspection(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with(file, env, Purpose::Inspect)
+    }
+
     /// As `load`, with the environment given (tests).
     pub fn load_from(file: Option<&Path>, env: Vec<(String, String)>) -> Result<Config, ConfigError> {
+        Self::load_with(file, env, Purpose::Serve)
+    }
+
+    fn load_with(file: Option<&Path>, env: Vec<(String, String)>, purpose: Purpose) -> Result<Config, ConfigError> {
         let mut builder = config::Config::builder();
         if let Some(file) = file {
             if !file.exists() {
@@ -215,7 +232,7 @@ impl Config {
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| ConfigError(e.to_string()))?;
-        config.validate()?;
+        config.validate(purpose)?;
         Ok(config)
     }
 
@@ -238,7 +255,7 @@ impl Config {
             .collect()
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&self, purpose: Purpose) -> Result<(), ConfigError> {
         if self.ldap.is_none() && self.targets.is_empty() {
             return Err(ConfigError(
                 "no directory: set ldap.url (SCIM2LDAP__LDAP__URL) or list targets".into(),
@@ -266,7 +283,22 @@ impl Config {
                     return Err(ConfigError(format!("target name '{}' is used twice", target.name)));
                 }
             }
-            if target.auth.token.as_deref().is_none_or(str::is_empty) && target.auth.tokens.is_empty() && target.auth.jwt.is_none() {
+            if target.ldap.is_anonymous() && !target.ldap.allow_anonymous {
+                let what = if target.ldap.bind_dn.trim().is_empty() {
+                    "no ldap.bind_dn (SCIM2LDAP__LDAP__BIND_DN)"
+                } else {
+                    "ldap.bind_dn without ldap.bind_password (SCIM2LDAP__LDAP__BIND_PASSWORD), an unauthenticated bind (RFC 4513 §5.1.2)"
+                };
+                return Err(ConfigError(format!(
+                    "{at}{what}: the gateway would bind anonymously, which directories let read little and write nothing; set the service account's DN and password, or ldap.allow_anonymous: true (SCIM2LDAP__LDAP__ALLOW_ANONYMOUS) if anonymous is meant"
+                )));
+            }
+            let needs_token = purpose == Purpose::Serve;
+            if needs_token
+                && target.auth.token.as_deref().is_none_or(str::is_empty)
+                && target.auth.tokens.is_empty()
+                && target.auth.jwt.is_none()
+            {
                 return Err(ConfigError(format!(
                     "{at}no bearer token: set SCIM2LDAP__AUTH__TOKEN or auth.tokens (scim2ldap token new prints one)"
                 )));
@@ -332,8 +364,9 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let file = dir.join("targets.yaml");
         let write = |text: &str| std::fs::write(&file, text).map_err(|e| e.to_string());
-        let target =
-            |name: &str, auth: &str| format!("  - name: {name}\n    ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\" }}\n    auth: {auth}\n");
+        let target = |name: &str, auth: &str| {
+            format!("  - name: {name}\n    ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\", bind_dn: \"cn=a\", bind_password: \"pw\" }}\n    auth: {auth}\n")
+        };
         let good = format!(
             "targets:\n{}{}",
             target("acme", "{ token: 0123456789abcdef-acme }"),
@@ -371,11 +404,37 @@ mod tests {
 
     #[test]
     fn refuses_to_run_without_a_token() {
-        let err = Config::load_from(
-            None,
-            env(&[("SCIM2LDAP__LDAP__URL", "ldap://x"), ("SCIM2LDAP__LDAP__BASE_DN", "dc=x")]),
-        );
+        let directory = [
+            ("SCIM2LDAP__LDAP__URL", "ldap://x"),
+            ("SCIM2LDAP__LDAP__BASE_DN", "dc=x"),
+            ("SCIM2LDAP__LDAP__BIND_DN", "cn=a"),
+            ("SCIM2LDAP__LDAP__BIND_PASSWORD", "pw"),
+        ];
+        let err = Config::load_from(None, env(&directory));
         assert!(err.is_err_and(|e| e.to_string().contains("token")));
+        let inspecting = Config::load_with(None, env(&directory), Purpose::Inspect);
+        assert!(inspecting.is_ok(), "check only reads the directory: {inspecting:?}");
+    }
+
+    #[test]
+    fn refuses_an_anonymous_bind_unless_asked_for() {
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("SCIM2LDAP__LDAP__URL", "ldap://x"),
+                ("SCIM2LDAP__LDAP__BASE_DN", "dc=x"),
+                ("SCIM2LDAP__AUTH__TOKEN", "0123456789abcdef0123"),
+            ];
+            pairs.extend_from_slice(extra);
+            Config::load_from(None, env(&pairs)).map(|_| ()).map_err(|e| e.to_string())
+        };
+        let no_dn = with(&[]).err().unwrap_or_default();
+        assert!(
+            no_dn.contains("no ldap.bind_dn") && no_dn.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"),
+            "{no_dn}"
+        );
+        let no_password = with(&[("SCIM2LDAP__LDAP__BIND_DN", "cn=a")]).err().unwrap_or_default();
+        assert!(no_password.contains("without ldap.bind_password"), "{no_password}");
+        assert_eq!(with(&[("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS", "true")]), Ok(()));
     }
 
     #[test]
@@ -386,6 +445,8 @@ mod tests {
                 ("SCIM2LDAP__LDAP__URL", "ldap://x"),
                 ("SCIM2LDAP__LDAP__BASE_DN", "dc=x"),
                 ("SCIM2LDAP__LDAP__URLL", "typo"),
+                ("SCIM2LDAP__LDAP__BIND_DN", "cn=a"),
+                ("SCIM2LDAP__LDAP__BIND_PASSWORD", "pw"),
                 ("SCIM2LDAP__AUTH__TOKEN", "0123456789abcdef0123"),
             ]),
         );

@@ -10,5 +10,6 @@ pub mod http;
 pub mod ldap;
 pub mod mapping;
 pub mod metrics;
+pub mod readiness;
 pub mod scim;
 pub mod service;

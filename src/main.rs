@@ -1,4 +1,4 @@
-//! The `scim2ldap` command: `serve`, `token new`, `check-mapping`.
+//! The `scim2ldap` command: `serve`, `token new`, `check`, `explain`, `check-mapping`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use tracing_subscriber::EnvFilter;
 
 use scim2ldap::config::{Config, LogFormat};
+
+mod check_command;
 
 #[derive(Parser)]
 #[command(name = "scim2ldap", version, about = "SCIM 2.0 service provider in front of an LDAP directory")]
@@ -31,11 +33,19 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Check each target's mapping against its directory's schema: unknown attributes and object
-    /// classes, required attributes no mapping fills, single-valued attributes fed several values.
+    /// Check each target's bind, bases and rights, and its mapping against the directory's schema:
+    /// unknown attributes and object classes, required attributes no mapping fills, single-valued
+    /// attributes fed several values. Needs no bearer token.
     Check {
         #[arg(long, env = "SCIM2LDAP_CONFIG")]
         config: Option<PathBuf>,
+        /// Also read the entries already under each base and report what an IdP's first cycle will
+        /// meet (the takeover report).
+        #[arg(long)]
+        data: bool,
+        /// Print one JSON document instead of lines for people.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the LDAP operations a SCIM request would perform, without performing them (reads are
     /// done; writes are only listed). The request body, for POST, PUT and PATCH, is read from stdin.
@@ -86,7 +96,7 @@ fn main() -> ExitCode {
             println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
             ExitCode::SUCCESS
         }
-        Command::Check { config } => report(check(config)),
+        Command::Check { config, data, json } => report(check_command::run(config, data, json)),
         Command::Explain {
             config,
             target,
@@ -212,48 +222,6 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
             }
         }
     }))
-}
-
-fn check(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
-    let config = Config::load(config_file.as_deref()).map_err(|e| e.to_string())?;
-    let runtime = runtime(false)?;
-    let problems = runtime.block_on(async {
-        let mut problems = 0;
-        for target in config.targets() {
-            let file = target.mapping.display();
-            let mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
-                Ok(m) => m,
-                Err(e) => {
-                    println!("{e}");
-                    problems += 1;
-                    continue;
-                }
-            };
-            let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
-            let schema = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics).await {
-                Ok(directory) => scim2ldap::ldap::schema::Subschema::read(&directory).await,
-                Err(e) => Err(e),
-            };
-            let schema = match schema {
-                Ok(s) => s,
-                Err(e) => {
-                    println!("{file}: cannot read the directory's schema at {}: {e}", target.ldap.url);
-                    problems += 1;
-                    continue;
-                }
-            };
-            let findings = scim2ldap::mapping::check::check(&mapping, &schema);
-            for finding in &findings {
-                println!("{file}:{}: {}", finding.line, finding.message);
-            }
-            if findings.is_empty() {
-                println!("{file}: matches the schema of {}", target.ldap.url);
-            }
-            problems += findings.len();
-        }
-        problems
-    });
-    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {

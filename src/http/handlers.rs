@@ -332,11 +332,27 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Ready when every target's directory answers.
-pub async fn readyz(services: std::sync::Arc<Vec<std::sync::Arc<crate::service::Service>>>) -> Result<&'static str, ErrorResponse> {
-    for service in services.iter() {
-        service.ping().await?;
+/// 200 when every target's directory answers and its bases can be read; otherwise 503 with an error
+/// document whose `checks` name what failed. Unauthenticated: findings name DNs, never passwords.
+pub async fn readyz(readiness: std::sync::Arc<crate::readiness::Readiness>) -> Response {
+    let checks = readiness.checks().await;
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| match c.target.as_str() {
+            "" => c.check.clone(),
+            target => format!("{target}: {}", c.check),
+        })
+        .collect();
+    if failed.is_empty() {
+        return (StatusCode::OK, axum::Json(serde_json::json!({"status": "ready", "checks": checks}))).into_response();
     }
-    Ok("ready")
+    let error = ScimError::new(503, None, format!("not ready: {}", failed.join(", ")));
+    let mut document = error.to_document();
+    document["checks"] = serde_json::json!(checks);
+    let mut response = ErrorResponse(error).into_response();
+    *response.body_mut() = axum::body::Body::from(serde_json::to_vec(&document).unwrap_or_default());
+    response
 }
 
 pub async fn not_found() -> ErrorResponse {

@@ -37,6 +37,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The application: one SCIM state per target, and what they share.
 pub struct App {
     pub targets: Vec<AppState>,
+    /// What `/readyz` checks.
+    pub readiness: Arc<crate::readiness::Readiness>,
     pub metrics: Arc<Metrics>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
@@ -79,7 +81,7 @@ fn resource_routes(kind: ResourceKind) -> Router<AppState> {
 /// The whole application: each target's SCIM routes behind its own tokens, health probes and metrics
 /// without.
 pub fn router(app: App) -> Router {
-    let services: Arc<Vec<Arc<Service>>> = Arc::new(app.targets.iter().map(|t| t.service.clone()).collect());
+    let readiness = app.readiness.clone();
     let metrics = app.metrics.clone();
     let timeout = app.request_timeout;
     let mut router = Router::new();
@@ -89,7 +91,7 @@ pub fn router(app: App) -> Router {
     }
     let routes = router
         .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(move || handlers::readyz(services.clone())))
+        .route("/readyz", get(move || handlers::readyz(readiness.clone())))
         .route("/metrics", get(move || handlers::metrics(metrics.clone())))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(app.max_body_bytes))

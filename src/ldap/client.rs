@@ -144,6 +144,10 @@ pub struct LdapSettings {
     pub bind_dn: String,
     #[serde(default)]
     pub bind_password: String,
+    /// Accept an anonymous bind (no `bind_dn`, or one without a password, RFC 4513 §5.1.2): refused
+    /// otherwise, as an anonymous gateway can rarely read and never write.
+    #[serde(default)]
+    pub allow_anonymous: bool,
     pub base_dn: String,
     /// Upgrade `ldap://` with StartTLS.
     #[serde(default)]
@@ -171,6 +175,7 @@ impl std::fmt::Debug for LdapSettings {
             .field("url", &self.url)
             .field("bind_dn", &self.bind_dn)
             .field("bind_password", &"<redacted>")
+            .field("allow_anonymous", &self.allow_anonymous)
             .field("base_dn", &self.base_dn)
             .field("starttls", &self.starttls)
             .field("ca_file", &self.ca_file)
@@ -184,6 +189,12 @@ impl LdapSettings {
     /// Whether every connection is encrypted (LDAPS for every URL, or StartTLS).
     pub fn is_encrypted(&self) -> bool {
         self.starttls || self.url.split_whitespace().all(|u| u.to_ascii_lowercase().starts_with("ldaps://"))
+    }
+
+    /// Whether the binds are anonymous: no bind DN, or a bind DN without a password, which RFC 4513
+    /// §5.1.2 makes an unauthenticated (that is, anonymous) bind.
+    pub fn is_anonymous(&self) -> bool {
+        self.bind_dn.trim().is_empty() || self.bind_password.is_empty()
     }
 
     /// Whether what is sent to the directory stays on this host or inside TLS: every URL `ldaps://`,
@@ -210,7 +221,7 @@ fn is_private_url(url: &str) -> bool {
 /// pool hands out clones round-robin and replaces a connection once it is found broken. New
 /// connections go to the directory URL that last worked, else to the next one in the list.
 pub struct LdapDirectory {
-    settings: LdapSettings,
+    pub(super) settings: LdapSettings,
     urls: Vec<String>,
     /// Index in `urls` of the directory that last accepted a connection.
     preferred: AtomicUsize,
@@ -218,7 +229,7 @@ pub struct LdapDirectory {
     /// Each slot's connection and the index of the URL it is connected to.
     slots: Vec<Mutex<Option<(Ldap, usize)>>>,
     next: AtomicUsize,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     post_read: std::sync::atomic::AtomicBool,
     /// Whether the server takes the RFC 4528 Assertion control (389 DS and AD do not).
     assertions: std::sync::atomic::AtomicBool,
@@ -384,7 +395,7 @@ impl LdapDirectory {
     /// connected to another directory than the one in use: after a failover every slot moves to the
     /// new directory on its next use, so that a request never reads from one replica what it wrote
     /// to another (replication lags).
-    async fn handle(&self) -> Result<(usize, Ldap)> {
+    pub(super) async fn handle(&self) -> Result<(usize, Ldap)> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let waiting = std::time::Instant::now();
         let mut slot = self.slots[index].lock().await;

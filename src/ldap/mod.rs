@@ -11,6 +11,7 @@ pub mod guid;
 pub mod id_cache;
 pub mod measured;
 pub mod paged;
+pub mod probe;
 mod ranged;
 pub mod schema;
 mod vlv;

@@ -12,6 +12,8 @@ pub struct AttributeType {
     pub single_value: bool,
     pub ordering: Option<String>,
     pub superior: Option<String>,
+    /// `USAGE` other than `userApplications`: kept by the directory, allowed on any entry.
+    pub operational: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,6 +64,18 @@ impl Subschema {
             }
         }
         Ok(schema)
+    }
+
+    /// A schema from RFC 4512 descriptions, as a subschema entry lists them (tests, tools).
+    pub fn from_descriptions(attribute_types: &[&str], object_classes: &[&str]) -> Subschema {
+        let mut schema = Subschema::default();
+        for text in attribute_types {
+            schema.add_attribute(parse_attribute_type(text));
+        }
+        for text in object_classes {
+            schema.add_class(parse_object_class(text));
+        }
+        schema
     }
 
     fn add_attribute(&mut self, attr: AttributeType) {
@@ -153,18 +167,6 @@ impl Subschema {
         a.eq_ignore_ascii_case(b) || self.attribute(a).is_some_and(|t| t.names.iter().any(|n| n.eq_ignore_ascii_case(b)))
     }
 
-    /// A schema from RFC 4512 descriptions, as a directory publishes them (tests, tools).
-    pub fn from_descriptions(attribute_types: &[&str], object_classes: &[&str]) -> Subschema {
-        let mut schema = Subschema::default();
-        for text in attribute_types {
-            schema.add_attribute(parse_attribute_type(text));
-        }
-        for text in object_classes {
-            schema.add_class(parse_object_class(text));
-        }
-        schema
-    }
-
     /// The classes `class` derives from, itself first (every name once, lower-cased).
     fn lineage(&self, class: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -186,6 +188,9 @@ impl Subschema {
     /// attributes count as allowing it: the directory, not a guess, then has the last word.
     pub fn allows<S: AsRef<str>>(&self, classes: &[S], attribute: &str) -> bool {
         let Some(attr) = self.attribute(attribute) else { return true };
+        if attr.operational {
+            return true;
+        }
         let named = |listed: &String| attr.names.iter().any(|n| n.eq_ignore_ascii_case(listed));
         classes.iter().any(|class| {
             let class = class.as_ref();
@@ -284,6 +289,7 @@ fn parse_attribute_type(text: &str) -> AttributeType {
         single_value: tokens.iter().any(|t| t == "SINGLE-VALUE"),
         ordering: values_after(&tokens, "ORDERING").into_iter().next(),
         superior: values_after(&tokens, "SUP").into_iter().next(),
+        operational: values_after(&tokens, "USAGE").first().is_some_and(|u| u != "userApplications"),
     }
 }
 
@@ -356,6 +362,7 @@ mod tests {
             "( 1.3.6.1.4.1.1466.115.121.1.45 NAME 'uniqueIdentifier' EQUALITY caseExactMatch )",
             "( 1.3.6.1.1.1.1.0 NAME 'uidNumber' EQUALITY integerMatch SINGLE-VALUE )",
             "( 1.3.6.1.1.1.1.4 NAME 'loginShell' EQUALITY caseExactIA5Match SINGLE-VALUE )",
+            "( 1.3.6.1.4.1.42.2.27.8.1.17 NAME 'pwdAccountLockedTime' SINGLE-VALUE USAGE directoryOperation )",
         ] {
             schema.add_attribute(parse_attribute_type(text));
         }
@@ -380,6 +387,10 @@ mod tests {
         assert!(schema.allows(&entry, "surname"), "by another of its names");
         assert!(!schema.allows(&entry, "uniqueIdentifier"));
         assert!(!schema.allows(&entry, "loginShell"));
+        assert!(
+            schema.allows(&entry, "pwdAccountLockedTime"),
+            "operational attributes sit on any entry"
+        );
         assert!(schema.allows(&["inetOrgPerson", "extensibleObject"], "uniqueIdentifier"));
         assert!(
             schema.allows(&entry, "notInTheSchema"),

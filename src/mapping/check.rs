@@ -131,3 +131,25 @@ fn multi_valued(m: &ResourceMapping, attr: &super::AttrMap) -> bool {
     };
     schema.and_then(|s| s.attribute(&attr.scim.name)).is_some_and(|d| d.multi_valued)
 }
+
+/// The LDAP attributes the gateway writes for a type (mapped, also-written, computed, constants,
+/// `active`, allocated numbers), each once, as the mapping spells them.
+pub fn written_attributes(m: &ResourceMapping) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let names = m
+        .attrs
+        .iter()
+        .filter(|a| !a.read_only)
+        .flat_map(|a| std::iter::once(&a.ldap).chain(&a.also))
+        .chain(m.computed.iter().map(|c| &c.ldap))
+        .chain(m.constants.iter().map(|(name, _)| name))
+        .chain(m.allocate.iter().map(|a| &a.ldap))
+        .cloned()
+        .chain(m.active.as_ref().map(|a| a.attribute().to_string()));
+    for name in names {
+        if !name.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            out.push(name);
+        }
+    }
+    out
+}

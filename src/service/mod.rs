@@ -11,9 +11,11 @@ mod members;
 mod queries;
 mod references;
 mod resources;
+mod takeover;
 
 pub use allocate::log_allocations;
 pub use error::ServiceError;
 pub use explain::explain;
 pub use queries::{ListQuery, Page, Snapshot};
 pub use resources::{IfMatch, Service};
+pub use takeover::scan_existing_entries;

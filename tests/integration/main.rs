@@ -17,6 +17,7 @@ mod lifecycle;
 mod operations;
 mod patch;
 mod queries;
+mod readiness;
 mod replicas;
 mod takeover;
 mod tls;
