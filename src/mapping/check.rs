@@ -91,6 +91,7 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
     }
     let filled = |name: &str| {
         name.eq_ignore_ascii_case("objectClass")
+            || FILLED_BY_THE_DIRECTORY.iter().any(|d| d.eq_ignore_ascii_case(name))
             || m.rdn_attr.eq_ignore_ascii_case(name)
             || m.attrs.iter().any(|a| {
                 let writes = std::iter::once(&a.ldap)
@@ -123,6 +124,10 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
         }
     }
 }
+
+/// Attributes a class requires that the directory fills in itself on every add: Active Directory's
+/// (and Samba's) schema lists them as MUST of `top`, without marking them system-only.
+const FILLED_BY_THE_DIRECTORY: [&str; 4] = ["objectCategory", "instanceType", "nTSecurityDescriptor", "objectSid"];
 
 fn multi_valued(m: &ResourceMapping, attr: &super::AttrMap) -> bool {
     let schema = match &attr.scim.urn {
