@@ -6,6 +6,7 @@ mod handlers;
 mod response;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -199,16 +200,23 @@ pub async fn serve_live(
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone());
         tower::ServiceExt::oneshot(current, request)
     }));
-    axum::serve(without_nagle(listener), dispatch)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        without_nagle(listener),
+        dispatch.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(without_nagle(listener), router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer's address reaches the handlers (ConnectInfo), for the log line of a refused token.
+    axum::serve(
+        without_nagle(listener),
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Sends each response as soon as it is written: with Nagle's algorithm, the tail of a large list

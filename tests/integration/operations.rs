@@ -241,6 +241,20 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     for secret in ["Okta-Placeholder-9f3", "Secret Title", crate::support::TOKEN, "a-token-nobody-has"] {
         assert!(!text.contains(secret), "{secret:?} must not be logged:\n{text}");
     }
+    let refusals: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["status"] == 401 || l["fields"]["message"] == "authentication failed")
+        .map(|l| l["fields"].clone())
+        .filter(|f| f["message"] != "write")
+        .collect();
+    assert_eq!(refusals.len(), 1, "one line for the refused token:\n{text}");
+    assert_eq!(refusals[0]["reason"], "unknown token", "{}", refusals[0]);
+    assert!(
+        refusals[0]["client"].as_str().is_some_and(|c| c.starts_with("127.0.0.1:")),
+        "{}",
+        refusals[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
