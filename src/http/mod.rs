@@ -155,24 +155,23 @@ async fn audited(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts and times every request by route template (not the raw path, so ids do not multiply series),
-/// method and status. Routing has happened when a `Router::layer` middleware runs.
+/// Counts and times every request by route template, method and status, each from a closed set of
+/// values (`crate::metrics::route_label`), so that junk requests add no series. Routing has happened
+/// when a `Router::layer` middleware runs.
 async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
+    let matched = request.extensions().get::<MatchedPath>();
+    let route = crate::metrics::route_label(matched.map(MatchedPath::as_str)).to_string();
+    let method = crate::metrics::method_label(request.method().as_str());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
+    let status = crate::metrics::status_label(response.status().as_u16());
     metrics.increment(
         "scim2ldap_http_requests_total",
-        &[("route", &route), ("method", &method), ("status", &status)],
+        &[("route", &route), ("method", method), ("status", &status)],
     );
     metrics.observe(
         "scim2ldap_http_request_seconds",
-        &[("route", &route), ("method", &method)],
+        &[("route", &route), ("method", method)],
         started.elapsed(),
     );
     response
