@@ -3,5 +3,5 @@
 # loaded with 50,000 users. Prints a table; takes about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh bench
 cargo bench --locked --bench groups

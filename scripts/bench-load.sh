@@ -4,5 +4,5 @@
 # with 10,000 users. Prints a table with ratios and the gateway's peak RSS; takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh bench
 cargo bench --locked --bench load

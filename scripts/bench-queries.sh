@@ -3,5 +3,5 @@
 # paged search for comparison. Prints the figures; takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh bench
 cargo bench --locked --bench queries

@@ -12,7 +12,7 @@ SCIM2_CLI_VERSION=0.6.0
 SCIM2_TESTER_VERSION=0.5.2
 source scripts/sandbox-lib.sh
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh conformance
 venv=target/conformance-venv
 if [ ! -x "$venv/bin/scim2" ]; then
   python3 -m venv "$venv"

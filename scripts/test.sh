@@ -14,7 +14,7 @@ step() {
   echo "test.sh: $name took $((SECONDS - began)) s (total $((SECONDS - started)) s)"
 }
 
-step "installing dependencies" bash scripts/install-deps.sh
+step "installing dependencies" bash scripts/install-deps.sh all
 step "format check" cargo fmt --all -- --check
 step "clippy" cargo clippy --locked --all-targets -- -D warnings
 # Benchmarks (benches/) print numbers and run on their own: scripts/bench-*.sh.

@@ -68,6 +68,36 @@ const HELP: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The HTTP methods counted under their own name. Label values must come from a closed set: anyone may
+/// send any method, without a token, and each new value would add a series for good (2,000 made-up
+/// methods once added 32,000 lines to `/metrics`).
+const HTTP_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The `method` label of a request: its method when it is a known one, else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    HTTP_METHODS.iter().find(|m| **m == method).copied().unwrap_or("other")
+}
+
+/// The `route` label of a request: the route template it matched (`/scim/v2/Users/{id}`, never the raw
+/// path, so that ids and random paths add no series), or `unmatched`. axum names the catch-all route of
+/// a nested router's fallback with an internal parameter; that is no route of the API either.
+pub fn route_label(matched: Option<&str>) -> &str {
+    match matched {
+        Some(route) if !route.contains("__private__") => route,
+        _ => "unmatched",
+    }
+}
+
+/// The `status` label of a response: its code, which the gateway itself chose (so one of a few), or
+/// `other` for anything outside 100..=599.
+pub fn status_label(status: u16) -> String {
+    if (100..=599).contains(&status) {
+        status.to_string()
+    } else {
+        "other".to_string()
+    }
+}
+
 type Labels = Vec<(&'static str, String)>;
 
 #[derive(Default)]
@@ -199,6 +229,21 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_values_come_from_a_closed_set() {
+        for known in ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] {
+            assert_eq!(method_label(known), known);
+        }
+        for junk in ["get", "PROPFIND", "M0X1", "TRACE", "CONNECT", ""] {
+            assert_eq!(method_label(junk), "other", "{junk}");
+        }
+        assert_eq!(route_label(Some("/scim/v2/Users/{id}")), "/scim/v2/Users/{id}");
+        assert_eq!(route_label(Some("/scim/v2/{*__private__axum_fallback}")), "unmatched");
+        assert_eq!(route_label(None), "unmatched");
+        assert_eq!(status_label(404), "404");
+        assert_eq!(status_label(1000), "other");
+    }
 
     #[test]
     fn renders_counters_gauges_and_cumulative_histograms() {

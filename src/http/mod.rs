@@ -7,6 +7,7 @@ mod paths;
 mod response;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -159,24 +160,23 @@ async fn audited(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts and times every request by route template (not the raw path, so ids do not multiply series),
-/// method and status. Routing has happened when a `Router::layer` middleware runs.
+/// Counts and times every request by route template, method and status, each from a closed set of
+/// values (`crate::metrics::route_label`), so that junk requests add no series. Routing has happened
+/// when a `Router::layer` middleware runs.
 async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
+    let matched = request.extensions().get::<MatchedPath>();
+    let route = crate::metrics::route_label(matched.map(MatchedPath::as_str)).to_string();
+    let method = crate::metrics::method_label(request.method().as_str());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
+    let status = crate::metrics::status_label(response.status().as_u16());
     metrics.increment(
         "scim2ldap_http_requests_total",
-        &[("route", &route), ("method", &method), ("status", &status)],
+        &[("route", &route), ("method", method), ("status", &status)],
     );
     metrics.observe(
         "scim2ldap_http_request_seconds",
-        &[("route", &route), ("method", &method)],
+        &[("route", &route), ("method", method)],
         started.elapsed(),
     );
     response
@@ -204,16 +204,23 @@ pub async fn serve_live(
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone());
         tower::ServiceExt::oneshot(current, request)
     }));
-    axum::serve(without_nagle(listener), dispatch)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        without_nagle(listener),
+        dispatch.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(without_nagle(listener), router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer's address reaches the handlers (ConnectInfo), for the log line of a refused token.
+    axum::serve(
+        without_nagle(listener),
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Sends each response as soon as it is written: with Nagle's algorithm, the tail of a large list

@@ -54,13 +54,20 @@ pub struct ErrorResponse(pub ScimError);
 
 impl IntoResponse for ErrorResponse {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if self.0.status < 500 {
             // What the client sent wrong, in the request's span: the line an admin looks for when an
             // IdP reports a failed provisioning.
             let scim_type = self.0.scim_type.map_or("", |t| t.as_str());
             tracing::info!(status = self.0.status, scim_type, detail = %self.0.detail, "request refused");
         }
+        self.into_unlogged_response()
+    }
+}
+
+impl ErrorResponse {
+    /// The response, for a refusal whose caller has logged it already with more to say.
+    pub fn into_unlogged_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, serde_json::to_vec(&self.0.to_document()).unwrap_or_default()).into_response();
         response
             .headers_mut()

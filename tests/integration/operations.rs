@@ -159,6 +159,51 @@ async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
     process
 }
 
+/// The number of series in the exposition (lines that are not comments).
+fn series(text: &str) -> usize {
+    text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count()
+}
+
+#[tokio::test]
+async fn junk_requests_add_no_metric_series() {
+    let gateway = Gateway::start().await;
+    let gw = &gateway;
+    // Anyone may send these, without a token: made-up methods, random paths, odd ids.
+    let junk = |round: usize| async move {
+        for i in 0..60 {
+            let method = Method::from_bytes(format!("M{round}X{i}").as_bytes()).unwrap_or(Method::PATCH);
+            let paths = [
+                format!("/scim/v2/Users/{round}-{i}"),
+                format!("/scim/v2/nothing-{round}-{i}/x"),
+                format!("/random-{round}-{i}"),
+                format!("/scim/v2/Groups/{i}/deeper/{round}"),
+            ];
+            for path in &paths {
+                let _ = gw.raw(method.clone(), path, None, None).await;
+                let _ = gw.raw(Method::GET, path, None, Some("not-the-token-at-all")).await;
+                let _ = gw.raw(Method::DELETE, path, None, None).await;
+            }
+        }
+    };
+    // Reading /metrics is a request too: once before, so that its own series exists in both counts.
+    metrics(gw).await;
+    junk(0).await;
+    let after_one_round = metrics(gw).await;
+    junk(1).await;
+    let after_two_rounds = metrics(gw).await;
+    assert_eq!(
+        series(&after_one_round),
+        series(&after_two_rounds),
+        "new series after more junk:\n{after_two_rounds}"
+    );
+    assert!(
+        after_two_rounds.contains("method=\"other\""),
+        "made-up methods count as other:\n{after_two_rounds}"
+    );
+    assert!(!after_two_rounds.contains("M1X"), "{after_two_rounds}");
+    assert!(series(&after_two_rounds) < 400, "{after_two_rounds}");
+}
+
 #[tokio::test]
 async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     let slapd = Slapd::start(&[]).await;
@@ -241,6 +286,20 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     for secret in ["Okta-Placeholder-9f3", "Secret Title", crate::support::TOKEN, "a-token-nobody-has"] {
         assert!(!text.contains(secret), "{secret:?} must not be logged:\n{text}");
     }
+    let refusals: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["status"] == 401 || l["fields"]["message"] == "authentication failed")
+        .map(|l| l["fields"].clone())
+        .filter(|f| f["message"] != "write")
+        .collect();
+    assert_eq!(refusals.len(), 1, "one line for the refused token:\n{text}");
+    assert_eq!(refusals[0]["reason"], "unknown token", "{}", refusals[0]);
+    assert!(
+        refusals[0]["client"].as_str().is_some_and(|c| c.starts_with("127.0.0.1:")),
+        "{}",
+        refusals[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
