@@ -13,6 +13,7 @@ use super::slapd::{ROOT_DN, ROOT_PW, SUFFIX};
 
 /// One provider: a slapd process with its server id, replicating from its peer.
 pub struct Provider {
+    server_id: u32,
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
@@ -74,6 +75,7 @@ impl Provider {
             slapadd(dir.path(), &["-n1", "-S", &server_id.to_string(), "-l"], &base);
         }
         let mut provider = Provider {
+            server_id,
             child: spawn(dir.path(), port),
             dir,
             port,
@@ -96,6 +98,27 @@ impl Provider {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the provider again after `kill`, on its port and data; it catches up with its peer by
+    /// itself. First, offline, a no-op modify of the suffix with `slapmodify -w` moves the
+    /// contextCSN past every change in the database: slapd 2.5 killed between a write's commit and
+    /// its contextCSN update restarts with a contextCSN older than that write, and its peer, whose
+    /// cookie already covers that contextCSN, would never be sent the write.
+    pub async fn restart_after_crash(&mut self) {
+        let touch = self.dir.path().join("touch.ldif");
+        let ldif = format!("dn: {SUFFIX}\nchangetype: modify\nreplace: o\no: scim2ldap replicas\n");
+        std::fs::write(&touch, ldif).unwrap_or_else(|e| panic!("{e}"));
+        let status = Command::new("/usr/sbin/slapmodify")
+            .args(["-q", "-w", "-S", &self.server_id.to_string(), "-n1", "-F"])
+            .arg(self.dir.path().join("config"))
+            .arg("-l")
+            .arg(&touch)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("slapmodify: {e}"));
+        assert!(status.success(), "slapmodify -w failed");
+        self.restart().await;
     }
 
     /// Starts the provider again on its port and data; it catches up with its peer by itself.
