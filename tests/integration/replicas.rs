@@ -154,7 +154,7 @@ async fn send(request: reqwest::RequestBuilder, seen: &mut Seen) -> Option<Value
     (status < 300).then_some(body)
 }
 
-/// Creates users and retitles each once, until `until`.
+/// Creates users and retitles each once, about every 10 ms, until `until`.
 async fn write_loop(client: reqwest::Client, base: String, worker: usize, until: Instant) -> Seen {
     let mut seen = Seen::default();
     let mut i = 0;
@@ -179,6 +179,8 @@ async fn write_loop(client: reqwest::Client, base: String, worker: usize, until:
             None => vec!["created", "patched"],
         };
         seen.acknowledged.insert(name, titles);
+        // Paced: a few hundred users prove the point without starving the tests running alongside.
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     seen
 }
