@@ -435,7 +435,8 @@ pub fn keep_unseen_members(mapping: &ResourceMapping, current: &Entry, shown: &L
     let Some(wanted) = changed.0.iter_mut().find(|a| a.name.eq_ignore_ascii_case(&members.ldap)) else {
         return;
     };
-    let seen: Vec<String> = shown
+    // Sets, not lists: a PUT of a 50,000-member group compares every stored member.
+    let seen: std::collections::HashSet<String> = shown
         .get(&members.ldap)
         .map(|a| a.values.iter().map(|v| dn::normalize(v)).collect())
         .unwrap_or_default();
@@ -456,8 +457,9 @@ pub fn keep_unseen_members(mapping: &ResourceMapping, current: &Entry, shown: &L
     }
     // Kept members keep a group valid: an otherwise empty one needs no placeholder.
     wanted.values.retain(|v| placeholder.as_ref() != Some(&dn::normalize(v)));
+    let mut present: std::collections::HashSet<String> = wanted.values.iter().map(|w| dn::normalize(w)).collect();
     for value in unseen {
-        if !wanted.values.iter().any(|w| dn::normalize(w) == dn::normalize(value)) {
+        if present.insert(dn::normalize(value)) {
             wanted.values.push(value.clone());
         }
     }
