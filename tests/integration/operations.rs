@@ -264,7 +264,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     );
     let writes = audit[0]["writes"].as_str().unwrap_or_default();
     assert!(
-        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=0"),
+        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=ok"),
         "{writes}"
     );
     assert_eq!(audit[1]["method"], "PATCH");
@@ -299,6 +299,65 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
         refusals[0]["client"].as_str().is_some_and(|c| c.starts_with("127.0.0.1:")),
         "{}",
         refusals[0]
+    );
+}
+
+#[tokio::test]
+async fn a_member_change_retried_inside_the_gateway_does_not_read_as_a_failure() {
+    let slapd = Slapd::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("gateway.log");
+    let gateway = spawn_gateway(&slapd, &log).await;
+    let client = reqwest::Client::new();
+    let scim = format!("{}/scim/v2", gateway.base);
+    let post = |path: &str, body: serde_json::Value| {
+        client
+            .post(format!("{scim}{path}"))
+            .bearer_auth(crate::support::TOKEN)
+            .json(&body)
+            .send()
+    };
+    let user: serde_json::Value = post("/Users", json!({"userName": "joiner"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    // An empty group holds the placeholder member; the first member added is first tried with an
+    // assertion that the placeholder is gone, which fails (122), then written with its removal.
+    let group: serde_json::Value = post("/Groups", json!({"displayName": "newcomers"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let patched = client
+        .patch(format!("{scim}/Groups/{}", group["id"].as_str().unwrap_or_default()))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                      "Operations": [{"op": "add", "path": "members", "value": [{"value": user["id"]}]}]}))
+        .send()
+        .await;
+    let status = patched.map(|r| r.status().as_u16()).unwrap_or_default();
+    assert!(status == 200 || status == 204, "{status}");
+    drop(gateway);
+
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let patch_line = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["target"] == "scim2ldap::audit" && l["fields"]["method"] == "PATCH")
+        .map(|l| l["fields"]["writes"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let outcomes: Vec<&str> = patch_line.split("; ").filter_map(|w| w.rsplit(" result=").next()).collect();
+    assert!(outcomes.last() == Some(&"ok"), "{patch_line}");
+    assert!(
+        patch_line.contains("result=retried(assertionFailed)"),
+        "the retry shows: {patch_line}"
+    );
+    assert!(
+        outcomes.iter().all(|o| *o == "ok" || o.starts_with("retried(")),
+        "a successful request shows no failure: {patch_line}"
     );
 }
 
