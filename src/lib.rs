@@ -12,3 +12,4 @@ pub mod mapping;
 pub mod metrics;
 pub mod scim;
 pub mod service;
+pub mod token;

@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
-use sha2::{Digest, Sha256};
 use tracing_subscriber::EnvFilter;
 
 use scim2ldap::config::{Config, LogFormat};
@@ -62,7 +61,8 @@ enum Command {
 enum TokenCommand {
     /// Print a new random token once, and the configuration entry that accepts it.
     New {
-        #[arg(long)]
+        /// Shown as the caller in audit lines: any printable text.
+        #[arg(long, value_parser = scim2ldap::token::validate_name)]
         name: String,
     },
 }
@@ -79,11 +79,10 @@ fn main() -> ExitCode {
         Command::Token {
             command: TokenCommand::New { name },
         } => {
-            let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            let digest = hex::encode(Sha256::digest(token.as_bytes()));
+            let token = scim2ldap::token::new_token();
             println!("token (shown once): {token}");
             println!("add to auth.tokens in the configuration:");
-            println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
+            println!("  {}", scim2ldap::token::config_entry(&name, &token));
             ExitCode::SUCCESS
         }
         Command::Check { config } => report(check(config)),
