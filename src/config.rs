@@ -29,8 +29,8 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-/// One directory behind its own SCIM URL (`/scim/v2/<name>`) and tokens: the seeds' platforms give
-/// each customer their own.
+/// One directory behind its own SCIM URL (`/scim/v2/<name>`) and tokens, as a SaaS product gives each
+/// customer tenant its own.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {

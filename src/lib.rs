@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod readiness;
 pub mod scim;
 pub mod service;
+pub mod token;

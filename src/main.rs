@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
-use sha2::{Digest, Sha256};
 use tracing_subscriber::EnvFilter;
 
 use scim2ldap::config::{Config, LogFormat};
@@ -72,7 +71,8 @@ enum Command {
 enum TokenCommand {
     /// Print a new random token once, and the configuration entry that accepts it.
     New {
-        #[arg(long)]
+        /// Shown as the caller in audit lines: any printable text.
+        #[arg(long, value_parser = scim2ldap::token::validate_name)]
         name: String,
     },
 }
@@ -89,11 +89,10 @@ fn main() -> ExitCode {
         Command::Token {
             command: TokenCommand::New { name },
         } => {
-            let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            let digest = hex::encode(Sha256::digest(token.as_bytes()));
+            let token = scim2ldap::token::new_token();
             println!("token (shown once): {token}");
             println!("add to auth.tokens in the configuration:");
-            println!("  - {{ name: \"{name}\", sha256: \"{digest}\" }}");
+            println!("  {}", scim2ldap::token::config_entry(&name, &token));
             ExitCode::SUCCESS
         }
         Command::Check { config, data, json } => report(check_command::run(config, data, json)),
@@ -316,7 +315,9 @@ async fn reload_loop(
 
 fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a person at a terminal: in a file or a journal the escape codes are noise.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
     match config.log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),

@@ -99,10 +99,17 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
         .layer(middleware::from_fn_with_state(app.metrics, measure))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, caller = tracing::field::Empty)
+                })
+                // Each failure is logged once where it is understood (a service error with its LDAP
+                // cause, a timeout, the concurrency cap): the layer's own "response failed" line
+                // repeated every 5xx without saying why.
+                .on_failure(()),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
     // Paths are made canonical before routing, which a layer of `routes` would run after.
     Router::new().fallback_service(tower::ServiceExt::map_request(routes, paths::canonical_request))
@@ -134,6 +141,7 @@ async fn limit_concurrency(State(state): State<AppState>, request: Request, next
         Ok(_permit) => next.run(request).await,
         Err(_) => {
             state.metrics.increment("scim2ldap_http_rejected_total", &[]);
+            tracing::warn!(status = 503, "request refused: server.max_concurrent_requests are in progress");
             ErrorResponse(ScimError::new(503, None, "too many requests in progress; retry later")).into_response()
         }
     }
@@ -186,7 +194,14 @@ async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
 async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ErrorResponse(ScimError::new(503, None, "the request took too long; retry later")).into_response(),
+        Err(_) => {
+            tracing::error!(
+                status = 503,
+                limit_ms = limit.as_millis(),
+                "request failed: it took longer than server.request_timeout_ms"
+            );
+            ErrorResponse(ScimError::new(503, None, "the request took too long; retry later")).into_response()
+        }
     }
 }
 

@@ -23,6 +23,54 @@ pub mod rc {
     pub const ASSERTION_FAILED: u32 = 122;
 }
 
+/// The RFC 4511 name of a result code (`noSuchObject` for 32), as directory admins know them from
+/// their server's logs; `None` for a code RFC 4511 and RFC 4528 do not define.
+pub fn result_name(code: u32) -> Option<&'static str> {
+    Some(match code {
+        0 => "success",
+        1 => "operationsError",
+        2 => "protocolError",
+        3 => "timeLimitExceeded",
+        4 => "sizeLimitExceeded",
+        5 => "compareFalse",
+        6 => "compareTrue",
+        7 => "authMethodNotSupported",
+        8 => "strongerAuthRequired",
+        10 => "referral",
+        11 => "adminLimitExceeded",
+        12 => "unavailableCriticalExtension",
+        13 => "confidentialityRequired",
+        14 => "saslBindInProgress",
+        16 => "noSuchAttribute",
+        17 => "undefinedAttributeType",
+        18 => "inappropriateMatching",
+        19 => "constraintViolation",
+        20 => "attributeOrValueExists",
+        21 => "invalidAttributeSyntax",
+        32 => "noSuchObject",
+        33 => "aliasProblem",
+        34 => "invalidDNSyntax",
+        36 => "aliasDereferencingProblem",
+        48 => "inappropriateAuthentication",
+        49 => "invalidCredentials",
+        50 => "insufficientAccessRights",
+        51 => "busy",
+        52 => "unavailable",
+        53 => "unwillingToPerform",
+        54 => "loopDetect",
+        64 => "namingViolation",
+        65 => "objectClassViolation",
+        66 => "notAllowedOnNonLeaf",
+        67 => "notAllowedOnRDN",
+        68 => "entryAlreadyExists",
+        69 => "objectClassModsProhibited",
+        71 => "affectsMultipleDSAs",
+        80 => "other",
+        122 => "assertionFailed",
+        _ => return None,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LdapError {
     /// The directory could not be reached or the service bind failed.
@@ -51,6 +99,18 @@ impl LdapError {
         }
     }
 
+    /// What became of the operation, in a word for the audit trail: the result name (`noSuchObject`),
+    /// `result<N>` for a code without one, or how the connection failed.
+    pub fn outcome_name(&self) -> String {
+        match self {
+            LdapError::Result { rc, .. } => result_name(*rc).map_or_else(|| format!("result{rc}"), str::to_string),
+            LdapError::Io { .. } => "connectionFailed".into(),
+            LdapError::Timeout(_) => "timeLimitExceeded".into(),
+            LdapError::Connect(_) => "unavailable".into(),
+            LdapError::Config(_) => "configurationError".into(),
+        }
+    }
+
     /// Whether the directory is (for now) unreachable, so that the answer is 503 rather than 500.
     pub fn is_unavailable(&self) -> bool {
         match self {
@@ -73,5 +133,24 @@ impl LdapError {
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_read_as_the_directory_names_them() {
+        let refused = |rc| LdapError::Result {
+            op: "modify",
+            rc,
+            text: String::new(),
+        };
+        assert_eq!(refused(rc::NO_SUCH_OBJECT).outcome_name(), "noSuchObject");
+        assert_eq!(refused(rc::OBJECT_CLASS_VIOLATION).outcome_name(), "objectClassViolation");
+        assert_eq!(refused(rc::ASSERTION_FAILED).outcome_name(), "assertionFailed");
+        assert_eq!(refused(4711).outcome_name(), "result4711");
+        assert_eq!(LdapError::Timeout("add").outcome_name(), "timeLimitExceeded");
     }
 }

@@ -1,5 +1,5 @@
-//! A `Directory` that counts and times every operation of the one it wraps, by operation and result,
-//! and notes every write in the request's audit record.
+//! A `Directory` that counts and times every operation of the one it wraps, by operation and result
+//! code, and notes every write in the request's audit record with its outcome in words.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,6 +43,14 @@ pub(super) fn record<T>(metrics: &Metrics, op: &'static str, started: Instant, r
     metrics.increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
     metrics.observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
     outcome
+}
+
+/// A write's outcome in the audit trail: `ok`, or the directory's name for its refusal.
+fn audit_outcome<T>(result: &Result<T>) -> String {
+    match result {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e.outcome_name(),
+    }
 }
 
 fn modified(mods: &[Modification]) -> Vec<&str> {
@@ -98,7 +106,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
         let started = Instant::now();
         let result = self.inner.add(dn, attrs, read_back).await;
-        let outcome = self.record("add", started, &result);
+        self.record("add", started, &result);
+        let outcome = audit_outcome(&result);
         audit::note_write(
             "add",
             dn,
@@ -111,7 +120,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
         let started = Instant::now();
         let result = self.inner.modify(dn, mods, assertion, read_back).await;
-        let outcome = self.record("modify", started, &result);
+        self.record("modify", started, &result);
+        let outcome = audit_outcome(&result);
         audit::note_write("modify", dn, &modified(mods), &outcome);
         result
     }
@@ -119,7 +129,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.modify_if(dn, mods, assertion).await;
-        let outcome = self.record("modify", started, &result);
+        self.record("modify", started, &result);
+        let outcome = audit_outcome(&result);
         audit::note_write("modify", dn, &modified(mods), &outcome);
         result
     }
@@ -127,7 +138,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.rename(dn, new_rdn, new_parent).await;
-        let outcome = self.record("modrdn", started, &result);
+        self.record("modrdn", started, &result);
+        let outcome = audit_outcome(&result);
         let to = format!("{dn} -> {new_rdn}{}", new_parent.map(|p| format!(",{p}")).unwrap_or_default());
         audit::note_write("modrdn", &to, &[], &outcome);
         result
@@ -136,7 +148,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn delete(&self, dn: &str) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.delete(dn).await;
-        let outcome = self.record("delete", started, &result);
+        self.record("delete", started, &result);
+        let outcome = audit_outcome(&result);
         audit::note_write("delete", dn, &[], &outcome);
         result
     }
@@ -144,7 +157,8 @@ impl<D: Directory> Directory for Measured<D> {
     async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()> {
         let started = Instant::now();
         let result = self.inner.set_password(dn, password, how).await;
-        let outcome = self.record("password_modify", started, &result);
+        self.record("password_modify", started, &result);
+        let outcome = audit_outcome(&result);
         audit::note_write("password modify", dn, &[], &outcome);
         result
     }

@@ -14,6 +14,7 @@ mod faults;
 mod groups;
 mod injection;
 mod lifecycle;
+mod observability;
 mod operations;
 mod patch;
 mod queries;

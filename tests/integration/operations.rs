@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::support::{eventually, read, Gateway, Slapd};
 
-async fn metrics(gw: &Gateway) -> String {
+pub(crate) async fn metrics(gw: &Gateway) -> String {
     let response = gw.raw(Method::GET, "/metrics", None, None).await;
     assert_eq!(response.status(), 200, "/metrics needs no token");
     response.text().await.unwrap_or_default()
@@ -118,9 +118,9 @@ fn scim2ldap_command(slapd: &Slapd, mapping: &std::path::Path) -> std::process::
 }
 
 /// The gateway binary itself, as its own process with JSON logs, in front of `slapd`.
-struct Process {
+pub(crate) struct Process {
     child: std::process::Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Process {
@@ -130,7 +130,7 @@ impl Drop for Process {
     }
 }
 
-async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
+pub(crate) async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -157,51 +157,6 @@ async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
     .await;
     assert!(started, "the gateway did not start");
     process
-}
-
-/// The number of series in the exposition (lines that are not comments).
-fn series(text: &str) -> usize {
-    text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count()
-}
-
-#[tokio::test]
-async fn junk_requests_add_no_metric_series() {
-    let gateway = Gateway::start().await;
-    let gw = &gateway;
-    // Anyone may send these, without a token: made-up methods, random paths, odd ids.
-    let junk = |round: usize| async move {
-        for i in 0..60 {
-            let method = Method::from_bytes(format!("M{round}X{i}").as_bytes()).unwrap_or(Method::PATCH);
-            let paths = [
-                format!("/scim/v2/Users/{round}-{i}"),
-                format!("/scim/v2/nothing-{round}-{i}/x"),
-                format!("/random-{round}-{i}"),
-                format!("/scim/v2/Groups/{i}/deeper/{round}"),
-            ];
-            for path in &paths {
-                let _ = gw.raw(method.clone(), path, None, None).await;
-                let _ = gw.raw(Method::GET, path, None, Some("not-the-token-at-all")).await;
-                let _ = gw.raw(Method::DELETE, path, None, None).await;
-            }
-        }
-    };
-    // Reading /metrics is a request too: once before, so that its own series exists in both counts.
-    metrics(gw).await;
-    junk(0).await;
-    let after_one_round = metrics(gw).await;
-    junk(1).await;
-    let after_two_rounds = metrics(gw).await;
-    assert_eq!(
-        series(&after_one_round),
-        series(&after_two_rounds),
-        "new series after more junk:\n{after_two_rounds}"
-    );
-    assert!(
-        after_two_rounds.contains("method=\"other\""),
-        "made-up methods count as other:\n{after_two_rounds}"
-    );
-    assert!(!after_two_rounds.contains("M1X"), "{after_two_rounds}");
-    assert!(series(&after_two_rounds) < 400, "{after_two_rounds}");
 }
 
 #[tokio::test]
@@ -264,7 +219,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     );
     let writes = audit[0]["writes"].as_str().unwrap_or_default();
     assert!(
-        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=0"),
+        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=ok"),
         "{writes}"
     );
     assert_eq!(audit[1]["method"], "PATCH");
