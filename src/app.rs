@@ -193,3 +193,24 @@ fn tokens(auth: &AuthConfig) -> Result<Tokens, String> {
         .transpose()?;
     Ok(Tokens { hashes: tokens, jwt })
 }
+
+/// The use cases of `target` over a dry run of its directory (`scim2ldap explain`): the mapping loaded
+/// and fitted as `serve` fits it, so that the reads and writes listed are the ones it would make. One
+/// per request: the dry run keeps what the request wrote.
+pub async fn dry_run_service(
+    config: &Config,
+    target: &Target<'_>,
+) -> Result<(Service, Arc<crate::ldap::dry_run::DryRun<LdapDirectory>>), String> {
+    let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    let metrics = Arc::new(Metrics::new());
+    let ldap = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
+        .await
+        .map_err(|e| format!("{e} ({})", target.ldap.url))?;
+    let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &ldap).await?;
+    let schema = Arc::new(schema);
+    let directory = Arc::new(crate::ldap::dry_run::DryRun::new(ldap).with_schema(schema.clone()));
+    let mut service = service(config, mapping, directory.clone(), metrics);
+    service.unordered = unordered;
+    service.schema = schema;
+    Ok((service, directory))
+}

@@ -165,33 +165,13 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
     }
     let runtime = runtime(false)?;
     Ok(runtime.block_on(async {
-        let mut mapping = match scim2ldap::mapping::load(target.mapping, &target.ldap.base_dn) {
-            Ok(m) => m,
+        let (service, directory) = match scim2ldap::app::dry_run_service(&config, target).await {
+            Ok(built) => built,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
         };
-        let metrics = std::sync::Arc::new(scim2ldap::metrics::Metrics::new());
-        let ldap = match scim2ldap::ldap::LdapDirectory::connect(target.ldap.clone(), metrics.clone()).await {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("{e} ({})", target.ldap.url);
-                return ExitCode::FAILURE;
-            }
-        };
-        // Fitted as `serve` fits it, so that the filters shown are the ones it would send.
-        let (unordered, schema) = match scim2ldap::app::fit_to_directory(&mut mapping, target.mapping, &ldap).await {
-            Ok(fitted) => fitted,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let directory = std::sync::Arc::new(scim2ldap::ldap::dry_run::DryRun::new(ldap));
-        let mut service = scim2ldap::app::service(&config, mapping, directory.clone(), metrics);
-        service.unordered = unordered;
-        service.schema = std::sync::Arc::new(schema);
         // A path may be given whole, as the IdP sees it: `/scim/v2/<target>/Users/…`.
         let target_base = [scim2ldap::http::SCIM_BASE, target_name].join("/");
         let path = path.strip_prefix(target_base.trim_end_matches('/')).unwrap_or(path);

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod guid;
 pub mod id_cache;
 pub mod measured;
+pub mod overlay;
 pub mod paged;
 mod ranged;
 pub mod schema;
