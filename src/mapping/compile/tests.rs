@@ -296,3 +296,4 @@ fn errors_name_file_line_and_reason() {
         assert!(err.to_string().starts_with("test.yaml:"), "{err}");
     }
 }
+
