@@ -170,7 +170,10 @@ users:
             ],
             &["( 2.16.840.1.113730.3.2.2 NAME 'inetOrgPerson' SUP top STRUCTURAL MAY ( uid $ title $ telephoneNumber ) )"],
         );
-        let messages: Vec<String> = check(&mapping, &schema).into_iter().map(|f| format!("{}: {}", f.line, f.message)).collect();
+        let messages: Vec<String> = check(&mapping, &schema)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.line, f.message))
+            .collect();
         assert_eq!(
             messages,
             [

@@ -206,6 +206,10 @@ pub struct RawAttribute {
     /// (mail aliases) after the written one, instead of replacing them all.
     #[serde(default)]
     pub keep_other_values: bool,
+    /// Another SCIM attribute writes the same LDAP attribute, and that is meant (the compiler refuses
+    /// it otherwise: the attribute would hold one value of each, mixed up on every write).
+    #[serde(default)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -33,7 +33,10 @@ mod tests {
         assert_eq!(nearest("titel", known), Some("title"));
         assert_eq!(nearest("shoeSize", known), None);
         assert_eq!(nearest("mail", known), None, "the name itself is no suggestion");
-        assert_eq!(did_you_mean("phoneNumber", ["phoneNumbers", "emails"]), " (did you mean phoneNumbers?)");
+        assert_eq!(
+            did_you_mean("phoneNumber", ["phoneNumbers", "emails"]),
+            " (did you mean phoneNumbers?)"
+        );
         assert_eq!(did_you_mean("x", ["phoneNumbers"]), "");
     }
 
