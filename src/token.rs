@@ -58,7 +58,7 @@ mod tests {
         ] {
             let token = new_token();
             let entry = config_entry(name, &token);
-            let text = format!("ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\" }}\nauth:\n  tokens:\n    {entry}\n");
+            let text = format!("ldap: {{ url: \"ldap://x\", base_dn: \"dc=x\", allow_anonymous: true }}\nauth:\n  tokens:\n    {entry}\n");
             let file = dir.join("config.yaml");
             assert_eq!(std::fs::write(&file, &text).map_err(|e| e.to_string()), Ok(()));
             let config = Config::load_from(Some(&file), Vec::new()).map_err(|e| format!("{text}: {e}"));

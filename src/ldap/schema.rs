@@ -95,6 +95,16 @@ impl Subschema {
         self.attributes.is_empty()
     }
 
+    /// Every name of every attribute type, as the directory spells it (for suggestions).
+    pub fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.values().flat_map(|a| a.names.iter().map(String::as_str))
+    }
+
+    /// Every name of every object class, as the directory spells it.
+    pub fn class_names(&self) -> impl Iterator<Item = &str> {
+        self.classes.values().flat_map(|c| c.names.iter().map(String::as_str))
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&AttributeType> {
         self.attributes.get(&name.to_ascii_lowercase())
     }

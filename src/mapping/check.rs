@@ -1,6 +1,7 @@
 //! A mapping checked against the directory's schema (`scim2ldap check`): what the directory would
 //! refuse at the first write, found before any IdP sends one.
 
+use super::suggest::did_you_mean;
 use super::{Mapping, ResourceMapping};
 use crate::ldap::schema::Subschema;
 
@@ -29,7 +30,10 @@ pub fn unknown_attributes(mapping: &Mapping, schema: &Subschema) -> Vec<Finding>
         if !name.is_empty() && schema.attribute(name).is_none() {
             findings.push(Finding {
                 line,
-                message: format!("{what}: the directory has no attribute '{name}'"),
+                message: format!(
+                    "{what}: the directory has no attribute '{name}'{}",
+                    did_you_mean(name, schema.attribute_names())
+                ),
             });
         }
     };
@@ -68,7 +72,10 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
         if schema.class(class).is_none() {
             findings.push(Finding {
                 line: m.object_classes_line,
-                message: format!("{kind}: the directory has no object class '{class}'"),
+                message: format!(
+                    "{kind}: the directory has no object class '{class}'{}",
+                    did_you_mean(class, schema.class_names())
+                ),
             });
         }
     }
@@ -157,4 +164,50 @@ pub fn written_attributes(m: &ResourceMapping) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::compile_str;
+
+    #[test]
+    fn a_mistyped_attribute_or_class_gets_the_nearest_name_the_directory_knows() {
+        let text = r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPersn]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid, required: true }
+    - { scim: 'phoneNumbers[type eq "work"].value', ldap: telephonNumber }
+    - { scim: title, ldap: shoeSize }
+"#;
+        let mapping = compile_str(text, "t.yaml", "dc=x").unwrap_or_else(|e| unreachable!("{e}"));
+        let schema = Subschema::from_descriptions(
+            &[
+                "( 0.9.2342.19200300.100.1.1 NAME ( 'uid' 'userid' ) )",
+                "( 2.5.4.20 NAME 'telephoneNumber' )",
+                "( 2.5.4.12 NAME 'title' )",
+                "( 1.3.6.1.1.16.4 NAME 'entryUUID' )",
+                "( 2.5.18.1 NAME 'createTimestamp' )",
+                "( 2.5.18.2 NAME 'modifyTimestamp' )",
+                "( 1.3.6.1.4.1.4203.666.1.7 NAME 'entryCSN' )",
+                "( 1.3.6.1.1.20 NAME 'entryDN' )",
+            ],
+            &["( 2.16.840.1.113730.3.2.2 NAME 'inetOrgPerson' SUP top STRUCTURAL MAY ( uid $ title $ telephoneNumber ) )"],
+        );
+        let messages: Vec<String> = check(&mapping, &schema)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.line, f.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "4: User: the directory has no object class 'inetOrgPersn' (did you mean inetOrgPerson?)",
+                "8: phoneNumbers[type eq \"work\"].value: the directory has no attribute 'telephonNumber' (did you mean telephoneNumber?)",
+                "9: title: the directory has no attribute 'shoeSize'",
+            ]
+        );
+    }
 }

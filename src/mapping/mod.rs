@@ -11,6 +11,7 @@ pub mod from_ldap;
 mod model;
 pub mod naming;
 pub mod patch_plan;
+mod suggest;
 pub mod takeover;
 pub mod template;
 pub mod to_ldap;

@@ -220,6 +220,10 @@ pub struct RawAttribute {
     /// What /Schemas says of the attribute (custom extensions; standard ones have RFC 7643's).
     #[serde(default)]
     pub description: Option<String>,
+    /// Another SCIM attribute writes the same LDAP attribute, and that is meant (the compiler refuses
+    /// it otherwise: the attribute would hold one value of each, mixed up on every write).
+    #[serde(default)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Deserialize)]

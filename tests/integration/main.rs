@@ -10,6 +10,7 @@ mod connect;
 mod cookbook;
 mod discovery;
 mod errors;
+mod explain;
 mod faults;
 mod groups;
 mod injection;

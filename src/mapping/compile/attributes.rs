@@ -6,7 +6,7 @@ use serde_saphyr::Spanned;
 use super::super::model::{RawAttribute, RawResource, RawStep};
 use super::super::transform::Step;
 use super::super::{AttrMap, Computed, ResourceKind, ScimTarget, Shown, Template, Transform, ValueKind};
-use super::{check_ldap_name, first_line, schema, At, MappingError};
+use super::{check_ldap_name, first_line, schema, At, MappingError, Problems};
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::path::PatchPath;
 use crate::scim::schema::ResourceSchema;
@@ -21,27 +21,75 @@ pub(super) fn compile_all(
     at: &At<'_>,
 ) -> Result<Vec<AttrMap>, MappingError> {
     let core_urn = schema::core_urn(kind);
+    // Each entry is judged on its own, so that every broken one is reported at once.
+    let mut problems = Problems::default();
     let mut attrs: Vec<AttrMap> = Vec::new();
     for entry in entries {
-        let mut attr = compile_attribute(&entry.value, schema, core_urn).map_err(|m| at(entry.referenced.line(), m))?;
-        attr.line = entry.referenced.line();
-        if attrs.iter().any(|a| a.scim == attr.scim) {
-            return Err(at(entry.referenced.line(), format!("'{}' is mapped twice", entry.value.scim)));
+        let line = entry.referenced.line();
+        let compiled = compile_attribute(&entry.value, schema, core_urn).and_then(|mut attr| {
+            attr.line = line;
+            if attrs.iter().any(|a| a.scim == attr.scim) {
+                return Err(format!("'{}' is mapped twice", entry.value.scim));
+            }
+            schema::add_to_schema(schema, &attr, kind)?;
+            Ok(attr)
+        });
+        if let Some(attr) = problems.keep(compiled.map_err(|m| at(line, m))) {
+            attrs.push(attr);
         }
-        schema::add_to_schema(schema, &attr, kind).map_err(|m| at(entry.referenced.line(), m))?;
-        attrs.push(attr);
     }
     for attr in &mut attrs {
-        check_round_trip(attr, schema).map_err(|m| at(attr.line, m))?;
-        attr.shown = schema::shown(attr, schema);
+        if problems
+            .keep(check_round_trip(attr, schema).map_err(|m| at(attr.line, m)))
+            .is_some()
+        {
+            attr.shown = schema::shown(attr, schema);
+        }
     }
-    if kind == ResourceKind::User && !attrs.iter().any(|a| a.scim.is_simple("userName")) {
-        return Err(at(line, "users must map userName".into()));
+    // An entry that failed may be the one meant: its own mistake is the one to report.
+    let written = |name: &str| entries.iter().any(|e| e.value.scim.eq_ignore_ascii_case(name));
+    if kind == ResourceKind::User && !attrs.iter().any(|a| a.scim.is_simple("userName")) && !written("userName") {
+        problems.push(at(line, "users must map userName".into()));
     }
-    if kind == ResourceKind::Group && !attrs.iter().any(|a| a.scim.is_simple("displayName")) {
-        return Err(at(line, "groups must map displayName".into()));
+    if kind == ResourceKind::Group && !attrs.iter().any(|a| a.scim.is_simple("displayName")) && !written("displayName") {
+        problems.push(at(line, "groups must map displayName".into()));
     }
+    if problems.is_empty() {
+        for problem in shared_targets(entries, &attrs) {
+            problems.push(at(problem.0, problem.1));
+        }
+    }
+    problems.finish()?;
     Ok(attrs)
+}
+
+/// Two writable SCIM attributes written to one LDAP attribute, neither marked `shared`: at the later
+/// line, naming both. The LDAP attribute would hold a value of each, and writing one of them (a replace
+/// of all values, a delete of the value read) would change or keep the other's by accident.
+fn shared_targets(entries: &[Spanned<RawAttribute>], attrs: &[AttrMap]) -> Vec<(u64, String)> {
+    let writable: Vec<(&Spanned<RawAttribute>, &AttrMap)> = entries.iter().zip(attrs).filter(|(_, a)| !a.read_only).collect();
+    let mut found = Vec::new();
+    for (i, (entry, attr)) in writable.iter().enumerate() {
+        let earlier = writable[..i]
+            .iter()
+            .find(|(other_entry, other)| other.ldap.eq_ignore_ascii_case(&attr.ldap) && !entry.value.shared && !other_entry.value.shared);
+        if let Some((_, other)) = earlier {
+            found.push((
+                attr.line,
+                format!(
+                    "{} (line {}) and {} (line {}) both write '{}', which would then hold a value of each, so that a \
+                     replace of one adds to it and a remove of one changes nothing: map each to an LDAP attribute of its own, \
+                     or mark one `shared: true` if that is meant",
+                    other.scim_path(),
+                    other.line,
+                    attr.scim_path(),
+                    attr.line,
+                    attr.ldap
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// A template that names only SCIM attributes the mapping stores.
@@ -58,29 +106,26 @@ fn template(text: &str, line: u64, attrs: &[AttrMap], at: &At<'_>) -> Result<Tem
 /// Gives each attribute its `default` templates and its `placeholder`. A placeholder may not name an
 /// attribute that has a placeholder itself, so that it always renders from what the client sent.
 pub(super) fn attach_templates(raw: &RawResource, attrs: &mut [AttrMap], at: &At<'_>) -> Result<(), MappingError> {
+    // Each entry's templates are judged on their own, so that every broken one is reported at once.
+    let mut problems = Problems::default();
     let mut defaults = Vec::new();
     let mut placeholders = Vec::new();
     for entry in &raw.attributes {
         let line = entry.referenced.line();
         let listed: Result<Vec<Template>, MappingError> = entry.value.default.iter().map(|t| template(t, line, attrs, at)).collect();
-        defaults.push(listed?);
-        placeholders.push(
-            entry
-                .value
-                .placeholder
-                .as_deref()
-                .map(|t| template(t, line, attrs, at))
-                .transpose()?,
-        );
+        defaults.push(problems.keep(listed).unwrap_or_default());
+        let placeholder = entry.value.placeholder.as_deref().map(|t| template(t, line, attrs, at)).transpose();
+        placeholders.push(problems.keep(placeholder).flatten());
     }
     for (index, placeholder) in placeholders.iter().enumerate() {
         let Some(template) = placeholder else { continue };
         let line = raw.attributes[index].referenced.line();
         if attrs[index].scim.type_filter.is_some() {
-            return Err(at(
+            problems.push(at(
                 line,
                 "a placeholder applies to a single-valued attribute, not to a typed value".to_string(),
             ));
+            continue;
         }
         let uses_placeholder = |var: &AttrPath| {
             attrs
@@ -89,12 +134,13 @@ pub(super) fn attach_templates(raw: &RawResource, attrs: &mut [AttrMap], at: &At
                 .any(|(other, p)| p.is_some() && other.scim.matches_path(var))
         };
         if let Some(var) = template.vars().find(|v| uses_placeholder(v)) {
-            return Err(at(
+            problems.push(at(
                 line,
                 format!("placeholder uses '{var}', which has a placeholder itself: name an attribute the client sends"),
             ));
         }
     }
+    problems.finish()?;
     for ((attr, templates), placeholder) in attrs.iter_mut().zip(defaults).zip(placeholders) {
         attr.defaults = templates;
         attr.placeholder = placeholder;
@@ -104,25 +150,30 @@ pub(super) fn attach_templates(raw: &RawResource, attrs: &mut [AttrMap], at: &At
 
 /// The `computed` entries: LDAP attributes written from templates, never read back.
 pub(super) fn computed(raw: &RawResource, attrs: &[AttrMap], at: &At<'_>) -> Result<Vec<Computed>, MappingError> {
+    let mut problems = Problems::default();
     let mut computed = Vec::new();
     for entry in &raw.computed {
         let line = entry.referenced.line();
-        check_ldap_name(&entry.value.ldap).map_err(|m| at(line, m))?;
-        if entry.value.template.is_empty() {
-            return Err(at(line, format!("computed '{}' needs at least one template", entry.value.ldap)));
-        }
-        let templates = entry
-            .value
-            .template
-            .iter()
-            .map(|t| template(t, line, attrs, at))
-            .collect::<Result<Vec<_>, _>>()?;
-        computed.push(Computed {
-            ldap: entry.value.ldap.clone(),
-            templates,
-            transform: compile_steps(&entry.value.transform).map_err(|m| at(line, m))?,
-        });
+        let one = || -> Result<Computed, MappingError> {
+            check_ldap_name(&entry.value.ldap).map_err(|m| at(line, m))?;
+            if entry.value.template.is_empty() {
+                return Err(at(line, format!("computed '{}' needs at least one template", entry.value.ldap)));
+            }
+            let templates = entry
+                .value
+                .template
+                .iter()
+                .map(|t| template(t, line, attrs, at))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Computed {
+                ldap: entry.value.ldap.clone(),
+                templates,
+                transform: compile_steps(&entry.value.transform).map_err(|m| at(line, m))?,
+            })
+        };
+        computed.extend(problems.keep(one()));
     }
+    problems.finish()?;
     Ok(computed)
 }
 

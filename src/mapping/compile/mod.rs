@@ -17,60 +17,137 @@ mod references;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod yaml;
 
-/// A mapping file that cannot be used: where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+/// A mapping file that cannot be used: every problem found in it, each where and why, by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingError {
     pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+/// One mistake of a mapping file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 0 when it concerns the file as a whole (missing, unreadable).
     pub line: u64,
     pub message: String,
+}
+
+impl MappingError {
+    fn new(file: &str, line: u64, message: String) -> Self {
+        MappingError {
+            file: file.to_string(),
+            problems: vec![Problem { line, message }],
+        }
+    }
+
+    /// The line of the first problem.
+    pub fn line(&self) -> u64 {
+        self.problems.first().map_or(0, |p| p.line)
+    }
+}
+
+impl std::fmt::Display for MappingError {
+    /// `file:line: reason`, one line per problem (`file: reason` for the file as a whole).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            match problem.line {
+                0 => write!(f, "{}: {}", self.file, problem.message)?,
+                line => write!(f, "{}:{line}: {}", self.file, problem.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for MappingError {}
+
+/// The independent problems of a file, gathered so that one load reports them all.
+#[derive(Default)]
+pub(super) struct Problems(Vec<MappingError>);
+
+impl Problems {
+    /// The value, or `None` with its problems kept.
+    pub(super) fn keep<T>(&mut self, result: Result<T, MappingError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    pub(super) fn push(&mut self, error: MappingError) {
+        self.0.push(error);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every problem kept, by line, as one error; `Ok` when there is none.
+    pub(super) fn finish(self) -> Result<(), MappingError> {
+        let mut errors = self.0.into_iter();
+        let Some(mut all) = errors.next() else { return Ok(()) };
+        for error in errors {
+            all.problems.extend(error.problems);
+        }
+        all.problems.sort_by_key(|p| p.line);
+        all.problems.dedup();
+        Err(all)
+    }
 }
 
 /// Reads, parses and validates a mapping file.
 pub fn load(path: &Path, base_dn: &str) -> Result<super::Mapping, MappingError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| MappingError {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read the mapping file: {e}"),
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| MappingError::new(&file, 0, unreadable(&e)))?;
     compile_str(&text, &file, base_dn)
+}
+
+/// Why a mapping file cannot be read, in plain words.
+fn unreadable(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "is a directory, not a mapping file".into(),
+        std::io::ErrorKind::InvalidData => "cannot be read: it is not UTF-8 text".into(),
+        _ => format!("cannot be read: {e}"),
+    }
 }
 
 /// Parses and validates mapping text; `file` names it in errors.
 pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mapping, MappingError> {
-    let raw: RawMapping = serde_saphyr::from_str(text).map_err(|e| MappingError {
-        file: file.to_string(),
-        line: e.location().map_or(0, |l| l.line()),
-        message: first_line(&e.to_string()),
-    })?;
-    let at = |line: u64, message: String| MappingError {
-        file: file.to_string(),
-        line,
-        message,
-    };
+    let raw: RawMapping = serde_saphyr::from_str(text)
+        .map_err(|e| MappingError::new(file, e.location().map_or(0, |l| l.line()), yaml::plain(&e.to_string())))?;
+    let at = |line: u64, message: String| MappingError::new(file, line, message);
+    let mut problems = Problems::default();
     if raw.version.value != 1 {
-        return Err(at(
+        problems.push(at(
             raw.version.referenced.line(),
             format!("unsupported mapping version {}: this scim2ldap reads version 1", raw.version.value),
         ));
     }
-    let users = compile_resource(&raw.users, ResourceKind::User, base_dn, None, &at)?;
+    // Each section is compiled even when another has mistakes, so that all are reported at once.
+    let users = problems.keep(compile_resource(&raw.users, ResourceKind::User, base_dn, None, &at));
     let groups = match &raw.groups {
-        Some(groups) => Some(compile_resource(groups, ResourceKind::Group, base_dn, Some(&users), &at)?),
-        None => None,
+        Some(groups) => problems.keep(compile_resource(groups, ResourceKind::Group, base_dn, users.as_ref(), &at).map(Some)),
+        None => Some(None),
     };
     let dn_attribute = raw.dn_attribute.clone().unwrap_or_else(|| "entryDN".into());
-    check_ldap_name(&dn_attribute).map_err(|m| at(0, m))?;
-    Ok(super::Mapping {
-        users,
-        groups,
-        dn_attribute,
-    })
+    problems.keep(check_ldap_name(&dn_attribute).map_err(|m| at(0, m)));
+    problems.finish()?;
+    match (users, groups) {
+        (Some(users), Some(groups)) => Ok(super::Mapping {
+            users,
+            groups,
+            dn_attribute,
+        }),
+        _ => Err(at(0, "the mapping could not be compiled".into())),
+    }
 }
 
-/// serde-saphyr's messages may carry a source snippet after the first line; the line number is enough.
+/// serde-saphyr's and regex's messages may carry a source snippet after the first line; the line
+/// number is enough.
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).to_string()
 }
@@ -88,19 +165,29 @@ fn compile_resource(
 ) -> Result<ResourceMapping, MappingError> {
     let line = raw.referenced.line();
     let raw = &raw.value;
-    let (base, scope, filter) = location(raw, base_dn, line, at)?;
+    // Where the entries live, their classes and the attribute entries are independent of one another:
+    // their mistakes are reported together. What follows builds on the attributes.
+    let mut problems = Problems::default();
+    let located = problems.keep(location(raw, base_dn, line, at));
     if raw.object_classes.value.is_empty() {
-        return Err(at(
+        problems.push(at(
             raw.object_classes.referenced.line(),
             "object_classes must name at least one class".into(),
         ));
     }
     for name in raw.object_classes.value.iter().chain(std::iter::once(&raw.rdn.value)) {
-        check_ldap_name(name).map_err(|m| at(raw.object_classes.referenced.line(), m))?;
+        problems.keep(check_ldap_name(name).map_err(|m| at(raw.object_classes.referenced.line(), m)));
     }
-
-    let mut schema = schema::declare(raw, kind, at)?;
-    let mut attrs = attributes::compile_all(&raw.attributes, kind, &mut schema, line, at)?;
+    let declared = problems.keep(schema::declare(raw, kind, at));
+    let compiled = declared.map(|mut schema| {
+        let attrs = problems.keep(attributes::compile_all(&raw.attributes, kind, &mut schema, line, at));
+        (schema, attrs)
+    });
+    let (Some((mut schema, Some(mut attrs))), Some((base, scope, filter))) = (compiled, located) else {
+        problems.finish()?;
+        return Err(at(line, "this section could not be compiled".into()));
+    };
+    problems.finish()?;
     let rdn_attr = raw.rdn.value.clone();
     let rdn_attribute = attrs
         .iter()
@@ -109,8 +196,11 @@ fn compile_resource(
         attrs[index].required = true;
         schema::require(&mut schema, &attrs[index].scim.name);
     }
-    attributes::attach_templates(raw, &mut attrs, at)?;
-    let computed = attributes::computed(raw, &attrs, at)?;
+    let mut problems = Problems::default();
+    problems.keep(attributes::attach_templates(raw, &mut attrs, at));
+    let computed = problems.keep(attributes::computed(raw, &attrs, at));
+    problems.finish()?;
+    let computed = computed.unwrap_or_default();
     let rdn_source = match (rdn_attribute, computed.iter().position(|c| c.ldap.eq_ignore_ascii_case(&rdn_attr))) {
         (Some(index), _) => RdnSource::Attribute(index),
         (None, Some(index)) => RdnSource::Computed(index),

@@ -274,9 +274,11 @@ pub(super) fn rdn_references(
             Some("rdn") => {
                 let is_members =
                     attr.kind == ValueKind::Reference && attr.scim.urn.is_none() && attr.scim.name.eq_ignore_ascii_case("members");
-                let Some(users) = users.filter(|_| is_members) else {
+                if !is_members {
                     return Err(at(line, "store: rdn applies to a group's members.value".into()));
-                };
+                }
+                // The users' section has mistakes of its own, reported for it.
+                let Some(users) = users else { continue };
                 if users.scope != Scope::One {
                     return Err(at(
                         line,

@@ -88,6 +88,37 @@ struct Standard {
     multi_valued: bool,
 }
 
+/// The attributes of the core schemas (RFC 7643 §4), as spelt there: what `standard` knows.
+fn core_names(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::User => &[
+            "userName",
+            "name",
+            "displayName",
+            "nickName",
+            "profileUrl",
+            "title",
+            "userType",
+            "preferredLanguage",
+            "locale",
+            "timezone",
+            "active",
+            "password",
+            "emails",
+            "phoneNumbers",
+            "ims",
+            "photos",
+            "addresses",
+            "groups",
+            "entitlements",
+            "roles",
+            "x509Certificates",
+            "externalId",
+        ],
+        ResourceKind::Group => &["displayName", "members", "externalId"],
+    }
+}
+
 fn standard(kind: ResourceKind, name: &str) -> Option<Standard> {
     let complex_multi = || Standard {
         kind: AttrType::Complex,
@@ -142,9 +173,10 @@ pub(super) fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: R
         None => {
             let shape = standard(kind, &scim.name).ok_or_else(|| {
                 format!(
-                    "'{}' is not an attribute of the core {} schema: declare an extension for custom attributes",
+                    "'{}' is not an attribute of the core {} schema{}: declare an extension for custom attributes",
                     scim.name,
-                    kind.name()
+                    kind.name(),
+                    crate::mapping::suggest::did_you_mean(&scim.name, core_names(kind).iter().copied())
                 )
             })?;
             (&mut schema.core.attributes, shape)

@@ -99,6 +99,11 @@ fn errors_name_file_line_and_reason() {
             8,
             "not an attribute of the core User schema",
         ),
+        (
+            GOOD.replace("scim: name.familyName", "scim: 'phoneNumber[type eq \"work\"].value'"),
+            8,
+            "'phoneNumber' is not an attribute of the core User schema (did you mean phoneNumbers?)",
+        ),
         (GOOD.replace("{userName}", "{title}"), 8, "no attribute maps"),
         (GOOD.replace("{userName}", "{userName"), 8, "unclosed"),
         (GOOD.replace("rdn: uid", "rdn: cn"), 5, "rdn 'cn'"),
@@ -290,9 +295,112 @@ fn errors_name_file_line_and_reason() {
         let err = error(&text);
         assert_eq!(err.file, "test.yaml");
         if line > 0 {
-            assert_eq!(err.line, line, "{err}\n{text}");
+            assert_eq!(err.line(), line, "{err}\n{text}");
         }
         assert!(err.to_string().contains(reason), "{err} should say {reason}");
         assert!(err.to_string().starts_with("test.yaml:"), "{err}");
     }
+}
+
+#[test]
+fn every_independent_mistake_is_reported_sorted_by_line() {
+    let text = format!("{GOOD}    - {{ scim: shoeSize, ldap: x }}\n    - {{ scim: title, ldap: 'bad name' }}\n{POSIX_GROUPS}")
+        .replace(
+            "{base}\"\n  object_classes: [posixGroup]",
+            "{basis}\"\n  object_classes: [posixGroup]",
+        )
+        .replace("version: 1", "version: 2");
+    let err = error(&text);
+    let lines: Vec<u64> = err.problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [1, 9, 10, 12], "{err}");
+    let shown = err.to_string();
+    let shown: Vec<&str> = shown.lines().collect();
+    assert_eq!(shown.len(), 4, "{err}");
+    assert!(shown[0].starts_with("test.yaml:1: unsupported mapping version 2"), "{err}");
+    assert!(shown[1].starts_with("test.yaml:9: 'shoeSize' is not an attribute"), "{err}");
+    assert!(shown[2].starts_with("test.yaml:10: 'bad name' is not an LDAP attribute"), "{err}");
+    assert!(shown[3].starts_with("test.yaml:12: unknown placeholder in base"), "{err}");
+}
+
+#[test]
+fn a_broken_attribute_entry_is_not_reported_again_as_missing() {
+    let err = error(&GOOD.replace("ldap: uid }", "ldap: 'u id' }"));
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.line(), 7);
+}
+
+#[test]
+fn two_scim_attributes_on_one_ldap_attribute_need_shared() {
+    let phones = format!(
+        "{GOOD}    - {{ scim: 'phoneNumbers[type eq \"work\"].value', ldap: telephoneNumber }}\n    \
+         - {{ scim: 'phoneNumbers[type eq \"mobile\"].value', ldap: telephoneNumber }}\n"
+    );
+    let err = error(&phones);
+    assert_eq!(err.line(), 10, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("phoneNumbers[type eq \"work\"].value (line 9) and phoneNumbers[type eq \"mobile\"].value (line 10) both write 'telephoneNumber'")
+            && message.contains("shared: true"),
+        "{message}"
+    );
+    let meant = phones.replace("ldap: telephoneNumber }\n\n", "").replace(
+        "\"mobile\"].value', ldap: telephoneNumber }",
+        "\"mobile\"].value', ldap: telephoneNumber, shared: true }",
+    );
+    assert!(compile_str(&meant, "test.yaml", "dc=x").is_ok());
+    // A read-only attribute writes nothing.
+    let read_only = format!("{GOOD}    - {{ scim: displayName, ldap: sn, read_only: true }}\n");
+    assert!(compile_str(&read_only, "test.yaml", "dc=x").is_ok());
+}
+
+#[test]
+fn yaml_mistakes_are_said_in_plain_words_with_their_line() {
+    let cases = [
+        (GOOD.replace("  rdn: uid", "   rdn: uid"), 5, "the indentation is off"),
+        (GOOD.replace("  rdn: uid", "\trdn: uid"), 5, "a tab indents this line"),
+        (
+            GOOD.replace("{ scim: userName, ldap: uid }", "{ scim: userName, ldap: uid"),
+            7,
+            "a '{' opened here is never closed",
+        ),
+        (GOOD.replace("rdn: uid", "rdn: 'uid"), 5, "a quote opened here is never closed"),
+        (
+            GOOD.replace("\"ou=people,{base}\"", "\"ou=people,{base}"),
+            8,
+            "text follows a quoted value: a closing quote is missing (perhaps on a line above)",
+        ),
+        (
+            GOOD.replace("  rdn: uid", "  rdn: uid\n  rdn: cn"),
+            6,
+            "'rdn' is given twice in the same section: keep one",
+        ),
+        (
+            GOOD.replace("  rdn: uid", "  rdn: uid\n  scpoe: sub"),
+            6,
+            "unknown key 'scpoe' (did you mean scope?); this section takes base, scope, filter, object_classes",
+        ),
+        (
+            GOOD.replace("ldap: uid }", "ldap: uid, requird: true }"),
+            7,
+            "unknown key 'requird' (did you mean required?); this section takes scim, ldap,",
+        ),
+        (GOOD.replace("version: 1", "version: one"), 1, "a whole number is expected here"),
+        (GOOD.replace("  rdn: uid\n", ""), 5, "this section lacks 'rdn', which it needs"),
+        (String::new(), 1, "the file is empty"),
+    ];
+    for (text, line, reason) in cases {
+        let err = error(&text);
+        assert_eq!(err.line(), line, "{err}\n{text}");
+        assert!(err.to_string().starts_with(&format!("test.yaml:{line}: {reason}")), "{err}");
+    }
+}
+
+#[test]
+fn a_missing_or_unreadable_file_is_said_as_such() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("x.yaml");
+    let err = load(&missing, "dc=x").err().map(|e| e.to_string());
+    assert_eq!(err, Some(format!("{}: no such file", missing.display())));
+    let err = load(dir.path(), "dc=x").err().map(|e| e.to_string());
+    assert_eq!(err, Some(format!("{}: is a directory, not a mapping file", dir.path().display())));
 }
