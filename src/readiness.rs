@@ -14,7 +14,7 @@ use crate::config::Target;
 use crate::ldap::error::rc;
 use crate::ldap::probe::EffectiveRights;
 use crate::ldap::schema::Subschema;
-use crate::ldap::{Directory, LdapDirectory, LdapError, LdapFilter, Scope, SearchRequest};
+use crate::ldap::{names_only, Directory, LdapDirectory, LdapError, LdapFilter, SearchRequest};
 use crate::mapping::{DeleteStrategy, Mapping, ResourceMapping};
 
 /// How long `/readyz` waits for a directory: well below the probe timeouts of orchestrators and load
@@ -158,13 +158,7 @@ pub fn base_state(base: &Base, outcome: &Result<usize, LdapError>, context: &Con
 
 /// Entries a base-scope search on `dn` finds (1 when the entry exists and may be read).
 pub async fn read_base(directory: &dyn Directory, dn: &str) -> Result<usize, LdapError> {
-    let request = SearchRequest {
-        base: dn.to_string(),
-        scope: Scope::Base,
-        filter: LdapFilter::any(),
-        attrs: vec!["1.1".to_string()],
-        size_limit: 1,
-    };
+    let request = SearchRequest::entry(dn, LdapFilter::any(), names_only());
     directory.search(&request).await.map(|found| found.len())
 }
 

@@ -44,6 +44,14 @@ impl From<Scope> for Ldap3Scope {
     }
 }
 
+/// The attribute list that asks for no attributes (RFC 4511 §4.5.1.8): the entries' names only.
+pub const NO_ATTRIBUTES: &str = "1.1";
+
+/// `[NO_ATTRIBUTES]`, for a search that only finds entries or counts them.
+pub fn names_only() -> Vec<String> {
+    vec![NO_ATTRIBUTES.to_string()]
+}
+
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub base: String,
@@ -52,6 +60,37 @@ pub struct SearchRequest {
     pub attrs: Vec<String>,
     /// 0 means the server's limit.
     pub size_limit: i32,
+}
+
+impl SearchRequest {
+    /// The entries below (or at) `base` that match, without a limit of the gateway's own.
+    pub fn new(base: impl Into<String>, scope: Scope, filter: LdapFilter, attrs: Vec<String>) -> Self {
+        SearchRequest {
+            base: base.into(),
+            scope,
+            filter,
+            attrs,
+            size_limit: 0,
+        }
+    }
+
+    /// The entry at `dn`, if it matches `filter`.
+    pub fn entry(dn: impl Into<String>, filter: LdapFilter, attrs: Vec<String>) -> Self {
+        SearchRequest::new(dn, Scope::Base, filter, attrs).limited(1)
+    }
+
+    /// At most `size_limit` entries (more are sizeLimitExceeded).
+    pub fn limited(self, size_limit: i32) -> Self {
+        SearchRequest { size_limit, ..self }
+    }
+
+    /// The same search for the entries' names only.
+    pub fn names_only(self) -> Self {
+        SearchRequest {
+            attrs: names_only(),
+            ..self
+        }
+    }
 }
 
 /// One change of a modify request; values are exact (add/delete of single values, never a rewrite).
@@ -484,10 +523,7 @@ impl LdapDirectory {
     /// The size of the sorted list of matches, from one search for a window of one entry.
     async fn count_by_vlv(&self, request: &SearchRequest, order_by: &str) -> Result<Option<usize>> {
         let started = std::time::Instant::now();
-        let counting = SearchRequest {
-            attrs: vec!["1.1".into()],
-            ..request.clone()
-        };
+        let counting = request.clone().names_only();
         let counted = self.vlv_search(&counting, order_by, 1, 1).await.map(|(_, total)| total);
         super::measured::record(&self.metrics, "vlv_count", started, &counted);
         counted
@@ -555,13 +591,7 @@ impl LdapDirectory {
         if self.assertions.load(Ordering::Relaxed) {
             return assertion_control(assertion).map(Some);
         }
-        let check = SearchRequest {
-            base: dn.to_string(),
-            scope: Scope::Base,
-            filter: assertion.clone(),
-            attrs: vec!["1.1".to_string()],
-            size_limit: 1,
-        };
+        let check = SearchRequest::entry(dn, assertion.clone(), names_only());
         match self.search(&check).await?.is_empty() {
             true => Err(LdapError::Result {
                 op: "modify",
@@ -648,10 +678,7 @@ impl Directory for LdapDirectory {
             }
         }
         // No attributes at all (`1.1`, RFC 4511 §4.5.1.8), and entries counted, never parsed.
-        let counting = SearchRequest {
-            attrs: vec!["1.1".into()],
-            ..request.clone()
-        };
+        let counting = request.clone().names_only();
         let mut matched = 0;
         self.each_paged(&counting, page_size, |_| matched += 1).await?;
         Ok(matched)
@@ -761,7 +788,7 @@ impl Directory for LdapDirectory {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read("", &["1.1".to_string()]).await.map(|_| ())
+        self.read("", &names_only()).await.map(|_| ())
     }
 }
 
@@ -797,13 +824,7 @@ fn malformed(op: &'static str) -> LdapError {
 /// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.
 pub async fn read_entry<D: Directory + ?Sized>(directory: &D, dn: &str, attrs: &[String]) -> Result<Option<Entry>> {
     let found = directory
-        .search(&SearchRequest {
-            base: dn.to_string(),
-            scope: Scope::Base,
-            filter: LdapFilter::any(),
-            attrs: attrs.to_vec(),
-            size_limit: 1,
-        })
+        .search(&SearchRequest::entry(dn, LdapFilter::any(), attrs.to_vec()))
         .await?;
     Ok(found.into_iter().next())
 }

@@ -17,7 +17,9 @@ mod ranged;
 pub mod schema;
 mod vlv;
 
-pub use client::{Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest, Window};
+pub use client::{
+    names_only, Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest, Window, NO_ATTRIBUTES,
+};
 pub use entry::Entry;
 pub use error::LdapError;
 pub use filter::LdapFilter;

@@ -450,13 +450,7 @@ mod tests {
         let mut overlay = Overlay::default();
         overlay.put(entry("uid=new,ou=people,dc=x", &[("uid", &["new"]), ("sn", &["N"])]));
         overlay.remove("uid=gone,ou=people,dc=x");
-        let request = SearchRequest {
-            base: "ou=people,dc=x".into(),
-            scope: Scope::One,
-            filter: LdapFilter::Present("uid".into()),
-            attrs: vec!["uid".into()],
-            size_limit: 0,
-        };
+        let request = SearchRequest::new("ou=people,dc=x", Scope::One, LdapFilter::Present("uid".into()), vec!["uid".into()]);
         let found = vec![
             entry("uid=gone,ou=people,dc=x", &[("uid", &["gone"])]),
             entry("uid=kept,ou=people,dc=x", &[("uid", &["kept"])]),

@@ -136,13 +136,15 @@ impl LdapDirectory {
 
     async fn rights_by_allowed_effective(&self, base: &str, scope: Scope, filter: &LdapFilter) -> Result<EffectiveRights> {
         let sample = self
-            .search(&SearchRequest {
-                base: base.to_string(),
-                scope,
-                filter: filter.clone(),
-                attrs: vec!["objectClass".to_string(), "allowedAttributesEffective".to_string()],
-                size_limit: 1,
-            })
+            .search(
+                &SearchRequest::new(
+                    base,
+                    scope,
+                    filter.clone(),
+                    vec!["objectClass".to_string(), "allowedAttributesEffective".to_string()],
+                )
+                .limited(1),
+            )
             .await
             .or_else(|e| {
                 if e.result_code() == Some(super::error::rc::SIZE_LIMIT_EXCEEDED) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::error::{Result, ServiceError};
 use super::Service;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, Entry, LdapError, LdapFilter, Modification, Scope, SearchRequest};
+use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, Modification, Scope, SearchRequest};
 use crate::mapping::{Allocation, Mapping, ResourceMapping};
 
 /// Claims tried before a create gives up with 503: each lost claim means another writer took a
@@ -131,13 +131,7 @@ impl Service {
     async fn read_counter(&self, counter: &str, attr: &str) -> Result<Counter> {
         let found = self
             .directory
-            .search(&SearchRequest {
-                base: counter.to_string(),
-                scope: Scope::Base,
-                filter: LdapFilter::any(),
-                attrs: vec![attr.to_string()],
-                size_limit: 1,
-            })
+            .search(&SearchRequest::entry(counter, LdapFilter::any(), vec![attr.to_string()]))
             .await;
         match found {
             Ok(entries) => counter_state(entries.first(), attr).map_err(ServiceError::Inconsistent),
@@ -190,13 +184,12 @@ impl Service {
     /// The allocation's numbers that entries below the resource's base hold, sorted; the counter
     /// entry, which may lie there too, is no holder.
     async fn numbers_in_use(&self, m: &ResourceMapping, allocation: &Allocation) -> Result<Vec<u64>> {
-        let request = SearchRequest {
-            base: m.base.clone(),
-            scope: Scope::Sub,
-            filter: LdapFilter::Present(allocation.ldap.clone()),
-            attrs: vec![allocation.ldap.clone()],
-            size_limit: 0,
-        };
+        let request = SearchRequest::new(
+            &m.base,
+            Scope::Sub,
+            LdapFilter::Present(allocation.ldap.clone()),
+            vec![allocation.ldap.clone()],
+        );
         let entries = self.directory.search_all(&request, 1000).await?;
         let mut numbers: Vec<u64> = entries
             .iter()
@@ -217,13 +210,13 @@ impl Service {
     /// Whether an entry other than the counter holds `number`. Two holders (the size limit of 2
     /// exceeded, or both answered) are a duplicate other writers left: in use, and logged.
     async fn number_in_use(&self, m: &ResourceMapping, allocation: &Allocation, number: u64) -> Result<bool> {
-        let request = SearchRequest {
-            base: m.base.clone(),
-            scope: Scope::Sub,
-            filter: LdapFilter::eq(&allocation.ldap, &number.to_string()),
-            attrs: vec!["1.1".into()],
-            size_limit: 2,
-        };
+        let request = SearchRequest::new(
+            &m.base,
+            Scope::Sub,
+            LdapFilter::eq(&allocation.ldap, &number.to_string()),
+            names_only(),
+        )
+        .limited(2);
         let holders = match self.directory.search(&request).await {
             Ok(found) => found.iter().filter(|e| !is_counter(allocation, e)).count(),
             Err(e) if e.result_code() == Some(rc::SIZE_LIMIT_EXCEEDED) => 2,

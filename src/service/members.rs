@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::error::{Result, ServiceError};
 use super::Service;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, LdapError, LdapFilter, Modification, Scope, SearchRequest};
+use crate::ldap::{dn, names_only, LdapError, LdapFilter, Modification, SearchRequest};
 use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
@@ -199,7 +199,7 @@ impl Service {
                 };
                 let group_dn = match self.ids.get(id).await {
                     Some(dn) => dn,
-                    None => self.locate_with(m, id, vec!["1.1".into()]).await?.dn,
+                    None => self.locate_with(m, id, names_only()).await?.dn,
                 };
                 (change, group_dn)
             }
@@ -214,7 +214,7 @@ impl Service {
                 }
                 Attempt::Stale => {
                     self.ids.remove(id).await;
-                    group_dn = self.locate_with(m, id, vec!["1.1".into()]).await?.dn;
+                    group_dn = self.locate_with(m, id, names_only()).await?.dn;
                 }
             }
         }
@@ -350,7 +350,7 @@ impl Service {
             return Ok(());
         };
         let holding = self
-            .search_in(groups, LdapFilter::eq(&members.ldap, &old_value), vec!["1.1".into()])
+            .search_in(groups, LdapFilter::eq(&members.ldap, &old_value), names_only())
             .await?;
         let change = MemberChange {
             add: new_dn.map(str::to_string).into_iter().collect(),
@@ -380,9 +380,7 @@ impl Service {
                 continue;
             };
             let outcome = async {
-                let holding = self
-                    .search_in(groups, LdapFilter::eq(&members.ldap, &value), vec!["1.1".into()])
-                    .await?;
+                let holding = self.search_in(groups, LdapFilter::eq(&members.ldap, &value), names_only()).await?;
                 if holding.is_empty() {
                     let moved = self.deactivate(users, member).await?;
                     tracing::info!(dn = %moved, "deactivated: in no group any more");
@@ -400,13 +398,7 @@ impl Service {
     async fn has_value(&self, entry_dn: &str, attr: &str, value: &str) -> Result<bool> {
         let found = self
             .directory
-            .search(&SearchRequest {
-                base: entry_dn.to_string(),
-                scope: Scope::Base,
-                filter: LdapFilter::eq(attr, value),
-                attrs: vec!["1.1".into()],
-                size_limit: 1,
-            })
+            .search(&SearchRequest::entry(entry_dn, LdapFilter::eq(attr, value), names_only()))
             .await;
         match found {
             Ok(entries) => Ok(!entries.is_empty()),

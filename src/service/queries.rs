@@ -378,13 +378,12 @@ impl Service {
             let holders = self
                 .directory
                 .search_all(
-                    &SearchRequest {
-                        base: m.base.clone(),
-                        scope: m.scope,
-                        filter: LdapFilter::and(vec![m.type_filter(), LdapFilter::Present(attr.clone())]),
-                        attrs: vec![attr.clone()],
-                        size_limit: 0,
-                    },
+                    &SearchRequest::new(
+                        &m.base,
+                        m.scope,
+                        LdapFilter::and(vec![m.type_filter(), LdapFilter::Present(attr.clone())]),
+                        vec![attr.clone()],
+                    ),
                     ID_PAGE,
                 )
                 .await?;
@@ -408,16 +407,7 @@ impl Service {
         attrs.extend(sort_attr.map(str::to_string));
         let entries = self
             .directory
-            .search_all(
-                &SearchRequest {
-                    base: m.base.clone(),
-                    scope: m.scope,
-                    filter: ldap_filter,
-                    attrs,
-                    size_limit: 0,
-                },
-                ID_PAGE,
-            )
+            .search_all(&SearchRequest::new(&m.base, m.scope, ldap_filter, attrs), ID_PAGE)
             .await?;
         let mut keyed: Vec<(Option<String>, String)> = entries
             .into_iter()
@@ -445,10 +435,7 @@ impl Service {
     ) -> Result<Option<Vec<crate::ldap::Entry>>> {
         let found = self
             .directory
-            .search(&SearchRequest {
-                size_limit: SMALL_RESULT as i32,
-                ..shown_resources(m, ldap_filter.clone(), without_members)
-            })
+            .search(&shown_resources(m, ldap_filter.clone(), without_members).limited(SMALL_RESULT as i32))
             .await;
         match found {
             Ok(entries) => Ok(Some(entries)),
@@ -539,13 +526,7 @@ impl Service {
 
 /// A search for the entries `filter` matches, with the attributes they are shown with.
 fn shown_resources(m: &ResourceMapping, filter: LdapFilter, without_members: bool) -> SearchRequest {
-    SearchRequest {
-        base: m.base.clone(),
-        scope: m.scope,
-        filter,
-        attrs: super::resources::read_attrs(m, without_members),
-        size_limit: 0,
-    }
+    SearchRequest::new(&m.base, m.scope, filter, super::resources::read_attrs(m, without_members))
 }
 
 fn read_ahead_key(query: &str, start_index: usize, count: usize, base_url: &str) -> String {

@@ -203,13 +203,12 @@ impl Service {
         let what = format!("{} entries below {}", m.kind.name(), m.base);
         let found = self
             .directory
-            .search(&SearchRequest {
-                base: m.base.clone(),
-                scope: m.scope,
-                filter: LdapFilter::and(vec![filter, m.type_filter()]),
+            .search(&SearchRequest::new(
+                &m.base,
+                m.scope,
+                LdapFilter::and(vec![filter, m.type_filter()]),
                 attrs,
-                size_limit: 0,
-            })
+            ))
             .await;
         super::lookup::every(found, &what)
     }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::error::{Result, ServiceError};
 use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
+use crate::ldap::{dn, names_only, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
 use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::naming::naming;
@@ -136,13 +136,7 @@ impl Service {
         if let Some(cached) = self.ids.get(id).await {
             let found = self
                 .directory
-                .search(&SearchRequest {
-                    base: cached,
-                    scope: crate::ldap::Scope::Base,
-                    filter: by_id.clone(),
-                    attrs: attrs.clone(),
-                    size_limit: 1,
-                })
+                .search(&SearchRequest::entry(cached, by_id.clone(), attrs.clone()))
                 .await;
             match found {
                 Ok(mut entries) if !entries.is_empty() => return Ok(entries.remove(0)),
@@ -155,13 +149,7 @@ impl Service {
         }
         let found = self
             .directory
-            .search(&SearchRequest {
-                base: m.base.clone(),
-                scope: m.scope,
-                filter: by_id,
-                attrs,
-                size_limit: 2,
-            })
+            .search(&SearchRequest::new(&m.base, m.scope, by_id, attrs).limited(2))
             .await;
         let entry = super::lookup::single(found, &format!("{} id {id}", m.kind.name()))?.ok_or_else(not_found)?;
         self.ids.insert(id, &entry.dn).await;
@@ -224,7 +212,7 @@ impl Service {
             let Some(value) = attrs.get(&attr.ldap).and_then(|w| w.values.first()) else {
                 continue;
             };
-            let found = self.search_in(m, LdapFilter::eq(&attr.ldap, value), vec!["1.1".into()]).await?;
+            let found = self.search_in(m, LdapFilter::eq(&attr.ldap, value), names_only()).await?;
             if found
                 .iter()
                 .any(|e| except_dn.is_none_or(|d| dn::normalize(d) != dn::normalize(&e.dn)))

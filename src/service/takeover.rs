@@ -25,13 +25,7 @@ pub async fn scan_existing_entries(
         let Some(m) = mapping.resource(kind) else { continue };
         let mut attrs = m.fetch_attrs.clone();
         attrs.push("objectClass".to_string());
-        let request = SearchRequest {
-            base: m.base.clone(),
-            scope: m.scope,
-            filter: m.type_filter(),
-            attrs,
-            size_limit: 0,
-        };
+        let request = SearchRequest::new(&m.base, m.scope, m.type_filter(), attrs);
         let mut search = directory.paged_search(&request).await?;
         let mut read = 0;
         while !search.is_finished() {
