@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::controls::{Assertion, PostRead};
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope as Ldap3Scope, SearchOptions, StdStream};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, SearchOptions, StdStream};
 use serde::Deserialize;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -19,6 +19,9 @@ use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
 use crate::metrics::Metrics;
+// Also the paths other modules (and branches) name them by, from when they were defined here.
+pub use super::directory::{read_entry, Directory, Window};
+pub use super::request::{names_only, Modification, PasswordWrite, Scope, SearchRequest, NO_ATTRIBUTES};
 
 type Result<T> = std::result::Result<T, LdapError>;
 
@@ -26,138 +29,9 @@ type Result<T> = std::result::Result<T, LdapError>;
 const POST_READ_OID: &str = "1.3.6.1.1.13.2";
 const ASSERTION_OID: &str = "1.3.6.1.1.12";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    Base,
-    One,
-    Sub,
-}
-
-impl From<Scope> for Ldap3Scope {
-    fn from(scope: Scope) -> Self {
-        match scope {
-            Scope::Base => Ldap3Scope::Base,
-            Scope::One => Ldap3Scope::OneLevel,
-            Scope::Sub => Ldap3Scope::Subtree,
-        }
-    }
-}
-
-/// The attribute list that asks for no attributes (RFC 4511 §4.5.1.8): the entries' names only.
-pub const NO_ATTRIBUTES: &str = "1.1";
-
-/// `[NO_ATTRIBUTES]`, for a search that only finds entries or counts them.
-pub fn names_only() -> Vec<String> {
-    vec![NO_ATTRIBUTES.to_string()]
-}
-
-#[derive(Debug, Clone)]
-pub struct SearchRequest {
-    pub base: String,
-    pub scope: Scope,
-    pub filter: LdapFilter,
-    pub attrs: Vec<String>,
-    /// 0 means the server's limit.
-    pub size_limit: i32,
-}
-
-impl SearchRequest {
-    /// The entries below (or at) `base` that match, without a limit of the gateway's own.
-    pub fn new(base: impl Into<String>, scope: Scope, filter: LdapFilter, attrs: Vec<String>) -> Self {
-        SearchRequest {
-            base: base.into(),
-            scope,
-            filter,
-            attrs,
-            size_limit: 0,
-        }
-    }
-
-    /// The entry at `dn`, if it matches `filter`.
-    pub fn entry(dn: impl Into<String>, filter: LdapFilter, attrs: Vec<String>) -> Self {
-        SearchRequest::new(dn, Scope::Base, filter, attrs).limited(1)
-    }
-
-    /// At most `size_limit` entries (more are sizeLimitExceeded).
-    pub fn limited(self, size_limit: i32) -> Self {
-        SearchRequest { size_limit, ..self }
-    }
-
-    /// The same search for the entries' names only.
-    pub fn names_only(self) -> Self {
-        SearchRequest {
-            attrs: names_only(),
-            ..self
-        }
-    }
-}
-
-/// One change of a modify request; values are exact (add/delete of single values, never a rewrite).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Modification {
-    Add(String, Vec<String>),
-    /// Delete these values, or the whole attribute when the list is empty.
-    Delete(String, Vec<String>),
-    Replace(String, Vec<String>),
-}
-
-/// How a password reaches the directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordWrite {
-    /// The RFC 3062 Password Modify extended operation, so that the server hashes it by its own
-    /// policy (OpenLDAP, 389 DS).
-    Exop,
-    /// Active Directory's `unicodePwd`: the password in double quotes, as UTF-16LE. AD accepts it over
-    /// an encrypted connection only, and so does the gateway, whatever the server would allow.
-    UnicodePwd,
-}
-
 /// The `unicodePwd` value for `password`.
 fn unicode_pwd(password: &str) -> Vec<u8> {
     format!("\"{password}\"").encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-/// What the service layer needs from a directory. Implemented over LDAP; HTTP unit tests may fake it.
-#[async_trait]
-pub trait Directory: Send + Sync {
-    async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>>;
-    /// Every entry a search matches, fetched with the Simple Paged Results control (RFC 2696) in pages of
-    /// `page_size`, so that a server size limit for one request does not cut the result short.
-    async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>>;
-    /// How many entries a search matches: with one VLV request sorted by `order_by` (an attribute
-    /// every match has and the directory can order, such as a creation time) where the directory
-    /// offers VLV and sorting, else over a paged search that returns no attributes.
-    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize>;
-    /// A paged search to read page by page, on a connection of its own that it keeps until dropped.
-    async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch>;
-    /// Whether the directory takes the VLV and Server Side Sort controls together, so that `window`
-    /// answers and a paged search can be sorted.
-    fn offers_vlv(&self) -> bool;
-    /// The matches sorted by `sorted_by`, from the `offset`-th (1-based) on, `count` of them (fewer at
-    /// the end), and how many match: one VLV request. `None` when the directory offers no VLV.
-    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>>;
-    /// Adds an entry and returns it as stored, read back with the attributes `read_back` names.
-    async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry>;
-    /// Applies `mods` in one modify request, only if the entry matches `assertion` when one is given
-    /// (result 122 otherwise), and returns the entry as stored afterwards.
-    async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry>;
-    /// Applies `mods` in one modify request, only if the entry matches `assertion` (RFC 4528; result 122
-    /// otherwise). Reads nothing back: for writes whose answer does not need the entry.
-    async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()>;
-    /// Renames (modrdn, deleting the old RDN value) and optionally moves the entry.
-    async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()>;
-    async fn delete(&self, dn: &str) -> Result<()>;
-    /// Sets an entry's password the way `how` names; never logged.
-    async fn set_password(&self, dn: &str, password: &str, how: PasswordWrite) -> Result<()>;
-    /// Succeeds when a bound connection answers.
-    async fn ping(&self) -> Result<()>;
-}
-
-/// A window of a sorted list of matches, and the size of the whole list.
-pub struct Window {
-    pub entries: Vec<Entry>,
-    pub total: usize,
 }
 
 fn default_pool_size() -> usize {
@@ -819,14 +693,6 @@ fn malformed(op: &'static str) -> LdapError {
         op,
         detail: "the directory sent a malformed entry".into(),
     }
-}
-
-/// The entry at `dn` (the root DSE for ""), with `attrs`; `None` when the search finds nothing.
-pub async fn read_entry<D: Directory + ?Sized>(directory: &D, dn: &str, attrs: &[String]) -> Result<Option<Entry>> {
-    let found = directory
-        .search(&SearchRequest::entry(dn, LdapFilter::any(), attrs.to_vec()))
-        .await?;
-    Ok(found.into_iter().next())
 }
 
 /// The RFC 4528 Assertion control, critical, for a filter.

@@ -2,6 +2,7 @@
 //! SCIM.
 
 pub mod client;
+pub mod directory;
 pub mod dn;
 pub mod dry_run;
 pub mod entry;
@@ -14,15 +15,16 @@ pub mod overlay;
 pub mod paged;
 pub mod probe;
 mod ranged;
+pub mod request;
 pub mod schema;
 mod vlv;
 
-pub use client::{
-    names_only, Directory, LdapDirectory, LdapSettings, Modification, PasswordWrite, Scope, SearchRequest, Window, NO_ATTRIBUTES,
-};
+pub use client::{LdapDirectory, LdapSettings};
+pub use directory::{read_entry, Directory, Window};
 pub use entry::Entry;
 pub use error::LdapError;
 pub use filter::LdapFilter;
 pub use id_cache::IdCache;
 pub use measured::Measured;
 pub use paged::PagedSearch;
+pub use request::{names_only, Modification, PasswordWrite, Scope, SearchRequest, NO_ATTRIBUTES};
