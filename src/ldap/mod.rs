@@ -17,9 +17,11 @@ pub mod probe;
 mod ranged;
 pub mod request;
 pub mod schema;
+pub mod settings;
+mod tls;
 mod vlv;
 
-pub use client::{LdapDirectory, LdapSettings};
+pub use client::LdapDirectory;
 pub use directory::{read_entry, Directory, Window};
 pub use entry::Entry;
 pub use error::LdapError;
@@ -28,3 +30,4 @@ pub use id_cache::IdCache;
 pub use measured::Measured;
 pub use paged::PagedSearch;
 pub use request::{names_only, Modification, PasswordWrite, Scope, SearchRequest, NO_ATTRIBUTES};
+pub use settings::LdapSettings;
