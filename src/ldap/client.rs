@@ -13,7 +13,7 @@ use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, SearchOptions, StdStream
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-use super::entry::Entry;
+use super::entry::{entries_of, entry_from, Entry};
 use super::error::LdapError;
 use super::filter::LdapFilter;
 use super::settings::LdapSettings;
@@ -580,23 +580,6 @@ fn usable(closed: bool, connected_to: usize, preferred: usize) -> bool {
 fn post_read_entry(value: &[u8]) -> Option<Entry> {
     let (_, tag) = ldap3::asn1::parse_tag(value).ok()?;
     Entry::from_result(ldap3::ResultEntry::new(tag))
-}
-
-/// The entry a search returned; a malformed one fails the operation `op` (it would panic in ldap3).
-pub(super) fn entry_from(op: &'static str, raw: ldap3::ResultEntry) -> Result<Entry> {
-    Entry::from_result(raw).ok_or_else(|| malformed(op))
-}
-
-/// The entries a search returned (references passed over); a malformed one fails the operation `op`.
-pub(super) fn entries_of(op: &'static str, raw: Vec<ldap3::ResultEntry>) -> Result<Vec<Entry>> {
-    Entry::from_results(raw).ok_or_else(|| malformed(op))
-}
-
-fn malformed(op: &'static str) -> LdapError {
-    LdapError::Io {
-        op,
-        detail: "the directory sent a malformed entry".into(),
-    }
 }
 
 /// The RFC 4528 Assertion control, critical, for a filter.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use ldap3::asn1::StructureTag;
 use ldap3::ResultEntry;
 
+use super::error::LdapError;
 use super::guid;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -133,6 +134,23 @@ impl Entry {
 
     fn position(&self, name: &str) -> Option<usize> {
         self.attrs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The entry a search returned; a malformed one fails the operation `op` (it would panic in ldap3).
+pub(super) fn entry_from(op: &'static str, raw: ResultEntry) -> Result<Entry, LdapError> {
+    Entry::from_result(raw).ok_or_else(|| malformed(op))
+}
+
+/// The entries a search returned (references passed over); a malformed one fails the operation `op`.
+pub(super) fn entries_of(op: &'static str, raw: Vec<ResultEntry>) -> Result<Vec<Entry>, LdapError> {
+    Entry::from_results(raw).ok_or_else(|| malformed(op))
+}
+
+fn malformed(op: &'static str) -> LdapError {
+    LdapError::Io {
+        op,
+        detail: "the directory sent a malformed entry".into(),
     }
 }
 

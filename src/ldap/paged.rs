@@ -86,7 +86,7 @@ impl PagedSearch {
             .map_err(|e| LdapError::from_ldap3("paged search", e))?;
         self.cookie = cookie_of(&result.ctrls).unwrap_or_default();
         self.finished = self.cookie.is_empty();
-        let mut entries = super::client::entries_of("paged search", entries)?;
+        let mut entries = super::entry::entries_of("paged search", entries)?;
         for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
             super::ranged::complete(&mut self.ldap, self.timeout, entry).await?;
         }

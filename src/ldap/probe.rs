@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use ldap3::controls::RawControl;
 
-use super::client::{entries_of, read_entry, Directory, LdapDirectory, SearchRequest};
+use super::client::{read_entry, Directory, LdapDirectory, SearchRequest};
+use super::entry::entries_of;
 use super::error::LdapError;
 use super::{Entry, LdapFilter, Scope};
 

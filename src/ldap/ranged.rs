@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use ldap3::Ldap;
 
-use super::client::entry_from;
-use super::{Entry, LdapError};
+use super::entry::{entry_from, Entry};
+use super::error::LdapError;
 
 /// At most this many further slices per entry: a server that never sends the last slice must not
 /// keep the gateway reading.
