@@ -13,6 +13,7 @@ pub mod id_cache;
 pub mod measured;
 pub mod overlay;
 pub mod paged;
+mod pool;
 pub mod probe;
 mod ranged;
 pub mod request;

@@ -58,9 +58,9 @@ impl LdapDirectory {
     /// The identity the directory has bound the gateway as (`dn:…`, `u:…`, or empty for anonymous);
     /// `None` when the directory does not offer the operation.
     pub async fn who_am_i(&self) -> Result<Option<String>> {
-        let (_, mut ldap) = self.handle().await?;
+        let (_, mut ldap) = self.pool.handle().await?;
         let answer = ldap
-            .with_timeout(self.timeout)
+            .with_timeout(self.pool.timeout)
             .extended(ldap3::exop::WhoAmI)
             .await
             .map_err(|e| LdapError::from_ldap3("who am i", e))?;
@@ -97,7 +97,7 @@ impl LdapDirectory {
     async fn rights_by_control(&self, base: &str, scope: Scope, filter: &LdapFilter, attrs: &[String]) -> Result<EffectiveRights> {
         let mut wanted: Vec<String> = attrs.to_vec();
         wanted.extend(["objectClass", "entryLevelRights", "attributeLevelRights"].map(String::from));
-        let authz = format!("dn:{}", self.settings.bind_dn);
+        let authz = format!("dn:{}", self.pool.settings.bind_dn);
         let control = RawControl {
             ctype: GET_EFFECTIVE_RIGHTS_OID.to_string(),
             crit: true,
@@ -176,9 +176,9 @@ impl LdapDirectory {
         attrs: &[String],
         control: RawControl,
     ) -> Result<Option<Entry>> {
-        let (_, mut ldap) = self.handle().await?;
+        let (_, mut ldap) = self.pool.handle().await?;
         let answer = ldap
-            .with_timeout(self.timeout)
+            .with_timeout(self.pool.timeout)
             .with_controls(control)
             .with_search_options(ldap3::SearchOptions::new().sizelimit(1))
             .search(base, scope.into(), &filter.to_string(), attrs)
