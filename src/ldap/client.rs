@@ -3,14 +3,13 @@
 //! with a per-operation timeout on a connection of the pool.
 
 use std::collections::HashSet;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::controls::{Assertion, PostRead};
 use ldap3::{Ldap, Mod, SearchOptions};
 
+use super::controls::{assertion_control, post_read, post_read_answer, SupportedControls};
 use super::entry::{entries_of, entry_from, Entry};
 use super::error::LdapError;
 use super::filter::LdapFilter;
@@ -23,10 +22,6 @@ pub use super::request::{names_only, Modification, PasswordWrite, Scope, SearchR
 
 type Result<T> = std::result::Result<T, LdapError>;
 
-/// OID of the RFC 4527 Post-Read control.
-const POST_READ_OID: &str = "1.3.6.1.1.13.2";
-const ASSERTION_OID: &str = "1.3.6.1.1.12";
-
 /// The `unicodePwd` value for `password`.
 fn unicode_pwd(password: &str) -> Vec<u8> {
     format!("\"{password}\"").encode_utf16().flat_map(u16::to_le_bytes).collect()
@@ -36,11 +31,7 @@ fn unicode_pwd(password: &str) -> Vec<u8> {
 /// the server was found to take at connection.
 pub struct LdapDirectory {
     pub(super) pool: Pool,
-    post_read: std::sync::atomic::AtomicBool,
-    /// Whether the server takes the RFC 4528 Assertion control (389 DS and AD do not).
-    assertions: std::sync::atomic::AtomicBool,
-    /// Whether the server takes the VLV and Server Side Sort controls together.
-    vlv: std::sync::atomic::AtomicBool,
+    controls: SupportedControls,
     metrics: Arc<Metrics>,
 }
 
@@ -48,20 +39,12 @@ impl LdapDirectory {
     /// Builds the pool and checks that the directory answers, so that a wrong URL or password fails at
     /// startup rather than on the first request.
     pub async fn connect(settings: LdapSettings, metrics: Arc<Metrics>) -> Result<Self> {
-        let directory = LdapDirectory {
+        let mut directory = LdapDirectory {
             pool: Pool::new(settings, metrics.clone())?,
-            post_read: std::sync::atomic::AtomicBool::new(false),
-            assertions: std::sync::atomic::AtomicBool::new(false),
-            vlv: std::sync::atomic::AtomicBool::new(false),
+            controls: SupportedControls::default(),
             metrics,
         };
-        let root = read_entry(&directory, "", &["supportedControl".to_string()]).await?;
-        let supports = |oid: &str| root.as_ref().is_some_and(|e| e.get("supportedControl").iter().any(|c| c == oid));
-        directory.post_read.store(supports(POST_READ_OID), Ordering::Relaxed);
-        directory.assertions.store(supports(ASSERTION_OID), Ordering::Relaxed);
-        directory
-            .vlv
-            .store(supports(super::vlv::VLV_OID) && supports(super::vlv::SORT_OID), Ordering::Relaxed);
+        directory.controls = SupportedControls::of(&directory).await?;
         Ok(directory)
     }
 
@@ -182,7 +165,7 @@ impl LdapDirectory {
     /// result 122 as the control would give, though a change in the instant between goes unseen.
     async fn assertion_for(&self, dn: &str, assertion: Option<&LdapFilter>) -> Result<Option<ldap3::controls::RawControl>> {
         let Some(assertion) = assertion else { return Ok(None) };
-        if self.assertions.load(Ordering::Relaxed) {
+        if self.controls.assertions {
             return assertion_control(assertion).map(Some);
         }
         let check = SearchRequest::entry(dn, assertion.clone(), names_only());
@@ -212,20 +195,14 @@ impl LdapDirectory {
     {
         let (index, mut ldap) = self.pool.handle().await?;
         ldap.with_timeout(self.pool.timeout);
-        if self.post_read.load(Ordering::Relaxed) && !read_back.is_empty() {
-            controls.push(PostRead::new(read_back.to_vec()));
+        if self.controls.post_read && !read_back.is_empty() {
+            controls.push(post_read(read_back));
         }
         if !controls.is_empty() {
             ldap.with_controls(controls);
         }
         let result = self.pool.checked(index, op, run(ldap).await).await?;
-        let from_control = result
-            .ctrls
-            .iter()
-            .find(|c| c.1.ctype == POST_READ_OID)
-            .and_then(|c| c.1.val.as_deref())
-            .and_then(post_read_entry);
-        match from_control {
+        match post_read_answer(&result.ctrls) {
             Some(mut entry) => {
                 entry.dn = dn.to_string();
                 Ok(entry)
@@ -255,7 +232,7 @@ impl Directory for LdapDirectory {
     }
 
     async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize> {
-        if self.vlv.load(Ordering::Relaxed) {
+        if self.controls.vlv {
             match self.count_by_vlv(request, order_by).await {
                 Ok(Some(matched)) => return Ok(matched),
                 Ok(None) => tracing::debug!("no VLV count in the answer; counting the entries"),
@@ -275,7 +252,7 @@ impl Directory for LdapDirectory {
     }
 
     fn offers_vlv(&self) -> bool {
-        self.vlv.load(Ordering::Relaxed)
+        self.controls.vlv
     }
 
     async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>> {
@@ -375,23 +352,6 @@ impl Directory for LdapDirectory {
     async fn ping(&self) -> Result<()> {
         self.read("", &names_only()).await.map(|_| ())
     }
-}
-
-/// The entry a Post-Read control carries (RFC 4527: a SearchResultEntry), decoded without ldap3's
-/// parser, which panics on a malformed one; `None` then, and the entry is read instead.
-fn post_read_entry(value: &[u8]) -> Option<Entry> {
-    let (_, tag) = ldap3::asn1::parse_tag(value).ok()?;
-    Entry::from_result(ldap3::ResultEntry::new(tag))
-}
-
-/// The RFC 4528 Assertion control, critical, for a filter.
-fn assertion_control(assertion: &LdapFilter) -> Result<ldap3::controls::RawControl> {
-    let text = assertion.to_string();
-    // The control encoder panics on a filter it cannot parse: check first.
-    ldap3::parse_filter(&text).map_err(|_| LdapError::Config(format!("invalid assertion filter {text}")))?;
-    let mut control = Assertion::new(text);
-    control.crit = true;
-    Ok(control)
 }
 
 fn to_ldap3_mods(mods: &[Modification]) -> Vec<Mod<String>> {

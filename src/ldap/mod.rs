@@ -2,6 +2,7 @@
 //! SCIM.
 
 pub mod client;
+mod controls;
 pub mod directory;
 pub mod dn;
 pub mod dry_run;
