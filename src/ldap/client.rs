@@ -13,6 +13,7 @@ use super::controls::{assertion_control, post_read, post_read_answer, SupportedC
 use super::entry::{entries_of, entry_from, Entry};
 use super::error::LdapError;
 use super::filter::LdapFilter;
+use super::paged::PagedSearch;
 use super::pool::Pool;
 use super::settings::LdapSettings;
 use crate::metrics::Metrics;
@@ -102,7 +103,7 @@ impl LdapDirectory {
         let started = std::time::Instant::now();
         let counting = request.clone().names_only();
         let counted = self.vlv_search(&counting, order_by, 1, 1).await.map(|(_, total)| total);
-        super::measured::record(&self.metrics, "vlv_count", started, &counted);
+        super::operation_metrics::record(&self.metrics, "vlv_count", started, &counted);
         counted
     }
 
@@ -246,9 +247,9 @@ impl Directory for LdapDirectory {
         Ok(matched)
     }
 
-    async fn paged_search(&self, request: &SearchRequest) -> Result<super::PagedSearch> {
+    async fn paged_search(&self, request: &SearchRequest) -> Result<PagedSearch> {
         let (ldap, _) = self.pool.open().await?;
-        Ok(super::PagedSearch::new(ldap, request.clone(), self.pool.timeout))
+        Ok(PagedSearch::new(ldap, request.clone(), self.pool.timeout))
     }
 
     fn offers_vlv(&self) -> bool {

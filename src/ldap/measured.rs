@@ -6,10 +6,13 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::client::{Directory, Modification, PasswordWrite, SearchRequest, Window};
+use super::directory::{Directory, Window};
 use super::entry::Entry;
 use super::error::LdapError;
 use super::filter::LdapFilter;
+use super::operation_metrics;
+use super::paged::PagedSearch;
+use super::request::{Modification, PasswordWrite, SearchRequest};
 use crate::audit;
 use crate::metrics::Metrics;
 
@@ -26,23 +29,8 @@ impl<D: Directory> Measured<D> {
     }
 
     fn record<T>(&self, op: &'static str, started: Instant, result: &Result<T>) -> String {
-        record(&self.metrics, op, started, result)
+        operation_metrics::record(&self.metrics, op, started, result)
     }
-}
-
-/// Counts and times one operation by its result code; answers the result's label.
-pub(super) fn record<T>(metrics: &Metrics, op: &'static str, started: Instant, result: &Result<T>) -> String {
-    let outcome = match result {
-        Ok(_) => "0".to_string(),
-        Err(LdapError::Result { rc, .. }) => rc.to_string(),
-        Err(LdapError::Io { .. }) => "io".to_string(),
-        Err(LdapError::Timeout(_)) => "timeout".to_string(),
-        Err(LdapError::Connect(_)) => "connect".to_string(),
-        Err(LdapError::Config(_)) => "config".to_string(),
-    };
-    metrics.increment("scim2ldap_ldap_operations_total", &[("op", op), ("result", &outcome)]);
-    metrics.observe("scim2ldap_ldap_operation_seconds", &[("op", op)], started.elapsed());
-    outcome
 }
 
 /// A write's outcome in the audit trail: `ok`, or the directory's name for its refusal.
@@ -84,7 +72,7 @@ impl<D: Directory> Directory for Measured<D> {
         result
     }
 
-    async fn paged_search(&self, request: &SearchRequest) -> Result<crate::ldap::PagedSearch> {
+    async fn paged_search(&self, request: &SearchRequest) -> Result<PagedSearch> {
         let started = Instant::now();
         let result = self.inner.paged_search(request).await;
         self.record("paged_search_open", started, &result);

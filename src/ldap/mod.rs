@@ -12,6 +12,7 @@ pub mod filter;
 pub mod guid;
 pub mod id_cache;
 pub mod measured;
+mod operation_metrics;
 pub mod overlay;
 pub mod paged;
 mod pool;

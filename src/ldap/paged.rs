@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use ldap3::controls::{Control, PagedResults, RawControl};
 use ldap3::Ldap;
 
-use super::{Entry, LdapError, SearchRequest};
+use super::entry::{entries_of, Entry};
+use super::error::LdapError;
+use super::request::SearchRequest;
 use crate::metrics::Metrics;
 
 const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
@@ -63,7 +65,7 @@ impl PagedSearch {
         let started = Instant::now();
         let page = self.read_page(size).await;
         if let Some(metrics) = &self.metrics {
-            super::measured::record(metrics, "search_page", started, &page);
+            super::operation_metrics::record(metrics, "search_page", started, &page);
         }
         page
     }
@@ -86,7 +88,7 @@ impl PagedSearch {
             .map_err(|e| LdapError::from_ldap3("paged search", e))?;
         self.cookie = cookie_of(&result.ctrls).unwrap_or_default();
         self.finished = self.cookie.is_empty();
-        let mut entries = super::entry::entries_of("paged search", entries)?;
+        let mut entries = entries_of("paged search", entries)?;
         for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
             super::ranged::complete(&mut self.ldap, self.timeout, entry).await?;
         }

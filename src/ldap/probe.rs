@@ -7,10 +7,13 @@ use std::collections::HashSet;
 
 use ldap3::controls::RawControl;
 
-use super::client::{read_entry, Directory, LdapDirectory, SearchRequest};
+use super::client::LdapDirectory;
+use super::directory::{read_entry, Directory};
 use super::entry::entries_of;
+use super::entry::Entry;
 use super::error::LdapError;
-use super::{Entry, LdapFilter, Scope};
+use super::filter::LdapFilter;
+use super::request::{Scope, SearchRequest};
 
 type Result<T> = std::result::Result<T, LdapError>;
 

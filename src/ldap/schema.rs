@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::client::{read_entry, Directory};
+use super::directory::{read_entry, Directory};
 use super::error::LdapError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
