@@ -160,10 +160,7 @@ async fn explain_foresees_the_api_s_status_and_writes_for_the_main_flows() {
     assert_eq!(status, 200, "{renamed}");
     assert_eq!(renamed["userName"], "ada.lovelace");
 
-    let bjensen = gw.get("/Users?filter=userName%20eq%20%22bjensen%22").await.1["Resources"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let bjensen = id_of(&gw.get("/Users?filter=userName%20eq%20%22bjensen%22").await.1["Resources"][0]);
     let (status, staff) = flow
         .step(
             Method::POST,

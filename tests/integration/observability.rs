@@ -60,45 +60,42 @@ async fn a_member_change_retried_inside_the_gateway_does_not_read_as_a_failure()
     let gateway = spawn_gateway(&slapd, &log).await;
     let client = reqwest::Client::new();
     let scim = format!("{}/scim/v2", gateway.base);
-    let post = |path: &str, body: serde_json::Value| {
-        client
-            .post(format!("{scim}{path}"))
-            .bearer_auth(crate::support::TOKEN)
-            .json(&body)
-            .send()
+    // The id of what a POST created, or the test fails with the answer.
+    let created_id = |path: &'static str, body: serde_json::Value| {
+        let request = client.post(format!("{scim}{path}")).bearer_auth(crate::support::TOKEN).json(&body);
+        async move {
+            let answer: serde_json::Value = request
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .json()
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            answer["id"].as_str().unwrap_or_else(|| panic!("no id in {answer}")).to_string()
+        }
     };
-    let user: serde_json::Value = post("/Users", json!({"userName": "joiner"}))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let user = created_id("/Users", json!({"userName": "joiner"})).await;
     // An empty group holds the placeholder member; the first member added is first tried with an
     // assertion that the placeholder is gone, which fails (122), then written with its removal.
-    let group: serde_json::Value = post("/Groups", json!({"displayName": "newcomers"}))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let group = created_id("/Groups", json!({"displayName": "newcomers"})).await;
     let patched = client
-        .patch(format!("{scim}/Groups/{}", group["id"].as_str().unwrap_or_default()))
+        .patch(format!("{scim}/Groups/{group}"))
         .bearer_auth(crate::support::TOKEN)
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                      "Operations": [{"op": "add", "path": "members", "value": [{"value": user["id"]}]}]}))
+                      "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]}))
         .send()
         .await;
-    let status = patched.map(|r| r.status().as_u16()).unwrap_or_default();
+    let status = patched.map(|r| r.status().as_u16()).unwrap_or_else(|e| panic!("{e}"));
     assert!(status == 200 || status == 204, "{status}");
     drop(gateway);
 
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
     let patch_line = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|l| l["target"] == "scim2ldap::audit" && l["fields"]["method"] == "PATCH")
-        .map(|l| l["fields"]["writes"].as_str().unwrap_or_default().to_string())
-        .unwrap_or_default();
+        .and_then(|l| l["fields"]["writes"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no audit line with writes for the PATCH in:\n{text}"));
     let outcomes: Vec<&str> = patch_line.split("; ").filter_map(|w| w.rsplit(" result=").next()).collect();
     assert!(outcomes.last() == Some(&"ok"), "{patch_line}");
     assert!(

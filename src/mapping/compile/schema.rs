@@ -314,32 +314,9 @@ pub(super) fn add_to_schema(schema: &mut ResourceSchema, attr: &AttrMap, kind: R
 
 /// RFC 7643 spelling of standard attribute names, whatever case the mapping used.
 fn canonical_name(name: &str) -> String {
-    const NAMES: &[&str] = &[
-        "userName",
-        "name",
-        "displayName",
-        "nickName",
-        "profileUrl",
-        "title",
-        "userType",
-        "preferredLanguage",
-        "locale",
-        "timezone",
-        "active",
-        "password",
-        "emails",
-        "phoneNumbers",
-        "ims",
-        "photos",
-        "addresses",
-        "entitlements",
-        "roles",
-        "x509Certificates",
-        "externalId",
-        "members",
-    ];
-    NAMES
+    core_names(ResourceKind::User)
         .iter()
+        .chain(core_names(ResourceKind::Group))
         .find(|n| n.eq_ignore_ascii_case(name))
         .map_or_else(|| name.to_string(), |n| n.to_string())
 }
