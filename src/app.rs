@@ -7,10 +7,10 @@ use std::time::Duration;
 use crate::config::{AuthConfig, Config, Target};
 use crate::http::{App, AppState, JwtVerifier, TokenHash, Tokens, SCIM_BASE};
 use crate::ldap::schema::Subschema;
-use crate::ldap::{Directory, IdCache, LdapDirectory, Measured, PasswordWrite};
+use crate::ldap::{Directory, LdapDirectory, Measured, PasswordWrite};
 use crate::mapping;
 use crate::metrics::Metrics;
-use crate::service::Service;
+use crate::service::{Service, ServiceLimits};
 
 /// Builds the application from a loaded configuration: connects to every target's directory (failing
 /// fast when one cannot be reached), loads and checks each mapping.
@@ -34,7 +34,7 @@ pub async fn build_with_metrics(config: &Config, metrics: Arc<Metrics>) -> Resul
                 }
             })?;
         let context = crate::readiness::Context::of(&target);
-        let (mapping, directory) = (state.service.mapping.clone(), state.service.directory.clone());
+        let (mapping, directory) = (state.service.mapping().clone(), state.service.directory().clone());
         readiness
             .targets
             .push(crate::readiness::ReadinessTarget::new(target.name, mapping, directory, context));
@@ -55,23 +55,7 @@ async fn build_target(
     metrics: Arc<Metrics>,
     in_flight: Arc<tokio::sync::Semaphore>,
 ) -> Result<AppState, String> {
-    let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
-    for m in std::iter::once(&mut mapping.users).chain(mapping.groups.as_mut()) {
-        m.schema.refuse_unmapped = config.server.refuse_unmapped;
-    }
-    if mapping.users.password == Some(PasswordWrite::UnicodePwd) && !target.ldap.is_encrypted() {
-        return Err(format!(
-            "{}: `password: unicode_pwd` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",
-            target.mapping.display()
-        ));
-    }
-    if mapping.users.password == Some(PasswordWrite::Exop) && !target.ldap.keeps_secrets() && !target.ldap.allow_plaintext_passwords {
-        return Err(format!(
-            "{}: `password: exop` would send passwords unencrypted to {}: use ldaps://, ldapi:// or ldap.starttls: true, or set ldap.allow_plaintext_passwords: true",
-            target.mapping.display(),
-            target.ldap.url
-        ));
-    }
+    let mut mapping = load_mapping(config, target)?;
     crate::service::log_allocations(&mapping);
     let tokens = tokens(target.auth)?;
     let directory = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
@@ -79,14 +63,14 @@ async fn build_target(
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
     crate::readiness::at_startup(&directory, &mapping, &crate::readiness::Context::of(target)).await?;
     let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
-    let mut service = service(
+    let service = service(
         config,
         mapping,
         Arc::new(Measured::new(directory, metrics.clone())),
         metrics.clone(),
-    );
-    service.unordered = unordered;
-    service.schema = Arc::new(schema);
+    )
+    .schema(Arc::new(schema), unordered)
+    .build();
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
@@ -108,6 +92,29 @@ async fn build_target(
         in_flight,
         metrics,
     })
+}
+
+/// Loads `target`'s mapping with the server's settings applied, refusing a password mapping the
+/// connection cannot carry safely: `serve` and `explain` start from the same mapping.
+fn load_mapping(config: &Config, target: &Target<'_>) -> Result<mapping::Mapping, String> {
+    let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    for m in std::iter::once(&mut mapping.users).chain(mapping.groups.as_mut()) {
+        m.schema.refuse_unmapped = config.server.refuse_unmapped;
+    }
+    if mapping.users.password == Some(PasswordWrite::UnicodePwd) && !target.ldap.is_encrypted() {
+        return Err(format!(
+            "{}: `password: unicode_pwd` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",
+            target.mapping.display()
+        ));
+    }
+    if mapping.users.password == Some(PasswordWrite::Exop) && !target.ldap.keeps_secrets() && !target.ldap.allow_plaintext_passwords {
+        return Err(format!(
+            "{}: `password: exop` would send passwords unencrypted to {}: use ldaps://, ldapi:// or ldap.starttls: true, or set ldap.allow_plaintext_passwords: true",
+            target.mapping.display(),
+            target.ldap.url
+        ));
+    }
+    Ok(mapping)
 }
 
 /// Fits a mapping to the directory's schema (see `narrow_type_filters`) and answers the mapped
@@ -166,35 +173,20 @@ fn unordered_attributes(mapping: &mapping::Mapping, schema: &Subschema) -> std::
         .collect()
 }
 
-/// The use cases of one target over `directory`.
-pub fn service(config: &Config, mapping: mapping::Mapping, directory: Arc<dyn Directory>, metrics: Arc<Metrics>) -> Service {
-    let ttl = Duration::from_secs(config.cache.ttl_seconds);
-    Service {
-        mapping: Arc::new(mapping),
-        directory,
-        ids: IdCache::new(config.cache.capacity, ttl, metrics),
-        dn_targets: moka::future::Cache::builder()
-            .max_capacity(config.cache.capacity)
-            .time_to_live(ttl)
-            .build(),
+/// The use cases of one target over `directory`, with the configured limits: the caller adds what
+/// it knows of the directory's schema, then builds.
+pub fn service(
+    config: &Config,
+    mapping: mapping::Mapping,
+    directory: Arc<dyn Directory>,
+    metrics: Arc<Metrics>,
+) -> crate::service::ServiceBuilder {
+    Service::builder(mapping, directory).metrics(metrics).limits(ServiceLimits {
         max_results: config.server.max_results,
         max_matches: config.server.max_matches,
-        snapshots: moka::future::Cache::builder()
-            // Weighed in ids: a few full listings of a large directory at most.
-            .weigher(|_, ids: &crate::service::Snapshot| u32::try_from(ids.len()).unwrap_or(u32::MAX))
-            .max_capacity(2_000_000)
-            .time_to_live(Duration::from_secs(60))
-            .build(),
-        unordered: std::collections::HashSet::new(),
-        // Each holds a directory connection of its own while its client pages on.
-        read_aheads: moka::future::Cache::builder()
-            .max_capacity(8)
-            .time_to_idle(Duration::from_secs(60))
-            .build(),
-        writes: Arc::default(),
-        allocations: Arc::default(),
-        schema: Arc::default(),
-    }
+        cache_capacity: config.cache.capacity,
+        cache_ttl: Duration::from_secs(config.cache.ttl_seconds),
+    })
 }
 
 fn tokens(auth: &AuthConfig) -> Result<Tokens, String> {
@@ -220,7 +212,7 @@ pub async fn dry_run_service(
     config: &Config,
     target: &Target<'_>,
 ) -> Result<(Service, Arc<crate::ldap::dry_run::DryRun<LdapDirectory>>), String> {
-    let mut mapping = mapping::load(target.mapping, &target.ldap.base_dn).map_err(|e| e.to_string())?;
+    let mut mapping = load_mapping(config, target)?;
     let metrics = Arc::new(Metrics::new());
     let ldap = LdapDirectory::connect(target.ldap.clone(), metrics.clone())
         .await
@@ -228,8 +220,8 @@ pub async fn dry_run_service(
     let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &ldap).await?;
     let schema = Arc::new(schema);
     let directory = Arc::new(crate::ldap::dry_run::DryRun::new(ldap).with_schema(schema.clone()));
-    let mut service = service(config, mapping, directory.clone(), metrics);
-    service.unordered = unordered;
-    service.schema = schema;
+    let service = service(config, mapping, directory.clone(), metrics)
+        .schema(schema, unordered)
+        .build();
     Ok((service, directory))
 }

@@ -65,13 +65,13 @@ fn projection(params: &HashMap<String, String>) -> Projection {
 fn without_members(kind: ResourceKind, state: &AppState, params: &HashMap<String, String>) -> bool {
     state
         .service
-        .mapping
+        .mapping()
         .resource(kind)
         .is_some_and(|m| projection(params).omits("members", &m.schema.core.id))
 }
 
 fn project(kind: ResourceKind, state: &AppState, mut resource: serde_json::Map<String, Value>, params: &HashMap<String, String>) -> Value {
-    if let Some(m) = state.service.mapping.resource(kind) {
+    if let Some(m) = state.service.mapping().resource(kind) {
         projection(params).apply(&mut resource, &m.schema.core.id);
     }
     Value::Object(resource)
@@ -265,7 +265,7 @@ pub async fn bulk(State(state): State<AppState>, BaseUrl(base): BaseUrl, JsonBod
 fn capabilities(state: &AppState) -> Capabilities {
     Capabilities {
         patch: true,
-        filter_max_results: state.service.max_results,
+        filter_max_results: state.service.max_results(),
         max_payload_size: state.max_body_bytes,
         bulk_max_operations: state.bulk_max_operations,
         etag: true,
@@ -286,7 +286,7 @@ pub async fn service_provider(State(state): State<AppState>, BaseUrl(base): Base
 }
 
 fn resource_types(state: &AppState) -> Vec<&crate::scim::schema::ResourceSchema> {
-    let mapping = &state.service.mapping;
+    let mapping = state.service.mapping();
     std::iter::once(&mapping.users.schema)
         .chain(mapping.groups.as_ref().map(|g| &g.schema))
         .collect()

@@ -3,6 +3,7 @@
 
 mod allocate;
 mod bulk;
+mod construction;
 pub mod error;
 mod explain;
 mod fitting;
@@ -14,8 +15,9 @@ mod resources;
 mod takeover;
 
 pub use allocate::log_allocations;
+pub use construction::{Service, ServiceBuilder, ServiceLimits};
 pub use error::ServiceError;
 pub use explain::explain;
 pub use queries::{ListQuery, Page, Snapshot};
-pub use resources::{IfMatch, Service};
+pub use resources::IfMatch;
 pub use takeover::scan_existing_entries;

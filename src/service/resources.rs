@@ -1,20 +1,20 @@
 //! The use cases: get, list, create, replace, patch and delete a resource, for any mapped type.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use super::Service;
 use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, names_only, Directory, Entry, IdCache, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
+use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
 use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::naming::naming;
 use crate::mapping::patch_plan::direct_modifications;
 use crate::mapping::to_ldap::{diff, keep_unseen_members, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, Mapping, RefTarget, ResourceKind, ResourceMapping};
+use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
 use crate::scim::ScimType;
 
@@ -82,35 +82,6 @@ fn opaque(tag: &str) -> &str {
 struct Stored {
     entry: Entry,
     shown: Map<String, Value>,
-}
-
-/// Everything a request needs: the mapping, the directory and the id cache.
-#[derive(Clone)]
-pub struct Service {
-    pub mapping: Arc<Mapping>,
-    pub directory: Arc<dyn Directory>,
-    pub ids: IdCache,
-    /// Normalized DN → what it references, for showing members, managers and groups.
-    pub dn_targets: moka::future::Cache<String, RefTarget>,
-    /// Largest page served, and the default `count`.
-    pub max_results: usize,
-    /// Most entries a list query may match (400 `tooMany` beyond).
-    pub max_matches: usize,
-    /// The ids a recent list query matched, for its next pages.
-    pub snapshots: moka::future::Cache<String, super::queries::Snapshot>,
-    /// Mapped LDAP attributes (lower-cased) the directory cannot compare by order: a `gt`, `ge`, `lt`
-    /// or `le` on them would silently match nothing, so it is refused instead.
-    pub unordered: std::collections::HashSet<String>,
-    /// Pages being read ahead for clients that page through a list in order.
-    pub read_aheads: super::queries::ReadAheads,
-    /// Writes so far, to tell a read-ahead started before the last write (cache invalidation alone
-    /// does not stop `remove` from answering an entry).
-    pub writes: Arc<std::sync::atomic::AtomicU64>,
-    /// The next number to try per allocated attribute (see `allocate`).
-    pub allocations: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
-    /// The directory's schema, for the classes an entry needs to hold what is written (empty when
-    /// the directory would not show it: the directory then judges each write alone).
-    pub schema: Arc<crate::ldap::schema::Subschema>,
 }
 
 impl Service {
