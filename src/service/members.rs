@@ -7,9 +7,10 @@
 use serde_json::Value;
 
 use super::error::{Result, ServiceError};
+use super::member_write::{MemberWrite, PlaceholderMoves, Step, MAX_ATTEMPTS};
 use super::Service;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, names_only, LdapError, LdapFilter, Modification, SearchRequest};
+use crate::ldap::{dn, names_only, LdapError, LdapFilter, SearchRequest};
 use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
@@ -254,83 +255,67 @@ impl Service {
         Ok((MemberChange { add, remove }, group.dn))
     }
 
+    /// Sends the change as one modify, and on a conflict the next one `MemberWrite::next` names.
     async fn write_members(&self, m: &ResourceMapping, members: &AttrMap, group_dn: &str, change: &MemberChange) -> Result<Attempt> {
         let attr = members.ldap.as_str();
         let placeholder = match &m.empty_group {
             EmptyGroup::Placeholder(p) => Some(p.clone()),
             _ => None,
         };
-        let (add_dns, remove) = (&change.add, &change.remove);
-        let mut add = stored_values(members, add_dns)?;
-        // A member the attribute cannot name cannot be in the group: nothing to remove.
-        let mut remove: Vec<String> = remove.iter().filter_map(|d| members.ref_value(d)).collect();
+        let add = stored_values(members, &change.add)?;
         // Adding to a group that holds only its placeholder must drop the placeholder: assume it is
         // absent (the common case) and learn otherwise from an assertion. OpenLDAP's memberof overlay
         // applies the request's assertion to its own updates of the member entries too, so it is used
         // only when it holds for every member added (users, which have no members); else we ask.
-        let assertion_holds_for_members = add_dns.iter().all(|d| self.mapping.users.holds(d));
-        let mut guard_placeholder = placeholder.is_some() && !add.is_empty() && assertion_holds_for_members;
-        let mut drop_placeholder = match &placeholder {
+        let assertion_holds_for_members = change.add.iter().all(|d| self.mapping.users.holds(d));
+        let delete = match &placeholder {
             Some(p) if !add.is_empty() && !assertion_holds_for_members => self.has_value(group_dn, attr, p).await?,
             _ => false,
         };
-        let mut keep_placeholder = false;
-        for _ in 0..6 {
-            let mut mods = Vec::new();
-            if let (true, Some(p)) = (keep_placeholder, &placeholder) {
-                mods.push(Modification::Add(attr.to_string(), vec![p.clone()]));
-            }
-            if !add.is_empty() {
-                mods.push(Modification::Add(attr.to_string(), add.clone()));
-            }
-            if let (true, Some(p)) = (drop_placeholder, &placeholder) {
-                mods.push(Modification::Delete(attr.to_string(), vec![p.clone()]));
-            }
-            if !remove.is_empty() {
-                mods.push(Modification::Delete(attr.to_string(), remove.clone()));
-            }
-            if mods.is_empty() {
+        let mut write = MemberWrite {
+            attr: attr.to_string(),
+            moves: PlaceholderMoves {
+                assume_absent: placeholder.is_some() && !add.is_empty() && assertion_holds_for_members,
+                delete,
+                restore: false,
+            },
+            placeholder,
+            add,
+            // A member the attribute cannot name cannot be in the group: nothing to remove.
+            remove: change.remove.iter().filter_map(|d| members.ref_value(d)).collect(),
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let Some((mods, assertion)) = write.request() else {
                 return Ok(Attempt::Done);
-            }
-            let assertion = match (&placeholder, guard_placeholder) {
-                (Some(p), true) => Some(LdapFilter::Not(Box::new(LdapFilter::eq(attr, p)))),
-                _ => None,
             };
             let failure = match self.directory.modify_if(group_dn, &mods, assertion.as_ref()).await {
                 Ok(()) => return Ok(Attempt::Done),
                 Err(e) => e,
             };
-            match failure.result_code() {
-                Some(rc::NO_SUCH_OBJECT) => return Ok(Attempt::Stale),
-                Some(rc::ASSERTION_FAILED) => {
-                    guard_placeholder = false;
-                    drop_placeholder = true;
-                }
-                Some(rc::OBJECT_CLASS_VIOLATION) if placeholder.is_some() && !keep_placeholder && add.is_empty() => keep_placeholder = true,
-                Some(rc::OBJECT_CLASS_VIOLATION) if m.empty_group == EmptyGroup::Refuse => return Err(empty_refused(members)),
-                Some(rc::ATTRIBUTE_OR_VALUE_EXISTS | rc::NO_SUCH_ATTRIBUTE) => {
-                    // A retry, or a member added or removed elsewhere: ask about just these values.
-                    let mut kept = Vec::new();
-                    for value in &add {
+            match write.next(m.empty_group == EmptyGroup::Refuse, failure.result_code()) {
+                Step::Stale => return Ok(Attempt::Stale),
+                Step::Retry(moves) => write.moves = moves,
+                Step::RefuseEmpty => return Err(empty_refused(members)),
+                Step::Recheck => {
+                    let mut add = Vec::new();
+                    for value in &write.add {
                         if !self.has_value(group_dn, attr, value).await? {
-                            kept.push(value.clone());
+                            add.push(value.clone());
                         }
                     }
-                    add = kept;
-                    let mut kept = Vec::new();
-                    for value in &remove {
+                    let mut remove = Vec::new();
+                    for value in &write.remove {
                         if self.has_value(group_dn, attr, value).await? {
-                            kept.push(value.clone());
+                            remove.push(value.clone());
                         }
                     }
-                    remove = kept;
-                    if let Some(p) = &placeholder {
-                        let present = self.has_value(group_dn, attr, p).await?;
-                        drop_placeholder &= present;
-                        keep_placeholder &= !present;
-                    }
+                    let placeholder_present = match &write.placeholder {
+                        Some(p) => Some(self.has_value(group_dn, attr, p).await?),
+                        None => None,
+                    };
+                    write.rechecked(add, remove, placeholder_present);
                 }
-                _ => return Err(failure.into()),
+                Step::Fail => return Err(failure.into()),
             }
         }
         Err(ServiceError::Ldap(LdapError::Result {

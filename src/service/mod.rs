@@ -8,6 +8,7 @@ pub mod error;
 mod explain;
 mod fitting;
 mod lookup;
+mod member_write;
 mod members;
 mod queries;
 mod references;
