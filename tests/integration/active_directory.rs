@@ -5,7 +5,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::support::{assert_scim_error, member_ids, Gateway, SambaDc};
+use crate::support::{assert_scim_error, id_of, member_ids, refusal, Gateway, SambaDc};
 
 fn user_dn(name: &str) -> String {
     format!("cn={name},cn=Users,dc=example,dc=org")
@@ -47,7 +47,7 @@ async fn users_on_active_directory() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     let dn = user_dn(name);
 
     // The id is objectGUID in AD's dashed form: the first three fields little-endian.
@@ -79,7 +79,7 @@ async fn users_on_active_directory() {
     assert_scim_error(status, &body, 404, None);
 
     // What AD keeps: the logon names, the state bits, and meta from whenCreated and uSNChanged.
-    let entry = gw.slapd.entry(&dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(&dn).await;
     assert_eq!(entry.get("samaccountname"), Some(&vec!["morgan.lee".to_string()]));
     assert_eq!(entry.get("userprincipalname"), Some(&vec![name.to_string()]));
     assert_eq!(entry.get("department"), Some(&vec!["Sales".to_string()]));
@@ -90,7 +90,10 @@ async fn users_on_active_directory() {
         .is_some_and(|t| !t.is_empty() && t != "0");
     assert!(password_set, "enabled with a random password: {entry:?}");
     assert!(got["meta"]["created"].as_str().is_some_and(|c| c.ends_with('Z')), "{got}");
-    let version = got["meta"]["version"].as_str().unwrap_or_default().to_string();
+    let version = got["meta"]["version"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no version in {got}"))
+        .to_string();
     assert!(version.starts_with("W/\""), "{got}");
 
     // Bits the gateway does not own survive a disable and an enable (DONT_EXPIRE_PASSWORD, 0x10000).
@@ -102,16 +105,16 @@ async fn users_on_active_directory() {
     let user = format!("/Users/{id}");
     let (status, body) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": false}])).await;
     assert_eq!((status, body["active"].clone()), (200, json!(false)), "{body}");
-    assert_eq!(flags(&gw.slapd.entry(&dn).await.unwrap_or_default()), 66050);
+    assert_eq!(flags(&gw.slapd.existing_entry(&dn).await), 66050);
     assert_ne!(body["meta"]["version"].as_str(), Some(version.as_str()), "uSNChanged moved");
     let (status, _) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": true}])).await;
     assert_eq!(status, 200);
-    assert_eq!(flags(&gw.slapd.entry(&dn).await.unwrap_or_default()), 66048);
+    assert_eq!(flags(&gw.slapd.existing_entry(&dn).await), 66048);
 
     // A new account created inactive stays disabled, password or not.
     let (status, body) = gw.post("/Users", json!({"userName": "idle@example.org", "active": false})).await;
     assert_eq!((status, body["active"].clone()), (201, json!(false)), "{body}");
-    assert_eq!(flags(&gw.slapd.entry(&user_dn("idle@example.org")).await.unwrap_or_default()), 514);
+    assert_eq!(flags(&gw.slapd.existing_entry(&user_dn("idle@example.org")).await), 514);
 
     // sAMAccountName holds 20 characters: a longer local part is a clear 400 and nothing is created.
     let long = "a.very.long.local.part@example.org";
@@ -135,7 +138,7 @@ async fn passwords_go_to_active_directory_over_tls_only() {
     let samba = SambaDc::start().await;
     let plain = samba.url.clone();
     let config = Gateway::config(&samba, &[("SCIM2LDAP__LDAP__URL", &plain)]).unwrap_or_else(|e| panic!("{e}"));
-    let refused = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let refused = refusal(scim2ldap::app::build(&config).await);
     assert!(
         refused.contains("active-directory.yaml") && refused.contains("unicode_pwd") && refused.contains("ldaps://"),
         "a plain connection is refused at startup: {refused}"
@@ -157,7 +160,7 @@ async fn reactivation_lifts_a_lockout() {
         .post("/Users", json!({"userName": "lee@example.org", "password": "Lee-Secret-2026"}))
         .await;
     assert_eq!(status, 201, "{body}");
-    let user = format!("/Users/{}", body["id"].as_str().unwrap_or_default());
+    let user = format!("/Users/{}", id_of(&body));
     // The sandbox locks an account after five failed logons.
     for _ in 0..5 {
         assert!(!gw.slapd.binds(&dn, "wrong-password").await);
@@ -183,9 +186,9 @@ async fn entra_group_flow_on_active_directory() {
     // Entra creates the group empty; AD groups may be.
     let (status, group) = gw.post("/Groups", json!({"displayName": "Sales EMEA", "externalId": "g-1"})).await;
     assert_eq!(status, 201, "{group}");
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     let dn = "cn=Sales EMEA,cn=Users,dc=example,dc=org";
-    let entry = gw.slapd.entry(dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(dn).await;
     assert_eq!(entry.get("samaccountname"), Some(&vec!["Sales EMEA".to_string()]));
     let path = format!("/Groups/{id}");
     let (status, body) = gw

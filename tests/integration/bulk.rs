@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, Gateway};
+use crate::support::{assert_scim_error, scim_path, Gateway};
 
 const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
@@ -41,8 +41,8 @@ async fn a_group_may_reference_users_created_later_in_the_same_request() {
     assert_eq!(response["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:BulkResponse");
     assert_eq!(statuses(&response), vec!["team 201", "alice 201", "bob 201"]);
     for op in response["Operations"].as_array().into_iter().flatten() {
-        let location = op["location"].as_str().unwrap_or_default();
-        let (status, resource) = gw.get(location.split("/scim/v2").nth(1).unwrap_or_default()).await;
+        let location = op["location"].as_str().unwrap_or_else(|| panic!("no location in {op}"));
+        let (status, resource) = gw.get(scim_path(location)).await;
         assert_eq!(status, 200, "{location} answers");
         assert_eq!(op["version"], resource["meta"]["version"], "{op}");
     }

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{read, Gateway, TOKEN};
+use crate::support::{id_of, read, Gateway, TOKEN};
 
 fn ints(page: &Value) -> (Option<i64>, Option<i64>, Option<i64>) {
     (
@@ -77,7 +77,7 @@ async fn plain_application_json_is_accepted() {
     };
     let (status, created) = read(send(Method::POST, "/Users", json!({"userName": "plainjson"})).await.unwrap()).await;
     assert_eq!(status, 201, "{created}");
-    let path = format!("/Users/{}", created["id"].as_str().unwrap_or_default());
+    let path = format!("/Users/{}", id_of(&created));
     let (status, body) = read(
         send(
             Method::PATCH,

@@ -5,7 +5,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, member_ids, Gateway};
+use crate::support::{assert_scim_error, id_of, member_ids, path_str, read_text, Gateway};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PEOPLE: &str = "ou=people,dc=example,dc=org";
@@ -16,11 +16,7 @@ async fn gateway(name: &str, ldif: &str) -> (Gateway, tempfile::TempDir) {
     let mapping = format!("{}/mappings/examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
     let extra = dir.path().join("extra.ldif");
     std::fs::write(&extra, ldif).unwrap_or_else(|e| panic!("{e}"));
-    let ldifs: Vec<&str> = if ldif.is_empty() {
-        Vec::new()
-    } else {
-        vec![extra.to_str().unwrap_or_default()]
-    };
+    let ldifs: Vec<&str> = if ldif.is_empty() { Vec::new() } else { vec![path_str(&extra)] };
     let gw = Gateway::start_with(&ldifs, &[("SCIM2LDAP__MAPPING", &mapping)]).await;
     (gw, dir)
 }
@@ -67,10 +63,10 @@ async fn hubstaff_style_fans_the_os_username_out_and_disables_on_delete() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     assert_eq!(created[hubstaff]["osUsername"], "alovelace");
     let dn = format!("cn=ada@contoso.com,{PEOPLE}");
-    let entry = gw.slapd.entry(&dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(&dn).await;
     assert_eq!(one(&entry, "mail").as_deref(), Some("ada@contoso.com"), "the email is the UPN");
     assert_eq!(one(&entry, "employeeNumber").as_deref(), Some("alovelace"));
     assert_eq!(one(&entry, "uid").as_deref(), Some("alovelace"));
@@ -84,7 +80,7 @@ async fn hubstaff_style_fans_the_os_username_out_and_disables_on_delete() {
         )
         .await;
     ok(status, &body);
-    let entry = gw.slapd.entry(&dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(&dn).await;
     assert_eq!(entry.get("employeenumber"), Some(&vec!["ada".to_string()]));
     assert_eq!(entry.get("uid"), Some(&vec!["ada".to_string()]));
 
@@ -119,10 +115,10 @@ async fn seed_001_table_and_groups_as_roles() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    let grace = created["id"].as_str().unwrap_or_default().to_string();
+    let grace = id_of(&created).to_string();
     assert_eq!(created["addresses"][0]["country"], "US");
     let dn = format!("uid=grace,{PEOPLE}");
-    let entry = gw.slapd.entry(&dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(&dn).await;
     for (attr, value) in [
         ("mobile", "+1 555 0100"),
         ("telephoneNumber", "+1 555 0199"),
@@ -144,7 +140,7 @@ async fn seed_001_table_and_groups_as_roles() {
         )
         .await;
     assert_eq!(status, 201, "{role}");
-    let role_id = role["id"].as_str().unwrap_or_default().to_string();
+    let role_id = id_of(&role).to_string();
     let role_dn = "cn=Approvers,ou=roles,dc=example,dc=org";
     assert!(gw.slapd.values(role_dn, "roleOccupant").await.is_empty());
     let (status, body) = gw
@@ -188,9 +184,9 @@ async fn staffbase_style_keeps_the_upn_everywhere_and_deactivates_on_delete() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     let dn = format!("uid={upn},{PEOPLE}");
-    let entry = gw.slapd.entry(&dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(&dn).await;
     assert_eq!(one(&entry, "mail").as_deref(), Some(upn));
     assert_eq!(one(&entry, "uniqueIdentifier").as_deref(), Some(upn));
     // Without the email mapping, mail still gets the UPN.
@@ -219,7 +215,7 @@ async fn staffbase_style_keeps_the_upn_everywhere_and_deactivates_on_delete() {
         .await;
     ok(status, &body);
     assert!(gw.slapd.entry(&dn).await.is_none());
-    let renamed = gw.slapd.entry(&format!("uid={new_upn},{PEOPLE}")).await.unwrap_or_default();
+    let renamed = gw.slapd.existing_entry(&format!("uid={new_upn},{PEOPLE}")).await;
     assert_eq!(one(&renamed, "mail").as_deref(), Some(new_upn));
     assert_eq!(one(&renamed, "uniqueIdentifier").as_deref(), Some(new_upn));
     assert_eq!(one(&renamed, "entryUUID").as_deref(), Some(id.as_str()));
@@ -245,7 +241,7 @@ async fn hector_style_unique_id_falls_back_to_the_upn_and_ungrouped_users_are_de
     let kai = gw
         .create_user(json!({"userName": "kai@contoso.com", "emails": [{"type": "work", "value": "kai.k@contoso.com"}]}))
         .await;
-    let sam_entry = gw.slapd.entry(&format!("cn=sam@contoso.com,{PEOPLE}")).await.unwrap_or_default();
+    let sam_entry = gw.slapd.existing_entry(&format!("cn=sam@contoso.com,{PEOPLE}")).await;
     assert_eq!(
         one(&sam_entry, "uid").as_deref(),
         Some("E-1042"),
@@ -261,7 +257,7 @@ async fn hector_style_unique_id_falls_back_to_the_upn_and_ungrouped_users_are_de
         Some("7d4b1c0e-4a55-4c8e-9bd4-3f1fd3b8e0a1")
     );
     let kai_dn = format!("cn=kai@contoso.com,{PEOPLE}");
-    let kai_entry = gw.slapd.entry(&kai_dn).await.unwrap_or_default();
+    let kai_entry = gw.slapd.existing_entry(&kai_dn).await;
     assert_eq!(one(&kai_entry, "uid").as_deref(), Some("kai@contoso.com"), "else the UPN");
     assert_eq!(
         one(&kai_entry, "mail").as_deref(),
@@ -276,7 +272,7 @@ async fn hector_style_unique_id_falls_back_to_the_upn_and_ungrouped_users_are_de
     assert_eq!(found["Resources"][0]["id"], sam);
     let (status, admins) = gw.post("/Groups", json!({"displayName": "hector_admins"})).await;
     assert_eq!(status, 201, "{admins}");
-    let admins = admins["id"].as_str().unwrap_or_default().to_string();
+    let admins = id_of(&admins).to_string();
     let (status, body) = gw
         .patch(
             &format!("/Groups/{admins}"),
@@ -320,7 +316,7 @@ async fn users_are_placed_by_department_and_move_when_it_changes() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     assert_eq!(created["userName"], "Kim.Park@contoso.com");
     let in_engineering = "uid=kim.park,ou=engineering,ou=people,dc=example,dc=org";
     assert_eq!(
@@ -348,7 +344,7 @@ async fn users_are_placed_by_department_and_move_when_it_changes() {
     ok(status, &body);
     assert!(gw.slapd.entry(in_engineering).await.is_none());
     let in_sales = "uid=kim.park,ou=sales,ou=people,dc=example,dc=org";
-    let moved = gw.slapd.entry(in_sales).await.unwrap_or_default();
+    let moved = gw.slapd.existing_entry(in_sales).await;
     assert_eq!(one(&moved, "entryUUID").as_deref(), Some(id.as_str()));
     assert_eq!(one(&moved, "departmentNumber").as_deref(), Some("Sales"));
     let (status, user) = gw.get(&format!("/Users/{id}")).await;
@@ -392,7 +388,10 @@ async fn posix_users_get_free_numbers_and_a_home_directory() {
         .iter()
         .map(|(status, body)| {
             assert_eq!(*status, 201, "{body}");
-            body[posix]["uidNumber"].as_str().unwrap_or_default().to_string()
+            body[posix]["uidNumber"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no uidNumber in {body}"))
+                .to_string()
         })
         .collect();
     numbers.sort();
@@ -405,7 +404,7 @@ async fn posix_users_get_free_numbers_and_a_home_directory() {
     assert_eq!(gw.slapd.values(counter, "uidNumber").await, vec!["10013".to_string()]);
 
     // The numbers are the directory's: a client cannot set them.
-    let id = created["id"].as_str().unwrap_or_default();
+    let id = id_of(&created);
     let (status, body) = gw
         .patch(
             &format!("/Users/{id}"),
@@ -423,7 +422,7 @@ async fn posix_users_get_free_numbers_and_a_home_directory() {
 #[tokio::test]
 async fn a_scope_filter_hides_and_protects_entries_outside_it() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     let text = text.replacen(
         "  rdn: uid\n",
         "  rdn: uid\n  filter: \"(businessCategory=provider-a)\"\n  constants: { businessCategory: [provider-a] }\n",
@@ -437,11 +436,7 @@ async fn a_scope_filter_hides_and_protects_entries_outside_it() {
         "dn: uid=other,ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: other\ncn: other\nsn: other\nbusinessCategory: provider-b\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(
-        &[outside.to_str().unwrap_or_default()],
-        &[("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())],
-    )
-    .await;
+    let gw = Gateway::start_with(&[path_str(&outside)], &[("SCIM2LDAP__MAPPING", path_str(&mapping))]).await;
     let mine = gw.create_user(json!({"userName": "mine"})).await;
     assert_eq!(
         gw.slapd.values(&format!("uid=mine,{PEOPLE}"), "businessCategory").await,
@@ -464,7 +459,7 @@ async fn a_scope_filter_hides_and_protects_entries_outside_it() {
     assert_scim_error(status, &body, 404, None);
     let (status, _) = gw.post("/Users", json!({"userName": "other"})).await;
     assert_eq!(status, 409, "the name is taken outside the scope");
-    let untouched = gw.slapd.entry(&format!("uid=other,{PEOPLE}")).await.unwrap_or_default();
+    let untouched = gw.slapd.existing_entry(&format!("uid=other,{PEOPLE}")).await;
     assert_eq!(untouched.get("title"), None);
 }
 
@@ -481,7 +476,7 @@ async fn posix_groups_hold_member_uids() {
         )
         .await;
     assert_eq!(status, 201, "{group}");
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     let path = format!("/Groups/{id}");
     assert_eq!(member_ids(&group), sorted(vec![ann.clone(), ben.clone()]), "{group}");
     assert_eq!(sorted(gw.slapd.values(group_dn, "memberUid").await), vec!["ann", "ben"]);
@@ -526,7 +521,7 @@ async fn posix_groups_hold_member_uids() {
 
     // memberUid names users only: a group as a member is a clear 400, and nothing changes.
     let (_, other) = gw.post("/Groups", json!({"displayName": "ops"})).await;
-    let other = other["id"].as_str().unwrap_or_default().to_string();
+    let other = id_of(&other).to_string();
     let (status, body) = gw
         .patch(&path, json!([{"op": "add", "path": "members", "value": [{"value": other}]}]))
         .await;

@@ -56,14 +56,17 @@ async fn discovery_is_generated_from_the_mapping() {
             .find(|a| a["name"] == name)
             .cloned()
     };
-    let user_name = attribute("userName").unwrap_or_default();
+    let user_name = attribute("userName").unwrap_or_else(|| panic!("no userName in {user}"));
     assert_eq!(user_name["required"], true);
     assert_eq!(user_name["uniqueness"], "server");
-    let emails = attribute("emails").unwrap_or_default();
+    let emails = attribute("emails").unwrap_or_else(|| panic!("no emails in {user}"));
     assert_eq!(emails["multiValued"], true);
     assert!(attribute("active").is_some());
     assert!(attribute("nickName").is_none(), "only mapped attributes are advertised");
-    assert_eq!(attribute("groups").unwrap_or_default()["mutability"], "readOnly");
+    assert_eq!(
+        attribute("groups").unwrap_or_else(|| panic!("no groups in {user}"))["mutability"],
+        "readOnly"
+    );
     let (_, group) = gw.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group").await;
     let members = group["attributes"]
         .as_array()
@@ -71,7 +74,7 @@ async fn discovery_is_generated_from_the_mapping() {
         .flatten()
         .find(|a| a["name"] == "members")
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no members in {group}"));
     assert_eq!(members["multiValued"], true);
     let subs: Vec<&str> = members["subAttributes"]
         .as_array()

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{assert_scim_error, read, Gateway, TOKEN};
+use crate::support::{assert_scim_error, id_of, read, Gateway, TOKEN};
 
 #[tokio::test]
 async fn authentication_routes_and_methods_answer_scim_errors() {
@@ -94,7 +94,7 @@ async fn malformed_requests_are_400_with_the_right_scim_type() {
         )
         .await;
     assert_eq!(status, 400);
-    let entry = gw.slapd.entry("uid=target,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=target,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("title"), None);
 }
 
@@ -120,10 +120,7 @@ async fn junk_is_refused_and_references_resolve_by_other_keys() {
     ] {
         let (status, answer) = gw.post("/Users", body.clone()).await;
         assert_scim_error(status, &answer, 400, Some("invalidValue"));
-        assert!(
-            answer["detail"].as_str().unwrap_or_default().contains(attribute),
-            "{body}: {answer}"
-        );
+        assert!(answer["detail"].as_str().is_some_and(|d| d.contains(attribute)), "{body}: {answer}");
     }
     let boss = gw.create_user(json!({"userName": "boss", "externalId": "E-77"})).await;
     let (status, _) = gw
@@ -132,7 +129,7 @@ async fn junk_is_refused_and_references_resolve_by_other_keys() {
     assert_eq!(status, 400);
     let (status, group) = gw.post("/Groups", json!({"displayName": "staff"})).await;
     assert_eq!(status, 201, "{group}");
-    let group_id = group["id"].as_str().unwrap_or_default().to_string();
+    let group_id = id_of(&group).to_string();
     let (status, answer) = gw
         .patch(
             &format!("/Groups/{group_id}"),

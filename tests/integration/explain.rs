@@ -9,7 +9,7 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{Gateway, ENTERPRISE};
+use crate::support::{path_str, Gateway, ENTERPRISE};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -263,7 +263,7 @@ async fn explain_foresees_renames_followed_in_groups_and_soft_deletes() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let mapping = format!("{}/mappings/examples/roles.yaml", env!("CARGO_MANIFEST_DIR"));
-    let gw = Gateway::start_with(&[roles.to_str().unwrap_or_default()], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
+    let gw = Gateway::start_with(&[path_str(&roles)], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
     let flow = Flow {
         gw: &gw,
         log: &log,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{Gateway, Slapd, TOKEN};
+use crate::support::{id_of, Gateway, Slapd, TOKEN};
 
 const REQUEST_TIMEOUT_MS: u64 = 3000;
 
@@ -41,7 +41,7 @@ async fn write_loop(client: reqwest::Client, base: String, worker: usize, until:
             continue;
         };
         seen.acknowledged.insert(name.clone(), "created".into());
-        let id = created["id"].as_str().unwrap_or_default();
+        let id = id_of(&created);
         let patch = client
             .patch(format!("{base}/scim/v2/Users/{id}"))
             .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

@@ -3,7 +3,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::support::{assert_scim_error, member_ids, Gateway};
+use crate::support::{assert_scim_error, first_id, id_of, member_ids, path_str, read_text, Gateway};
 
 const PLACEHOLDER: &str = "cn=empty-group-placeholder,dc=example,dc=org";
 
@@ -33,7 +33,7 @@ async fn entra_group_flow_create_empty_add_rename_remove_delete() {
         .post("/Groups", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineers", "externalId": "aad-1", "members": []}))
         .await;
     assert_eq!(status, 201, "{group}");
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     assert!(group.get("members").is_none(), "the placeholder is never shown: {group}");
     let dn = "cn=Engineers,ou=groups,dc=example,dc=org";
     assert_eq!(members_in_ldap(&gw, dn).await, vec![PLACEHOLDER]);
@@ -113,7 +113,7 @@ async fn okta_group_push_replace_and_remove_add_pair() {
         .post("/Groups", json!({"displayName": "Sales", "members": [{"value": a}, {"value": b}]}))
         .await;
     assert_eq!(status, 201, "{group}");
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     let path = format!("/Groups/{id}");
     let dn = "cn=Sales,ou=groups,dc=example,dc=org";
     assert_eq!(members_in_ldap(&gw, dn).await, vec![user_dn("a"), user_dn("b")]);
@@ -157,7 +157,7 @@ async fn members_filter_nested_groups_and_unknown_members() {
     let gw = Gateway::start().await;
     let a = gw.create_user(json!({"userName": "a"})).await;
     let (_, inner) = gw.post("/Groups", json!({"displayName": "Inner", "members": [{"value": a}]})).await;
-    let inner_id = inner["id"].as_str().unwrap_or_default().to_string();
+    let inner_id = id_of(&inner).to_string();
     let (status, outer) = gw
         .post("/Groups", json!({"displayName": "Outer", "members": [{"value": inner_id}]}))
         .await;
@@ -198,9 +198,9 @@ async fn member_changes_survive_stale_caches_nested_groups_and_projections() {
     let gw = Gateway::start().await;
     let a = gw.create_user(json!({"userName": "a"})).await;
     let (_, team) = gw.post("/Groups", json!({"displayName": "Team"})).await;
-    let team_id = team["id"].as_str().unwrap_or_default().to_string();
+    let team_id = id_of(&team).to_string();
     let (_, parent) = gw.post("/Groups", json!({"displayName": "Parent"})).await;
-    let parent_id = parent["id"].as_str().unwrap_or_default().to_string();
+    let parent_id = id_of(&parent).to_string();
 
     // Renamed behind the gateway's back: the member add finds the group again.
     gw.slapd.rename("cn=Team,ou=groups,dc=example,dc=org", "cn=Squad").await;
@@ -228,7 +228,7 @@ async fn member_changes_survive_stale_caches_nested_groups_and_projections() {
         members_in_ldap(&gw, "cn=Parent,ou=groups,dc=example,dc=org").await,
         vec!["cn=Squad,ou=groups,dc=example,dc=org"]
     );
-    let squad = gw.slapd.entry("cn=Squad,ou=groups,dc=example,dc=org").await.unwrap_or_default();
+    let squad = gw.slapd.existing_entry("cn=Squad,ou=groups,dc=example,dc=org").await;
     assert_eq!(
         squad.get("memberof"),
         Some(&vec!["cn=Parent,ou=groups,dc=example,dc=org".to_string()])
@@ -264,11 +264,11 @@ async fn large_groups_show_every_member_even_with_an_incomplete_member_of() {
         text.push_str(&format!("member: {}\n", user_dn(&format!("m{i}"))));
     }
     std::fs::write(&ldif, text).unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(&[ldif.to_str().unwrap_or_default()], &[]).await;
+    let gw = Gateway::start_with(&[path_str(&ldif)], &[]).await;
     let (_, found) = gw
         .get("/Groups?filter=displayName%20eq%20%22Large%22&excludedAttributes=members")
         .await;
-    let id = found["Resources"][0]["id"].as_str().unwrap_or_default().to_string();
+    let id = first_id(&found).to_string();
     assert!(found["Resources"][0].get("members").is_none());
 
     // One member added online gets memberOf; the other 1,199 are found by DN.
@@ -296,7 +296,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
     let a = gw.create_user(json!({"userName": "a"})).await;
     let (status, group) = gw.post("/Groups", json!({"displayName": "Unique"})).await;
     assert_eq!(status, 201, "{group}");
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     let dn = "cn=Unique,ou=groups,dc=example,dc=org";
     assert_eq!(gw.slapd.values(dn, "uniqueMember").await, vec![PLACEHOLDER]);
     let (status, _) = gw
@@ -323,7 +323,7 @@ async fn group_of_unique_names_mapping_stores_unique_member() {
 async fn member_cleanup_follows_deletes_and_renames_without_refint() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mapping = dir.path().join("cleanup.yaml");
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     std::fs::write(&mapping, format!("{text}  member_cleanup: true\n")).unwrap_or_else(|e| panic!("{e}"));
     let no_refint = [("SLAPD_NO_REFINT", "1")];
 
@@ -341,7 +341,7 @@ async fn member_cleanup_follows_deletes_and_renames_without_refint() {
 
     let gw = Gateway::attach(
         crate::support::Slapd::start_with_env(&[], &no_refint).await,
-        &[("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())],
+        &[("SCIM2LDAP__MAPPING", path_str(&mapping))],
     )
     .await;
     let a = gw.create_user(json!({"userName": "a"})).await;
@@ -375,9 +375,9 @@ async fn member_cleanup_follows_deletes_and_renames_without_refint() {
 async fn unknown_members_can_be_skipped_instead_of_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mapping = dir.path().join("skip.yaml");
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     std::fs::write(&mapping, format!("{text}  unknown_members: skip\n")).unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())]).await;
+    let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", path_str(&mapping))]).await;
     let a = gw.create_user(json!({"userName": "a"})).await;
     let unknown = "00000000-0000-0000-0000-000000000000";
     let (status, group) = gw
@@ -388,7 +388,7 @@ async fn unknown_members_can_be_skipped_instead_of_refused() {
         .await;
     assert_eq!(status, 201, "{group}");
     assert_eq!(member_ids(&group), vec![a.clone()]);
-    let id = group["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&group).to_string();
     let (status, _) = gw
         .patch(
             &format!("/Groups/{id}"),

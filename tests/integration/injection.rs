@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{read, Gateway, TOKEN};
+use crate::support::{id_of, read, Gateway, TOKEN};
 
 /// Percent-encodes a whole query value.
 fn encoded(text: &str) -> String {
@@ -53,7 +53,7 @@ async fn dn_and_filter_specials_are_stored_exactly_or_refused() {
             continue;
         }
         stored += 1;
-        let id = created["id"].as_str().unwrap_or_default();
+        let id = id_of(&created);
         // The directory holds exactly the value, at the entry the id names.
         let entries = gw.slapd.entries(&format!("(entryUUID={id})"), &["uid", "title"]).await;
         assert_eq!(entries.len(), 1, "{value:?}");

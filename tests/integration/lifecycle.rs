@@ -11,7 +11,7 @@ use serde_json::json;
 use scim2ldap::ldap::{Directory, LdapDirectory, LdapFilter, Scope, SearchRequest};
 use scim2ldap::metrics::Metrics;
 
-use crate::support::{assert_scim_error, Ds389, Endpoint, Gateway, SambaDc, Server, Slapd};
+use crate::support::{assert_scim_error, id_of, path_str, read_text, Ds389, Endpoint, Gateway, SambaDc, Server, Slapd};
 
 /// How one directory stores what the suite checks.
 struct Flavour {
@@ -95,7 +95,7 @@ async fn lifecycle_suite<S: Server>(server: S, flavour: Flavour) {
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["active"], true, "{created}");
     assert!(created.get("password").is_none(), "never returned: {created}");
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     let user = format!("/Users/{id}");
     let (_, read) = gw.get(&user).await;
     assert_eq!(
@@ -222,7 +222,7 @@ async fn lifecycle_on_samba_active_directory() {
 
 /// The default mapping with `setting` (such as a `delete` strategy) added to users.
 fn mapping_with(dir: &std::path::Path, setting: &str) -> String {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     let text = text.replacen("  rdn: uid\n", &format!("  rdn: uid\n  {setting}\n"), 1);
     let path = dir.join("mapping.yaml");
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
@@ -237,7 +237,7 @@ async fn delete_can_deactivate_in_place() {
     let id = gw.create_user(json!({"userName": "leaver"})).await;
     let (status, _) = gw.delete(&format!("/Users/{id}")).await;
     assert_eq!(status, 204);
-    let entry = gw.slapd.entry("uid=leaver,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=leaver,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("pwdaccountlockedtime"), Some(&vec!["000001010000Z".to_string()]));
     let (status, user) = gw.get(&format!("/Users/{id}")).await;
     assert_eq!((status, user["active"].clone()), (200, json!(false)));
@@ -258,12 +258,12 @@ async fn delete_can_move_to_an_archive_out_of_view() {
         "dn: ou=archive,dc=example,dc=org\nobjectClass: organizationalUnit\nou: archive\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(&[archive.to_str().unwrap_or_default()], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
+    let gw = Gateway::start_with(&[path_str(&archive)], &[("SCIM2LDAP__MAPPING", &mapping)]).await;
     let id = gw.create_user(json!({"userName": "leaver"})).await;
     let (status, _) = gw.delete(&format!("/Users/{id}")).await;
     assert_eq!(status, 204);
     assert!(gw.slapd.entry("uid=leaver,ou=people,dc=example,dc=org").await.is_none());
-    let archived = gw.slapd.entry("uid=leaver,ou=archive,dc=example,dc=org").await.unwrap_or_default();
+    let archived = gw.slapd.existing_entry("uid=leaver,ou=archive,dc=example,dc=org").await;
     assert_eq!(archived.get("entryuuid"), Some(&vec![id.clone()]), "the same entry, moved");
     assert_eq!(archived.get("pwdaccountlockedtime"), Some(&vec!["000001010000Z".to_string()]));
     // RFC 7644 §3.6: a deleted resource is 404 from then on, and its name is free again.
@@ -279,7 +279,7 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     let dn = "uid=pat,ou=people,dc=example,dc=org";
     // `password: ignore` never writes one.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     let ignoring = dir.path().join("ignore.yaml");
     std::fs::write(&ignoring, text.replacen("  password: exop\n", "  password: ignore\n", 1)).unwrap_or_else(|e| panic!("{e}"));
     let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", &ignoring.display().to_string())]).await;
@@ -302,7 +302,7 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
         "the directory hashed it: {stored:?}"
     );
 
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     let (status, patched) = gw
         .patch(
             &format!("/Users/{id}"),
@@ -349,8 +349,8 @@ async fn a_user_left_in_no_group_is_deactivated_when_the_mapping_says_so() {
     let group = |name: &str, members: &[&String]| json!({"displayName": name, "members": members.iter().map(|m| json!({"value": m})).collect::<Vec<_>>()});
     let (_, sales) = gw.post("/Groups", group("Sales", &[&ann, &ben, &cid])).await;
     let (_, staff) = gw.post("/Groups", group("Staff", &[&ann])).await;
-    let sales = sales["id"].as_str().unwrap_or_default().to_string();
-    let staff = staff["id"].as_str().unwrap_or_default().to_string();
+    let sales = id_of(&sales).to_string();
+    let staff = id_of(&staff).to_string();
 
     // Entra's removal shape: ann is still in Staff, ben is in no group any more.
     let (status, body) = gw
@@ -409,7 +409,7 @@ async fn disabled_accounts_move_suite<S: Server>(server: S, flavour: Flavour, ba
     let (status, body) = gw.patch(&user, json!([{"op": "replace", "path": "active", "value": false}])).await;
     assert_eq!((status, body["active"].clone()), (200, json!(false)), "{body}");
     assert!(ldap.entry(&dn_in(base, name)).await.is_none());
-    let moved = ldap.entry(&dn_in(disabled, name)).await.unwrap_or_default();
+    let moved = ldap.existing_entry(&dn_in(disabled, name)).await;
     assert!((flavour.disabled)(&moved), "moved and marked disabled: {moved:?}");
     let (_, found) = gw.get("/Users?filter=active%20eq%20false").await;
     assert!(
@@ -419,7 +419,7 @@ async fn disabled_accounts_move_suite<S: Server>(server: S, flavour: Flavour, ba
 
     let (status, body) = gw.patch(&user, json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!((status, body["active"].clone()), (200, json!(true)), "{body}");
-    let back = ldap.entry(&dn_in(base, name)).await.unwrap_or_default();
+    let back = ldap.existing_entry(&dn_in(base, name)).await;
     assert!(!(flavour.disabled)(&back), "moved back and enabled: {back:?}");
 
     let (status, _) = gw.delete(&user).await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{eventually, read, Gateway, Slapd};
+use crate::support::{eventually, id_of, path_str, read, read_text, refusal, Gateway, Slapd};
 
 pub(crate) async fn metrics(gw: &Gateway) -> String {
     let response = gw.raw(Method::GET, "/metrics", None, None).await;
@@ -177,7 +177,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
         .json()
         .await
         .unwrap_or_default();
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                        "Operations": [{"op": "replace", "path": "active", "value": false}]});
     let patched = client
@@ -201,7 +201,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
     assert_eq!(read.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
     drop(gateway);
 
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let text = read_text(&log);
     let audit: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -404,7 +404,7 @@ users:
     // An attribute the directory lacks is never right: the gateway refuses to start on it, naming the
     // place; what the directory would refuse only for some values stays for `check` to report.
     let config = Gateway::config(&slapd, &[("SCIM2LDAP__MAPPING", &file)]).unwrap_or_else(|e| panic!("{e}"));
-    let refused = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let refused = refusal(scim2ldap::app::build(&config).await);
     assert_eq!(refused, format!("{file}:9: title: the directory has no attribute 'shoeSize'"));
 }
 
@@ -531,7 +531,7 @@ async fn oauth_bearer_jwts_are_checked_for_signature_issuer_audience_and_expiry(
         &[
             ("SCIM2LDAP__AUTH__JWT__ISSUER", "https://idp.example.org/"),
             ("SCIM2LDAP__AUTH__JWT__AUDIENCE", "scim2ldap"),
-            ("SCIM2LDAP__AUTH__JWT__JWKS_FILE", jwks_file.to_str().unwrap_or_default()),
+            ("SCIM2LDAP__AUTH__JWT__JWKS_FILE", path_str(&jwks_file)),
         ],
     )
     .await;
@@ -700,11 +700,11 @@ async fn tokens_and_mappings_reload_without_a_restart() {
     // A broken mapping, noticed by its file changing, leaves the running one in place.
     std::fs::write(&mapping, "version: 2\n").unwrap_or_else(|e| panic!("{e}"));
     let reported = eventually(60, Duration::from_millis(100), || async {
-        std::fs::read_to_string(&log).unwrap_or_default().contains("reload failed")
+        read_text(&log).contains("reload failed")
     })
     .await;
-    assert!(reported, "{}", std::fs::read_to_string(&log).unwrap_or_default());
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(reported, "{}", read_text(&log));
+    let text = read_text(&log);
     assert!(
         text.contains(&format!("{}:1:", mapping.display())),
         "the error names file and line:\n{text}"

@@ -5,7 +5,7 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, read, Gateway, ENTERPRISE, TOKEN};
+use crate::support::{assert_scim_error, id_of, read, Gateway, ENTERPRISE, TOKEN};
 
 #[tokio::test]
 async fn entra_documented_user_requests() {
@@ -28,7 +28,7 @@ async fn entra_documented_user_requests() {
         )
         .await;
     assert_eq!(status, 201, "{user}");
-    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&user).to_string();
     let path = format!("/Users/{id}");
     let mut dn = "uid=Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1,ou=people,dc=example,dc=org".to_string();
     assert_eq!(gw.slapd.values(&dn, "cn").await, vec!["givenName familyName"]);
@@ -136,7 +136,7 @@ async fn okta_documented_user_lifecycle() {
         .await;
     assert_eq!(status, 201, "{user}");
     assert!(user.get("password").is_none());
-    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&user).to_string();
     let path = format!("/Users/{id}");
     let dn = "uid=test.user@okta.local,ou=people,dc=example,dc=org";
     // Okta's create carries a password (a random one unless password sync is on): set, hashed by the
@@ -284,7 +284,7 @@ async fn extension_objects_references_by_url_and_removal_of_required_ldap_attrib
         )
         .await;
     assert_eq!(status, 201, "{user}");
-    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&user).to_string();
     let dn = "uid=worker,ou=people,dc=example,dc=org";
 
     // A path that names the extension schema carries an object of its attributes; a reference may be

@@ -3,7 +3,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, Gateway};
+use crate::support::{assert_scim_error, path_str, Gateway};
 
 fn names(list: &Value) -> Vec<String> {
     list["Resources"]
@@ -185,7 +185,7 @@ async fn large_results_page_from_a_paged_id_scan() {
     let ldif = dir.path().join("many.ldif");
     let text = crate::support::people_ldif("p", 1500);
     std::fs::write(&ldif, text).unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(&[ldif.to_str().unwrap_or_default()], &[]).await;
+    let gw = Gateway::start_with(&[path_str(&ldif)], &[]).await;
     let mut seen = Vec::new();
     let mut start = 1;
     while start <= 1500 {
@@ -230,7 +230,7 @@ async fn large_listings_are_counted_without_vlv_too() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ldif = dir.path().join("many.ldif");
     std::fs::write(&ldif, crate::support::people_ldif("p", 1234)).unwrap_or_else(|e| panic!("{e}"));
-    let slapd = crate::support::Slapd::start_with_env(&[ldif.to_str().unwrap_or_default()], &[("SLAPD_NO_SSSVLV", "1")]).await;
+    let slapd = crate::support::Slapd::start_with_env(&[path_str(&ldif)], &[("SLAPD_NO_SSSVLV", "1")]).await;
     let gw = Gateway::attach(slapd, &[]).await;
     // 150 a page: read ahead in batches of 900 (whole pages), so no page straddles two batches.
     let mut seen = Vec::new();
@@ -257,7 +257,7 @@ async fn sequential_pages_are_read_ahead_and_other_pages_are_one_window() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ldif = dir.path().join("many.ldif");
     std::fs::write(&ldif, crate::support::people_ldif("p", 1234)).unwrap_or_else(|e| panic!("{e}"));
-    let gw = Gateway::start_with(&[ldif.to_str().unwrap_or_default()], &[]).await;
+    let gw = Gateway::start_with(&[path_str(&ldif)], &[]).await;
     let ids = |page: &serde_json::Value| -> Vec<String> {
         page["Resources"]
             .as_array()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{read, Ds389, Endpoint, Gateway, Slapd};
+use crate::support::{path_str, read, read_text, refusal, Ds389, Endpoint, Gateway, Slapd};
 
 /// The `scim2ldap` binary with `directory`'s settings (and no bearer token: `check` needs none).
 fn command(directory: &Endpoint, settings: &[(&str, &str)]) -> std::process::Command {
@@ -42,7 +42,7 @@ async fn a_mistyped_base_stops_startup_and_check_names_it() {
     let slapd = Slapd::start(&[]).await;
     let typo = [("SCIM2LDAP__LDAP__BASE_DN", "dc=exmaple,dc=org")];
     let config = Gateway::config(&slapd, &typo).unwrap_or_else(|e| panic!("{e}"));
-    let error = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let error = refusal(scim2ldap::app::build(&config).await);
     assert!(
         error.contains("users base ou=people,dc=exmaple,dc=org does not exist")
             && error.contains("check ldap.base_dn (dc=exmaple,dc=org) and users.base in"),
@@ -60,13 +60,13 @@ async fn a_mistyped_base_stops_startup_and_check_names_it() {
 async fn an_anonymous_bind_is_refused_unless_the_configuration_asks_for_it() {
     let slapd = Slapd::start(&[]).await;
     let anonymous = [("SCIM2LDAP__LDAP__BIND_DN", ""), ("SCIM2LDAP__LDAP__BIND_PASSWORD", "")];
-    let error = Gateway::config(&slapd, &anonymous).err().unwrap_or_default();
+    let error = refusal(Gateway::config(&slapd, &anonymous));
     assert!(
         error.contains("no ldap.bind_dn") && error.contains("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS"),
         "{error}"
     );
     let unauthenticated = [("SCIM2LDAP__LDAP__BIND_PASSWORD", "")];
-    let error = Gateway::config(&slapd, &unauthenticated).err().unwrap_or_default();
+    let error = refusal(Gateway::config(&slapd, &unauthenticated));
     assert!(error.contains("without ldap.bind_password"), "{error}");
     // Asked for: the configuration loads, and startup stops on the bases anonymous may not see.
     let allowed = [
@@ -75,7 +75,7 @@ async fn an_anonymous_bind_is_refused_unless_the_configuration_asks_for_it() {
         ("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS", "true"),
     ];
     let config = Gateway::config(&slapd, &allowed).unwrap_or_else(|e| panic!("{e}"));
-    let error = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let error = refusal(scim2ldap::app::build(&config).await);
     assert!(error.contains("an anonymous bind may not see it"), "{error}");
     let (ok, out) = check(&slapd, &allowed, &[]);
     assert!(!ok && out.contains("bound as anonymous"), "{out}");
@@ -123,7 +123,7 @@ async fn readyz_names_the_failing_check_and_answers_in_time_from_a_hung_director
         .filter(|c| c["ok"] == false)
         .collect();
     assert_eq!(failing.len(), 1, "{last}");
-    let detail = failing[0]["detail"].as_str().unwrap_or_default();
+    let detail = failing[0]["detail"].as_str().unwrap_or_else(|| panic!("no detail in {last}"));
     assert!(
         detail.contains("groups base ou=groups,dc=example,dc=org does not exist"),
         "{detail}"
@@ -135,10 +135,10 @@ async fn readyz_names_the_failing_check_and_answers_in_time_from_a_hung_director
 async fn check_data_reports_what_the_first_cycle_will_meet() {
     let slapd = Slapd::start(&["tests/fixtures/ldif/takeover.ldif"]).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml")).unwrap_or_default();
+    let shipped = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     let mapping = dir.path().join("mail-unique.yaml");
     std::fs::write(&mapping, shipped.replace("ldap: mail }", "ldap: mail, unique: true }")).unwrap_or_else(|e| panic!("{e}"));
-    let settings = [("SCIM2LDAP__MAPPING", mapping.to_str().unwrap_or_default())];
+    let settings = [("SCIM2LDAP__MAPPING", path_str(&mapping))];
 
     let (ok, out) = check(&slapd, &settings, &["--data", "--json"]);
     assert!(!ok, "a duplicate of a unique value blocks the takeover:\n{out}");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{Gateway, Providers, Slapd, TOKEN};
+use crate::support::{id_of, Gateway, Providers, Slapd, TOKEN};
 
 const POSIX_MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/examples/posix.yaml");
 const POSIX: &str = "urn:scim2ldap:schemas:extension:posix:1.0:User";
@@ -44,7 +44,10 @@ async fn create_users(client: reqwest::Client, base: String, prefix: String, cou
 }
 
 fn number(body: &Value, attr: &str) -> String {
-    body[POSIX][attr].as_str().unwrap_or_default().to_string()
+    body[POSIX][attr]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {attr} in {body}"))
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,7 +172,7 @@ async fn write_loop(client: reqwest::Client, base: String, worker: usize, until:
             continue;
         };
         seen.acknowledged.insert(name.clone(), vec!["created"]);
-        let id = created["id"].as_str().unwrap_or_default();
+        let id = id_of(&created);
         let patch = client
             .patch(format!("{base}/scim/v2/Users/{id}"))
             .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Gateway, Slapd};
+use crate::support::{refusal, Gateway, Slapd};
 
 /// A throwaway CA and a server certificate for 127.0.0.1, made with openssl in `dir`.
 fn make_certificates(dir: &Path) {
@@ -77,7 +77,7 @@ async fn starttls_is_verified_against_the_configured_ca() {
 
     // Verification is on by default: the test CA is not among the system roots.
     let config = Gateway::config(&slapd, &[("SCIM2LDAP__LDAP__STARTTLS", "true")]).unwrap_or_else(|e| panic!("{e}"));
-    let refused = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let refused = refusal(scim2ldap::app::build(&config).await);
     assert!(
         refused.contains("cannot connect"),
         "an unverifiable certificate must be refused: {refused}"
@@ -92,7 +92,7 @@ async fn starttls_is_verified_against_the_configured_ca() {
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let refused = scim2ldap::app::build(&config).await.err().unwrap_or_default();
+    let refused = refusal(scim2ldap::app::build(&config).await);
     assert!(refused.contains("/nonexistent/ca.pem"), "{refused}");
 
     // With the CA, the gateway works over StartTLS.

@@ -3,7 +3,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 
-use crate::support::{assert_scim_error, Gateway, ENTERPRISE};
+use crate::support::{assert_scim_error, id_of, Gateway, ENTERPRISE};
 
 fn full_user(user_name: &str, manager_id: &str) -> Value {
     json!({
@@ -73,7 +73,7 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
     let (status, created) = crate::support::read(response).await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(content_type.as_deref(), Some("application/scim+json"));
-    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&created).to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "id {id} is the entryUUID");
     assert_eq!(location.as_deref(), created["meta"]["location"].as_str());
     assert!(location.is_some_and(|l| l.ends_with(&format!("/scim/v2/Users/{id}"))));
@@ -135,7 +135,7 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
     let (status, replaced) = gw.put(&format!("/Users/{id}"), replacement.clone()).await;
     assert_eq!(status, 200, "{replaced}");
     assert_eq!(without_server_fields(replaced), replacement);
-    let entry = gw.slapd.entry(dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(dn).await;
     assert_eq!(entry.get("title"), Some(&vec!["Lead Analyst".to_string()]));
     assert_eq!(entry.get("mobile"), None);
     assert_eq!(entry.get("displayname"), None);
@@ -157,7 +157,7 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
     assert_eq!(patched["name"]["givenName"], "Augusta Ada");
     assert_eq!(patched["emails"], json!([{"type": "work", "value": "augusta@example.org"}]));
     assert!(patched.get("title").is_none());
-    let entry = gw.slapd.entry(dn).await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry(dn).await;
     assert_eq!(entry.get("pwdaccountlockedtime"), Some(&vec!["000001010000Z".to_string()]));
     assert_eq!(entry.get("givenname"), Some(&vec!["Augusta Ada".to_string()]));
     assert_eq!(entry.get("mail"), Some(&vec!["augusta@example.org".to_string()]));
@@ -169,7 +169,7 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
         .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["active"], true);
-    assert!(!gw.slapd.entry(dn).await.unwrap_or_default().contains_key("pwdaccountlockedtime"));
+    assert!(!gw.slapd.existing_entry(dn).await.contains_key("pwdaccountlockedtime"));
 
     let (status, body) = gw.delete(&format!("/Users/{id}")).await;
     assert_eq!((status, body), (204, Value::Null));
@@ -182,7 +182,7 @@ async fn entra_sequence_round_trips_every_mapped_attribute_through_openldap() {
 async fn required_ldap_attributes_are_filled_when_the_idp_omits_them() {
     let gw = Gateway::start().await;
     let id = gw.create_user(json!({"userName": "minimal"})).await;
-    let entry = gw.slapd.entry("uid=minimal,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=minimal,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("sn"), Some(&vec!["minimal".to_string()]));
     assert_eq!(entry.get("cn"), Some(&vec!["minimal".to_string()]));
     let (_, user) = gw.get(&format!("/Users/{id}")).await;
@@ -226,7 +226,7 @@ async fn renaming_user_name_moves_the_entry_and_the_id_follows() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["userName"], "new.name");
     assert!(gw.slapd.entry("uid=old.name,ou=people,dc=example,dc=org").await.is_none());
-    let entry = gw.slapd.entry("uid=new.name,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=new.name,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("uid"), Some(&vec!["new.name".to_string()]));
     assert_eq!(entry.get("entryuuid"), Some(&vec![id.clone()]));
     let (status, body) = gw.get(&format!("/Users/{id}")).await;
@@ -236,7 +236,7 @@ async fn renaming_user_name_moves_the_entry_and_the_id_follows() {
     gw.create_user(json!({"userName": "taken"})).await;
     let (status, body) = gw.put(&format!("/Users/{id}"), json!({"userName": "taken", "title": "x"})).await;
     assert_scim_error(status, &body, 409, Some("uniqueness"));
-    let entry = gw.slapd.entry("uid=new.name,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=new.name,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("title"), None);
 }
 
@@ -295,7 +295,7 @@ async fn existing_entries_keep_what_scim_does_not_show() {
     let gw = Gateway::start_with(&["tests/fixtures/ldif/sample-users.ldif"], &[]).await;
     let (_, found) = gw.get("/Users?filter=userName%20eq%20%22jsmith%22").await;
     let user = found["Resources"][0].clone();
-    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(&user).to_string();
     // jsmith has two mail values; SCIM shows the first as the work email.
     assert_eq!(user["emails"], json!([{"type": "work", "value": "jsmith@example.org"}]));
     let (status, body) = gw
@@ -305,7 +305,7 @@ async fn existing_entries_keep_what_scim_does_not_show() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let entry = gw.slapd.entry("uid=jsmith,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=jsmith,ou=people,dc=example,dc=org").await;
     let mut mail = entry.get("mail").cloned().unwrap_or_default();
     mail.sort();
     assert_eq!(mail, vec!["john.smith@example.org", "jsmith@example.org"], "second mail value kept");
@@ -324,7 +324,7 @@ async fn existing_entries_keep_what_scim_does_not_show() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["emails"], json!([{"type": "work", "value": "js@example.org"}]));
-    let entry = gw.slapd.entry("uid=jsmith,ou=people,dc=example,dc=org").await.unwrap_or_default();
+    let entry = gw.slapd.existing_entry("uid=jsmith,ou=people,dc=example,dc=org").await;
     assert_eq!(entry.get("mail"), Some(&vec!["js@example.org".to_string()]));
     let (_, read) = gw.get(&format!("/Users/{id}")).await;
     assert_eq!(read["emails"], json!([{"type": "work", "value": "js@example.org"}]));

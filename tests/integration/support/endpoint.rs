@@ -157,6 +157,12 @@ impl Endpoint {
         })
     }
 
+    /// The entry at `dn`, which the test expects to be there: a missing one fails the test by name
+    /// rather than reading as an entry without attributes.
+    pub async fn existing_entry(&self, dn: &str) -> HashMap<String, Vec<String>> {
+        self.entry(dn).await.unwrap_or_else(|| panic!("no entry {dn} in the directory"))
+    }
+
     /// The values of one attribute of the entry at `dn` (empty when the entry or attribute is absent).
     pub async fn values(&self, dn: &str, attr: &str) -> Vec<String> {
         self.entry(dn)

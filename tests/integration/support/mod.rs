@@ -151,10 +151,55 @@ pub fn member_ids(group: &Value) -> Vec<String> {
     ids
 }
 
+/// A resource's SCIM `id`; a body without one fails the test, showing the body.
+pub fn id_of(resource: &Value) -> &str {
+    resource["id"].as_str().unwrap_or_else(|| panic!("no id in {resource}"))
+}
+
+/// The `id` of the first resource of a list response (a search expected to find something).
+pub fn first_id(list: &Value) -> &str {
+    list["Resources"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no first resource id in {list}"))
+}
+
+/// The path below `/scim/v2` of a resource `location` (as in `meta.location` or a bulk answer).
+pub fn scim_path(location: &str) -> &str {
+    location
+        .split("/scim/v2")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{location} is not below /scim/v2"))
+}
+
+/// A file the test wrote or the repository ships, as text.
+pub fn read_text(path: impl AsRef<std::path::Path>) -> String {
+    let path = path.as_ref();
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A temporary path as the `&str` settings and LDIF lists take.
+pub fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().unwrap_or_else(|| panic!("{} is not UTF-8", path.display()))
+}
+
+/// The message of what the test expects to be refused; success fails the test.
+pub fn refusal<T, E: std::fmt::Display>(result: Result<T, E>) -> String {
+    match result {
+        Ok(_) => panic!("accepted what should have been refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A response's body as text; a body that cannot be read fails the test with the status.
+pub async fn body_text(response: Response) -> String {
+    let status = response.status().as_u16();
+    response.text().await.unwrap_or_else(|e| panic!("{status} body unreadable: {e}"))
+}
+
 /// Status and JSON body (Null when empty).
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
+    let text = body_text(response).await;
     let body = if text.is_empty() {
         Value::Null
     } else {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{ok, query, raw, values, Entry, Untouched};
 use crate::support::samba::REALM;
-use crate::support::{assert_scim_error, Gateway, SambaDc, Server};
+use crate::support::{assert_scim_error, first_id, Gateway, SambaDc, Server};
 
 /// What samba-tool sets that no mapping names; `pwdLastSet` moves only when the password changes.
 const OUTSIDE_AD_MAPPING: &[&str] = &[
@@ -74,7 +74,7 @@ async fn entra_takes_over_a_samba_tool_account_on_active_directory() {
     ok("probe", status, &found);
     assert_eq!(found["totalResults"], 1, "the samba-tool account is found by its UPN: {found}");
     assert_eq!(found["Resources"][0]["userName"], upn.as_str(), "userName is the userPrincipalName");
-    let path = format!("/Users/{}", found["Resources"][0]["id"].as_str().unwrap_or_default());
+    let path = format!("/Users/{}", first_id(&found));
 
     // A create of the same userName is a uniqueness conflict, not a second account.
     let (status, body) = gw
@@ -136,7 +136,7 @@ async fn okta_takes_over_a_samba_tool_account_on_active_directory() {
     let (status, found) = gw.get(&format!("/Users?filter={filter}&startIndex=1&count=100")).await;
     ok("exists-check", status, &found);
     assert_eq!(found["totalResults"], 1, "the samba-tool account is found by its UPN: {found}");
-    let path = format!("/Users/{}", found["Resources"][0]["id"].as_str().unwrap_or_default());
+    let path = format!("/Users/{}", first_id(&found));
     let (status, read) = gw.get(&path).await;
     ok("GET by id", status, &read);
     assert_eq!(read["userName"], upn.as_str(), "{read}");

@@ -8,7 +8,7 @@ use super::{
     assert_classes_added, classes, data, for_put, legacy_gateway, ok, query, raw, shown, values, work, work_address, Flavour, Untouched,
     DS389, JANE, MAX, OPENLDAP, OUTSIDE_MAPPING, STAFF,
 };
-use crate::support::{Ds389, Server, Slapd};
+use crate::support::{first_id, id_of, Ds389, Server, Slapd};
 
 async fn entra_cycle<S: Server>(server: S, flavour: Flavour) {
     let gw = legacy_gateway(server).await;
@@ -35,7 +35,7 @@ async fn entra_cycle<S: Server>(server: S, flavour: Flavour) {
     assert_eq!(user["title"], shown(&loaded, "title", None), "{user}");
     assert_eq!(*work(user, "emails"), shown(&loaded, "mail", None), "{user}");
     assert_eq!(*work(user, "phoneNumbers"), shown(&loaded, "telephoneNumber", None), "{user}");
-    let id = user["id"].as_str().unwrap_or_default().to_string();
+    let id = id_of(user).to_string();
     let path = format!("/Users/{id}");
 
     // externalId (uniqueIdentifier) and the country (co) need extensibleObject, which the loaded
@@ -169,7 +169,7 @@ async fn entra_cycle<S: Server>(server: S, flavour: Flavour) {
     assert!(classes(&max_loaded).contains("posixaccount"));
     let (_, found) = gw.get(&format!("/Users?filter={}", query(r#"userName eq "MPOSIX""#))).await;
     assert_eq!(found["totalResults"], 1, "{found}");
-    let max = format!("/Users/{}", found["Resources"][0]["id"].as_str().unwrap_or_default());
+    let max = format!("/Users/{}", first_id(&found));
     let (status, body) = gw
         .patch(
             &max,

@@ -7,7 +7,7 @@ use pretty_assertions::assert_eq;
 use serde_json::json;
 
 use super::{dn_key, legacy_gateway, ok, query, raw, values, Untouched, BACKUP, DEPARTED, JANE, MAX, STAFF};
-use crate::support::{member_ids, Ds389, Endpoint, Server, Slapd};
+use crate::support::{first_id, member_ids, Ds389, Endpoint, Server, Slapd};
 
 /// OpenLDAP's mapping keeps this DN in a group IdPs empty; it is no member anyone sees.
 const PLACEHOLDER: &str = "cn=empty-group-placeholder,dc=example,dc=org";
@@ -42,7 +42,7 @@ async fn members_outside_view_stay<S: Server>(server: S) {
     let (status, found) = gw.get(&format!("/Groups?filter={filter}&excludedAttributes=members")).await;
     ok("group lookup", status, &found);
     assert_eq!(found["totalResults"], 1, "{found}");
-    let id = found["Resources"][0]["id"].as_str().unwrap_or_default().to_string();
+    let id = first_id(&found).to_string();
     let path = format!("/Groups/{id}");
     let (status, group) = gw.get(&path).await;
     ok("GET group", status, &group);

@@ -9,7 +9,7 @@ use super::{
     assert_classes_added, data, for_put, legacy_gateway, ok, query, raw, values, work, work_address, Flavour, Untouched, DS389, JANE, MAX,
     OPENLDAP, OUTSIDE_MAPPING,
 };
-use crate::support::{Ds389, Gateway, Server, Slapd};
+use crate::support::{first_id, Ds389, Gateway, Server, Slapd};
 
 /// One legacy user through Okta's profile push: `asked` is its userName in another case, `rdn_cn`
 /// the cn its DN holds (when it is named by cn).
@@ -22,7 +22,7 @@ async fn okta_takes_over<S: Server>(gw: &Gateway<S>, flavour: &Flavour, dn: &str
     let (status, found) = gw.get(&format!("/Users?filter={filter}&startIndex=1&count=100")).await;
     ok("exists-check", status, &found);
     assert_eq!((&found["totalResults"], &found["startIndex"]), (&json!(1), &json!(1)), "{found}");
-    let id = found["Resources"][0]["id"].as_str().unwrap_or_default().to_string();
+    let id = first_id(&found).to_string();
     let path = format!("/Users/{id}");
     let (status, read) = gw.get(&path).await;
     ok("GET by id", status, &read);
