@@ -7,6 +7,7 @@ mod construction;
 pub mod error;
 mod explain;
 mod fitting;
+mod list_plan;
 mod lookup;
 mod member_write;
 mod members;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use super::list_plan::{self, Attempt, Fallback, PageRequest};
 use super::Service;
 use crate::ldap::{Entry, LdapFilter, PagedSearch, SearchRequest};
 use crate::mapping::filter::{referenced_ids, to_ldap_filter};
@@ -123,6 +124,45 @@ impl Service {
 
     pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
         let m = self.resource(kind)?;
+        let listing = self.listing(m, query, without_members).await?;
+        let kept = if listing.start_index > 1 {
+            self.snapshots.get(&listing.key).await
+        } else {
+            None
+        };
+        let plan = list_plan::plan(PageRequest {
+            start_index: listing.start_index,
+            count: listing.count,
+            sorted: listing.sort_attr.is_some(),
+            snapshot_kept: kept.is_some(),
+        });
+        for attempt in plan.attempts {
+            let page = match attempt {
+                Attempt::ReadAhead => self.continue_reading(&listing, base_url).await?,
+                Attempt::SmallResult => self.small_result(&listing, base_url).await?,
+                Attempt::Window => self.window(&listing, base_url).await?,
+            };
+            if let Some(page) = page {
+                return Ok(page);
+            }
+        }
+        match (plan.fallback, kept) {
+            (Fallback::KeptSnapshot, Some(ids)) => self.page_of(&listing, &ids, base_url).await,
+            (Fallback::StartReadAhead, _) => self.start_reading(&listing, base_url).await,
+            (Fallback::KeptSnapshot | Fallback::NewSnapshot, _) => {
+                let ids = self
+                    .matching_ids(listing.m, listing.filter.clone(), listing.sort_attr.as_deref(), listing.descending)
+                    .await?;
+                self.check_matches(ids.len())?;
+                self.snapshots.insert(listing.key.clone(), ids.clone()).await;
+                self.page_of(&listing, &ids, base_url).await
+            }
+        }
+    }
+
+    /// A list query made ready to serve: its LDAP filter (with order comparisons the directory cannot
+    /// make resolved), its sort attribute and page, and the key its snapshots and read-aheads are kept by.
+    async fn listing<'m>(&self, m: &'m ResourceMapping, query: &ListQuery, without_members: bool) -> Result<Listing<'m>> {
         let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             Some(text) => {
                 let parsed = filter::parse(text)?;
@@ -132,96 +172,42 @@ impl Service {
             None => m.type_filter(),
         };
         let filter_key = ldap_filter.to_string();
-        let ldap_filter = self.resolve_orders(m, ldap_filter).await?;
+        let filter = self.resolve_orders(m, ldap_filter).await?;
         let sort_attr = query.sort_by.as_deref().map(|s| sort_attribute(m, s)).transpose()?;
-        let start_index = query.start_index.max(1);
-        let count = query.count.unwrap_or(self.max_results).min(self.max_results);
         let key = format!(
             "{}|{filter_key}|{}|{}|{without_members}",
-            kind.name(),
+            m.kind.name(),
             sort_attr.as_deref().unwrap_or(""),
             query.descending
         );
-        let sequential = sort_attr.is_none() && count > 0;
-        if sequential && start_index > 1 {
-            if let Some(page) = self.continue_reading(&key, start_index, count, base_url).await? {
-                return Ok(page);
-            }
-        }
-        // A first page is always fresh (an IdP's probe must see what was just created); later pages
-        // continue the snapshot the first one took.
-        let cached = if start_index > 1 { self.snapshots.get(&key).await } else { None };
-        if cached.is_none() {
-            if let Some(entries) = self.small_result(m, &ldap_filter, without_members).await? {
-                let mut keyed: Vec<(Option<String>, String, crate::ldap::Entry)> = entries
-                    .into_iter()
-                    .filter_map(|e| {
-                        let id = e.first(&m.id_attr)?.to_string();
-                        let sort_key = sort_attr.as_deref().and_then(|a| e.first(a)).map(str::to_lowercase);
-                        Some((sort_key, id, e))
-                    })
-                    .collect();
-                if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
-                    keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, query.descending));
-                }
-                let total = keyed.len();
-                self.check_matches(total)?;
-                // Only a result that goes on past this page has later pages to continue.
-                if start_index - 1 + count < total {
-                    self.snapshots
-                        .insert(key, Arc::new(keyed.iter().map(|(_, id, _)| id.clone()).collect()))
-                        .await;
-                }
-                let mut resources = Vec::new();
-                for (_, _, entry) in keyed.iter().skip(start_index - 1).take(count) {
-                    resources.push(self.render(m, entry, base_url).await?);
-                }
-                return Ok(Page {
-                    resources,
-                    total,
-                    start_index,
-                });
-            }
-        }
-        if cached.is_none() && sequential && start_index > 1 {
-            if let Some(page) = self.window(m, &ldap_filter, start_index, count, without_members, base_url).await? {
-                return Ok(page);
-            }
-        }
-        let ids = match cached {
-            Some(ids) => ids,
-            None if sequential && start_index == 1 => {
-                return self.start_reading(m, key, ldap_filter, count, without_members, base_url).await;
-            }
-            None => {
-                let ids = self.matching_ids(m, ldap_filter, sort_attr.as_deref(), query.descending).await?;
-                self.check_matches(ids.len())?;
-                self.snapshots.insert(key, ids.clone()).await;
-                ids
-            }
-        };
-        let page: Vec<&String> = ids.iter().skip(start_index - 1).take(count).collect();
-        let entries = self.fetch_page(m, &page, without_members).await?;
-        let resources = self.render_all(m, &entries, base_url).await?;
+        Ok(Listing {
+            m,
+            filter,
+            sort_attr,
+            descending: query.descending,
+            start_index: query.start_index.max(1),
+            count: query.count.unwrap_or(self.max_results).min(self.max_results),
+            without_members,
+            key,
+        })
+    }
+
+    /// The page of `ids` the listing asks for, its entries read by id.
+    async fn page_of(&self, listing: &Listing<'_>, ids: &Snapshot, base_url: &str) -> Result<Page> {
+        let page: Vec<&String> = ids.iter().skip(listing.start_index - 1).take(listing.count).collect();
+        let entries = self.fetch_page(listing.m, &page, listing.without_members).await?;
         Ok(Page {
-            resources,
+            resources: self.render_all(listing.m, &entries, base_url).await?,
             total: ids.len(),
-            start_index,
+            start_index: listing.start_index,
         })
     }
 
     /// The first page of a large listing in the directory's order: the matches are counted while an
     /// open paged search reads the page, and then the pages after it.
-    async fn start_reading(
-        &self,
-        m: &ResourceMapping,
-        key: String,
-        ldap_filter: LdapFilter,
-        count: usize,
-        without_members: bool,
-        base_url: &str,
-    ) -> Result<Page> {
-        let request = shown_resources(m, ldap_filter.clone(), without_members);
+    async fn start_reading(&self, listing: &Listing<'_>, base_url: &str) -> Result<Page> {
+        let (m, count) = (listing.m, listing.count);
+        let request = shown_resources(m, listing.filter.clone(), listing.without_members);
         let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
         // The pages are read and rendered while the matches are counted.
         let first_page = async {
@@ -240,17 +226,15 @@ impl Service {
             Ok((pages, resources)) => {
                 if !resources.is_empty() {
                     let ahead = ReadAhead { total, pages, writes };
-                    self.keep_reading(&key, 1 + count, count, base_url, ahead).await;
+                    self.keep_reading(&listing.key, 1 + count, count, base_url, ahead).await;
                 }
                 resources
             }
             Err(e) => {
                 tracing::debug!(error = %e, "paged search unavailable; reading the page by id");
-                let ids = self.matching_ids(m, ldap_filter, None, false).await?;
-                self.snapshots.insert(key, ids.clone()).await;
-                let page: Vec<&String> = ids.iter().take(count).collect();
-                let entries = self.fetch_page(m, &page, without_members).await?;
-                self.render_all(m, &entries, base_url).await?
+                let ids = self.matching_ids(m, listing.filter.clone(), None, false).await?;
+                self.snapshots.insert(listing.key.clone(), ids.clone()).await;
+                return self.page_of(listing, &ids, base_url).await;
             }
         };
         Ok(Page {
@@ -262,7 +246,8 @@ impl Service {
 
     /// The page at `start_index` when a listing in progress has reached it; `None` otherwise (or when
     /// its search failed), for the caller to read the page by id.
-    async fn continue_reading(&self, key: &str, start_index: usize, count: usize, base_url: &str) -> Result<Option<Page>> {
+    async fn continue_reading(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
+        let (key, start_index, count) = (listing.key.as_str(), listing.start_index, listing.count);
         let Some(slot) = self.read_aheads.remove(&read_ahead_key(key, start_index, count, base_url)).await else {
             return Ok(None);
         };
@@ -314,17 +299,10 @@ impl Service {
 
     /// The page at `start_index` of the list sorted by id, read as one VLV window; `None` where
     /// listings are not sorted by id or the directory declined (the caller then reads the page by id).
-    async fn window(
-        &self,
-        m: &ResourceMapping,
-        ldap_filter: &LdapFilter,
-        start_index: usize,
-        count: usize,
-        without_members: bool,
-        base_url: &str,
-    ) -> Result<Option<Page>> {
+    async fn window(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
+        let (m, start_index, count) = (listing.m, listing.start_index, listing.count);
         let Some(id_attr) = self.sorted_by_id(m) else { return Ok(None) };
-        let request = shown_resources(m, ldap_filter.clone(), without_members);
+        let request = shown_resources(m, listing.filter.clone(), listing.without_members);
         let window = match self.directory.window(&request, id_attr, start_index, count).await {
             Ok(Some(window)) => window,
             Ok(None) => return Ok(None),
@@ -425,23 +403,47 @@ impl Service {
         Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
     }
 
-    /// Every entry the filter matches, read whole in one search, when there are at most `SMALL_RESULT`;
-    /// `None` when there are more (the directory stops at the size limit).
-    async fn small_result(
-        &self,
-        m: &ResourceMapping,
-        ldap_filter: &LdapFilter,
-        without_members: bool,
-    ) -> Result<Option<Vec<crate::ldap::Entry>>> {
+    /// The page, when the filter matches at most `SMALL_RESULT` entries: all of them read whole in one
+    /// search, sorted here; `None` when there are more (the directory stops at the size limit).
+    async fn small_result(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
+        let m = listing.m;
         let found = self
             .directory
-            .search(&shown_resources(m, ldap_filter.clone(), without_members).limited(SMALL_RESULT as i32))
+            .search(&shown_resources(m, listing.filter.clone(), listing.without_members).limited(SMALL_RESULT as i32))
             .await;
-        match found {
-            Ok(entries) => Ok(Some(entries)),
-            Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => Ok(None),
-            Err(e) => Err(e.into()),
+        let entries = match found {
+            Ok(entries) => entries,
+            Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let sort_attr = listing.sort_attr.as_deref();
+        let mut keyed: Vec<(Option<String>, String, Entry)> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let id = e.first(&m.id_attr)?.to_string();
+                let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
+                Some((sort_key, id, e))
+            })
+            .collect();
+        if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
+            keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, listing.descending));
         }
+        let total = keyed.len();
+        self.check_matches(total)?;
+        // Only a result that goes on past this page has later pages to continue.
+        if listing.start_index - 1 + listing.count < total {
+            let ids = keyed.iter().map(|(_, id, _)| id.clone()).collect();
+            self.snapshots.insert(listing.key.clone(), Arc::new(ids)).await;
+        }
+        let mut resources = Vec::new();
+        for (_, _, entry) in keyed.iter().skip(listing.start_index - 1).take(listing.count) {
+            resources.push(self.render(m, entry, base_url).await?);
+        }
+        Ok(Some(Page {
+            resources,
+            total,
+            start_index: listing.start_index,
+        }))
     }
 
     /// The entries of one page, in the page's order; entries deleted since the snapshot are left out.
@@ -522,6 +524,19 @@ impl Service {
         self.snapshots.invalidate_all();
         self.read_aheads.invalidate_all();
     }
+}
+
+/// A list query made ready to serve (see `Service::listing`).
+struct Listing<'m> {
+    m: &'m ResourceMapping,
+    filter: LdapFilter,
+    sort_attr: Option<String>,
+    descending: bool,
+    start_index: usize,
+    count: usize,
+    without_members: bool,
+    /// What snapshots and read-aheads of this query are kept by.
+    key: String,
 }
 
 /// A search for the entries `filter` matches, with the attributes they are shown with.
