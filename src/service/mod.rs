@@ -11,6 +11,7 @@ mod list_plan;
 mod lookup;
 mod member_write;
 mod members;
+mod patch_strategy;
 mod queries;
 mod references;
 mod resources;

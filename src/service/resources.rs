@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use super::patch_strategy::{self, PatchStrategy};
 use super::Service;
 use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
@@ -12,7 +13,6 @@ use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, Modification, Pa
 use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
 use crate::mapping::naming::naming;
-use crate::mapping::patch_plan::direct_modifications;
 use crate::mapping::to_ldap::{diff, keep_unseen_members, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
 use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, ResourceKind, ResourceMapping};
 use crate::scim::patch::{self, PatchRequest};
@@ -285,15 +285,19 @@ impl Service {
         base_url: &str,
     ) -> Result<Option<Map<String, Value>>> {
         let m = self.resource(kind)?;
-        let plan = super::members::member_plan(&request.operations).filter(|_| if_match.is_none());
-        if let (Some(members), Some(plan)) = (m.members(), plan) {
-            self.patch_members(m, members, id, plan).await?;
-            return Ok(None);
-        }
-        if let Some(mods) = direct_modifications(m, &request.operations).filter(|_| if_match.is_none()) {
-            if let Some(resource) = self.patch_directly(m, id, &mods, base_url).await? {
-                return Ok(Some(resource));
+        match patch_strategy::strategy(m, &request.operations, if_match.is_some()) {
+            PatchStrategy::MemberFastPath(plan) => {
+                if let Some(members) = m.members() {
+                    self.patch_members(m, members, id, plan).await?;
+                    return Ok(None);
+                }
             }
+            PatchStrategy::DirectModify(mods) => {
+                if let Some(resource) = self.patch_directly(m, id, &mods, base_url).await? {
+                    return Ok(Some(resource));
+                }
+            }
+            PatchStrategy::General => {}
         }
         let mut attempts = 0;
         loop {
@@ -318,7 +322,7 @@ impl Service {
         let skip = m
             .members()
             .filter(|_| m.empty_group != EmptyGroup::Refuse)
-            .filter(|_| !request.operations.iter().any(touches_members));
+            .filter(|_| !request.operations.iter().any(patch_strategy::touches_members));
         let attrs = m
             .fetch_attrs
             .iter()
@@ -579,19 +583,6 @@ pub(super) fn read_attrs(m: &ResourceMapping, without_members: bool) -> Vec<Stri
         .filter(|a| skip.is_none_or(|s| !s.eq_ignore_ascii_case(a)))
         .cloned()
         .collect()
-}
-
-/// Whether an operation names `members`, by path or as a key of a pathless value.
-fn touches_members(op: &patch::PatchOperation) -> bool {
-    let names_members = |text: &str| {
-        let attribute = text.rsplit(':').next().unwrap_or(text);
-        attribute.len() >= 7 && attribute.is_char_boundary(7) && attribute[..7].eq_ignore_ascii_case("members")
-    };
-    match (&op.path, &op.value) {
-        (Some(path), _) => names_members(path),
-        (None, Some(Value::Object(values))) => values.keys().any(|k| names_members(k)),
-        (None, _) => false,
-    }
 }
 
 /// An add or rename onto an existing name is the client's conflict, named in SCIM terms.
