@@ -10,7 +10,7 @@ use crate::ldap::{Directory, IdCache};
 use crate::mapping::{Mapping, RefTarget};
 use crate::metrics::Metrics;
 
-use super::queries::{ReadAheads, Snapshot};
+use super::list_cache::{ReadAheads, Snapshot};
 
 /// Everything a request needs: the mapping, the directory and the caches.
 #[derive(Clone)]
@@ -156,6 +156,13 @@ impl Service {
     /// Largest page served (also the most results a filter may ask for).
     pub fn max_results(&self) -> usize {
         self.max_results
+    }
+
+    /// Forgets every snapshot and read-ahead: a write may change what any query matches.
+    pub(super) fn lists_changed(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.snapshots.invalidate_all();
+        self.read_aheads.invalidate_all();
     }
 }
 

@@ -47,6 +47,15 @@ pub enum ServiceError {
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
+impl ServiceError {
+    /// Whether a write failed because the entry changed after it was read: a value it deletes, read
+    /// a moment before, is gone (a userAccountControl changed by AD itself, a member removed by
+    /// another request). Reading again and writing again is then right.
+    pub(super) fn changed_meanwhile(&self) -> bool {
+        matches!(self, ServiceError::Ldap(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE))
+    }
+}
+
 impl From<ServiceError> for ScimError {
     fn from(err: ServiceError) -> ScimError {
         match err {

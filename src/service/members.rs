@@ -6,7 +6,6 @@
 
 use super::error::{Result, ServiceError};
 use super::member_write::{MemberWrite, PlaceholderMoves, Step, MAX_ATTEMPTS};
-use super::patch_strategy::MemberPlan;
 use super::Service;
 use crate::ldap::error::rc;
 use crate::ldap::{dn, names_only, LdapError, LdapFilter, SearchRequest};
@@ -14,103 +13,22 @@ use crate::mapping::to_ldap::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
 
 /// Member DNs to add to a group and to remove from it.
-struct MemberChange {
-    add: Vec<String>,
-    remove: Vec<String>,
+pub(super) struct MemberChange {
+    pub(super) add: Vec<String>,
+    pub(super) remove: Vec<String>,
 }
 
 /// Whether a member write finished, or must be retried with the group located afresh.
-enum Attempt {
+pub(super) enum Attempt {
     Done,
     Stale,
 }
 
 impl Service {
-    /// Applies a member plan to group `id`: resolves the member ids (an unknown one is 400), then one
-    /// modify on the cached DN; a DN gone stale (renamed or deleted elsewhere) is located again.
-    pub(super) async fn patch_members(&self, m: &ResourceMapping, members: &AttrMap, id: &str, plan: MemberPlan) -> Result<()> {
-        let ids: Vec<String> = match &plan {
-            MemberPlan::Delta { add, remove } => add.iter().chain(remove).cloned().collect(),
-            MemberPlan::Exact(list) => list.clone(),
-        };
-        let joining = match &plan {
-            MemberPlan::Delta { add, .. } => add,
-            MemberPlan::Exact(list) => list,
-        };
-        if joining.iter().any(|member| member == id) {
-            return Err(ServiceError::BadRequest(
-                crate::scim::ScimType::InvalidValue,
-                format!("'{}': a group cannot be a member of itself ({id})", members.scim_path()),
-            ));
-        }
-        let dns = self.dns_of(&ids).await?;
-        let to_dns = |list: &[String]| -> Result<Vec<String>> {
-            list.iter()
-                .map(|member| {
-                    dns.get(member).cloned().ok_or_else(|| {
-                        ServiceError::Translate(TranslateError::UnknownReference {
-                            attribute: members.scim_path(),
-                            id: member.clone(),
-                        })
-                    })
-                })
-                .collect()
-        };
-        let known = |list: &[String]| -> Vec<String> {
-            list.iter()
-                .filter(|member| {
-                    let found = dns.contains_key(*member);
-                    if !found {
-                        tracing::warn!(attribute = %members.scim_path(), id = %member, "unknown member left out");
-                    }
-                    found
-                })
-                .cloned()
-                .collect()
-        };
-        // Members to add: all must exist, unless the mapping says to skip unknown ones.
-        let added = |list: &[String]| {
-            if members.skip_unknown {
-                to_dns(&known(list))
-            } else {
-                to_dns(list)
-            }
-        };
-        let (change, mut group_dn) = match plan {
-            MemberPlan::Delta { add, remove } => {
-                let change = MemberChange {
-                    add: added(&add)?,
-                    // Removing a member that does not exist removes nothing: retries must succeed.
-                    remove: remove.iter().filter_map(|r| dns.get(r).cloned()).collect(),
-                };
-                let group_dn = match self.ids.get(id).await {
-                    Some(dn) => dn,
-                    None => self.locate_with(m, id, names_only()).await?.dn,
-                };
-                (change, group_dn)
-            }
-            MemberPlan::Exact(list) => self.exact_as_change(m, members, id, added(&list)?).await?,
-        };
-        for _ in 0..2 {
-            match self.write_members(m, members, &group_dn, &change).await? {
-                Attempt::Done => {
-                    self.lists_changed();
-                    self.deactivate_ungrouped(&change.remove).await;
-                    return Ok(());
-                }
-                Attempt::Stale => {
-                    self.ids.remove(id).await;
-                    group_dn = self.locate_with(m, id, names_only()).await?.dn;
-                }
-            }
-        }
-        Err(ServiceError::NotFound(format!("Group {id} not found")))
-    }
-
     /// An exact member list (DNs) as the additions and removals that make it, from the list stored,
     /// with the group's DN. Members SCIM never shows (a departed user's dangling DN, an account
     /// outside the mapped bases, an entry of another class) are not the IdP's to remove: they stay.
-    async fn exact_as_change(
+    pub(super) async fn exact_as_change(
         &self,
         m: &ResourceMapping,
         members: &AttrMap,
@@ -141,7 +59,13 @@ impl Service {
     }
 
     /// Sends the change as one modify, and on a conflict the next one `MemberWrite::next` names.
-    async fn write_members(&self, m: &ResourceMapping, members: &AttrMap, group_dn: &str, change: &MemberChange) -> Result<Attempt> {
+    pub(super) async fn write_members(
+        &self,
+        m: &ResourceMapping,
+        members: &AttrMap,
+        group_dn: &str,
+        change: &MemberChange,
+    ) -> Result<Attempt> {
         let attr = members.ldap.as_str();
         let placeholder = match &m.empty_group {
             EmptyGroup::Placeholder(p) => Some(p.clone()),
@@ -230,38 +154,6 @@ impl Service {
             self.write_members(groups, members, &group.dn, &change).await?;
         }
         Ok(())
-    }
-
-    /// Deactivates each of `removed` (member DNs a group change dropped) that is a user now in no
-    /// group at all, when the users' mapping asks for it. The group change itself is done: a failure
-    /// here is logged, not answered.
-    pub(super) async fn deactivate_ungrouped(&self, removed: &[String]) {
-        let users = &self.mapping.users;
-        // The mapping compiler allows deactivate_when_ungrouped only with an `active` section.
-        let Some(groups) = self.mapping.groups.as_ref() else {
-            return;
-        };
-        let Some(members) = groups.members().filter(|_| users.deactivate_when_ungrouped) else {
-            return;
-        };
-        let users_base = dn::normalize(&users.base);
-        for member in removed {
-            let Some(value) = members.ref_value(member).filter(|_| dn::normalize(member).ends_with(&users_base)) else {
-                continue;
-            };
-            let outcome = async {
-                let holding = self.search_in(groups, LdapFilter::eq(&members.ldap, &value), names_only()).await?;
-                if holding.is_empty() {
-                    let moved = self.deactivate(users, member).await?;
-                    tracing::info!(dn = %moved, "deactivated: in no group any more");
-                }
-                Ok::<(), ServiceError>(())
-            }
-            .await;
-            if let Err(e) = outcome {
-                tracing::error!(dn = %member, error = %e, "could not deactivate a user left in no group");
-            }
-        }
     }
 
     /// Whether the entry holds `attr=value`, asked of the directory without reading the attribute.

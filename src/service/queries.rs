@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use super::list_cache::{Pages, ReadAhead, Snapshot};
 use super::list_plan::{self, Attempt, Fallback, PageRequest};
 use super::Service;
 use crate::ldap::{Entry, LdapFilter, PagedSearch, SearchRequest};
@@ -53,31 +54,12 @@ pub struct MixedPage {
     pub start_index: usize,
 }
 
-/// The ids that match a query, in the order pages are cut from.
-pub type Snapshot = Arc<Vec<String>>;
-
 /// Most resources read ahead for one listing, so that memory stays bounded whatever clients do.
 const READ_AHEAD_ENTRIES: usize = 10_000;
 /// Entries per LDAP page when reading ahead. The directory idles from the end of one page until the
 /// next request arrives, so a request per client page (often 100 entries) would leave it idle a
 /// thousand times over 100,000 users.
 const READ_AHEAD_BATCH: usize = 1000;
-
-/// Pages of resources as shown, read by a background task.
-type Pages = tokio::sync::mpsc::Receiver<Result<Vec<Map<String, Value>>>>;
-
-/// A listing a client pages through in order: the total, and the pages a background task reads from
-/// an open paged search and renders ahead of the requests (bounded; the task stops when the listing
-/// is dropped).
-pub struct ReadAhead {
-    total: usize,
-    pages: Pages,
-    /// `Service::writes` when the listing started: a write since makes its pages stale.
-    writes: u64,
-}
-
-/// Listings by query and the position and size of the next page.
-pub type ReadAheads = moka::future::Cache<String, Arc<tokio::sync::Mutex<Option<ReadAhead>>>>;
 
 impl Service {
     /// RFC 7644 §3.4.3 search at the root: users, then groups, paged as one list (each type sorted on
@@ -517,13 +499,6 @@ impl Service {
         }
         Ok(resources)
     }
-
-    /// Forgets every snapshot and read-ahead: a write may change what any query matches.
-    pub(super) fn lists_changed(&self) {
-        self.writes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        self.snapshots.invalidate_all();
-        self.read_aheads.invalidate_all();
-    }
 }
 
 /// A list query made ready to serve (see `Service::listing`).
@@ -541,7 +516,7 @@ struct Listing<'m> {
 
 /// A search for the entries `filter` matches, with the attributes they are shown with.
 fn shown_resources(m: &ResourceMapping, filter: LdapFilter, without_members: bool) -> SearchRequest {
-    SearchRequest::new(&m.base, m.scope, filter, super::resources::read_attrs(m, without_members))
+    SearchRequest::new(&m.base, m.scope, filter, super::reading::read_attrs(m, without_members))
 }
 
 fn read_ahead_key(query: &str, start_index: usize, count: usize, base_url: &str) -> String {

@@ -1,26 +1,23 @@
-//! The use cases: get, list, create, replace, patch and delete a resource, for any mapped type.
+//! The use cases get, create, replace and delete of a resource, for any mapped type, and the write of
+//! a changed resource they and PATCH share (listing is in `queries`, PATCH in `patching`).
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::accounts::random_password;
 use super::error::{Result, ServiceError};
-use super::patch_strategy::{self, PatchStrategy};
+use super::reading::read_attrs;
 use super::Service;
-use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, Modification, PasswordWrite, SearchRequest};
+use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, PasswordWrite};
 use crate::mapping::active::wants_active;
-use crate::mapping::from_ldap::{from_ldap, id_of, referenced_dns};
+use crate::mapping::from_ldap::id_of;
 use crate::mapping::naming::naming;
 use crate::mapping::to_ldap::{diff, keep_unseen_members, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{DeleteStrategy, EmptyGroup, IdFormat, ResourceKind, ResourceMapping};
-use crate::scim::patch::{self, PatchRequest};
+use crate::mapping::{DeleteStrategy, ResourceKind, ResourceMapping};
+use crate::scim::patch;
 use crate::scim::ScimType;
-
-/// Above this many members, a group's members are found by their membership attribute (one search)
-/// rather than by their DNs (a search per few hundred).
-const LARGE_GROUP: usize = 1000;
 
 /// An `If-Match` precondition (RFC 7232 §3.1, weak comparison as SCIM's ETags are weak).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,19 +56,6 @@ fn password_of<'a>(m: &ResourceMapping, resource: &'a Map<String, Value>) -> Opt
         .filter(|p| !p.is_empty())
 }
 
-/// Whether a write failed because the entry changed after it was read: a value it deletes, read a
-/// moment before, is gone (a userAccountControl changed by AD itself, a member removed by another
-/// request). Reading again and writing again is then right.
-fn changed_meanwhile(err: &ServiceError) -> bool {
-    matches!(err, ServiceError::Ldap(e) if e.result_code() == Some(rc::NO_SUCH_ATTRIBUTE))
-}
-
-/// A password nobody knows, for an account the IdP enables without sending one: long, and with the
-/// four character classes AD's complexity rule counts.
-fn random_password() -> String {
-    format!("{}{}-Aa1", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
 /// The quoted part of an ETag, without the weakness prefix.
 fn opaque(tag: &str) -> &str {
     let tag = tag.trim();
@@ -79,71 +63,12 @@ fn opaque(tag: &str) -> &str {
 }
 
 /// An entry as read, and the resource it shows.
-struct Stored {
-    entry: Entry,
-    shown: Map<String, Value>,
+pub(super) struct Stored {
+    pub(super) entry: Entry,
+    pub(super) shown: Map<String, Value>,
 }
 
 impl Service {
-    pub(super) fn resource(&self, kind: ResourceKind) -> Result<&ResourceMapping> {
-        self.mapping
-            .resource(kind)
-            .ok_or_else(|| ServiceError::NotFound(format!("{} resources are not mapped", kind.name())))
-    }
-
-    /// Reads an entry by SCIM id: through the cache, else by searching for the id; a stale cached DN
-    /// (renamed or deleted entry) is forgotten and the id searched once.
-    async fn locate(&self, m: &ResourceMapping, id: &str) -> Result<Entry> {
-        self.locate_with(m, id, m.fetch_attrs.clone()).await
-    }
-
-    /// As `locate`, reading only `attrs`.
-    pub(super) async fn locate_with(&self, m: &ResourceMapping, id: &str, attrs: Vec<String>) -> Result<Entry> {
-        let not_found = || ServiceError::NotFound(format!("{} {id} not found", m.kind.name()));
-        if m.id_format == IdFormat::Uuid && uuid::Uuid::parse_str(id).is_err() {
-            return Err(not_found());
-        }
-        let by_id = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
-        if let Some(cached) = self.ids.get(id).await {
-            let found = self
-                .directory
-                .search(&SearchRequest::entry(cached, by_id.clone(), attrs.clone()))
-                .await;
-            match found {
-                Ok(mut entries) if !entries.is_empty() => return Ok(entries.remove(0)),
-                Ok(_) => self.ids.remove(id).await,
-                Err(LdapError::Result {
-                    rc: rc::NO_SUCH_OBJECT, ..
-                }) => self.ids.remove(id).await,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let found = self
-            .directory
-            .search(&SearchRequest::new(&m.base, m.scope, by_id, attrs).limited(2))
-            .await;
-        let entry = super::lookup::single(found, &format!("{} id {id}", m.kind.name()))?.ok_or_else(not_found)?;
-        self.ids.insert(id, &entry.dn).await;
-        Ok(entry)
-    }
-
-    /// The SCIM form of an entry, references (DNs) resolved to ids.
-    pub(super) async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
-        let dns = referenced_dns(m, entry);
-        let large_group = m.members().is_some_and(|a| entry.get(&a.ldap).len() > LARGE_GROUP);
-        if large_group {
-            if let Some(mut refs) = self.members_by_membership(&entry.dn).await? {
-                // Members the membership attribute misses (loaded offline, overlay added later) are
-                // resolved by DN: an incomplete memberOf must never hide a member.
-                let rest: Vec<String> = dns.into_iter().filter(|d| !refs.contains_key(&dn::normalize(d))).collect();
-                refs.extend(self.targets_of(&rest).await?);
-                return Ok(from_ldap(m, entry, &refs, base_url));
-            }
-        }
-        let refs = self.targets_of(&dns).await?;
-        Ok(from_ldap(m, entry, &refs, base_url))
-    }
-
     /// Referenced ids (members, manager) → DNs, and values that are no id by the reference's `match`
     /// attributes; what stays unresolved `to_ldap` refuses or skips.
     async fn resolve_refs(&self, m: &ResourceMapping, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
@@ -268,109 +193,16 @@ impl Service {
                 .write(m, id, Stored { entry: current, shown }, wanted.clone(), if_match, base_url)
                 .await
             {
-                Err(e) if changed_meanwhile(&e) && attempts < 2 => attempts += 1,
+                Err(e) if e.changed_meanwhile() && attempts < 2 => attempts += 1,
                 outcome => return outcome,
             }
-        }
-    }
-
-    /// Applies a PATCH. A change of group members only is written without reading the group and
-    /// answers `None` (204); anything else answers the resource.
-    pub async fn patch(
-        &self,
-        kind: ResourceKind,
-        id: &str,
-        request: &PatchRequest,
-        if_match: Option<&IfMatch>,
-        base_url: &str,
-    ) -> Result<Option<Map<String, Value>>> {
-        let m = self.resource(kind)?;
-        match patch_strategy::strategy(m, &request.operations, if_match.is_some()) {
-            PatchStrategy::MemberFastPath(plan) => {
-                if let Some(members) = m.members() {
-                    self.patch_members(m, members, id, plan).await?;
-                    return Ok(None);
-                }
-            }
-            PatchStrategy::DirectModify(mods) => {
-                if let Some(resource) = self.patch_directly(m, id, &mods, base_url).await? {
-                    return Ok(Some(resource));
-                }
-            }
-            PatchStrategy::General => {}
-        }
-        let mut attempts = 0;
-        loop {
-            match self.patch_by_reading(m, id, request, if_match, base_url).await {
-                Err(e) if changed_meanwhile(&e) && attempts < 2 => attempts += 1,
-                outcome => return outcome.map(Some),
-            }
-        }
-    }
-
-    /// Reads the entry, applies the operations to what it shows, and writes the difference.
-    async fn patch_by_reading(
-        &self,
-        m: &ResourceMapping,
-        id: &str,
-        request: &PatchRequest,
-        if_match: Option<&IfMatch>,
-        base_url: &str,
-    ) -> Result<Map<String, Value>> {
-        // Members are read only when the request touches them (a rename of a 50,000-member group
-        // must not read 50,000 values); an unread list compares equal before and after.
-        let skip = m
-            .members()
-            .filter(|_| m.empty_group != EmptyGroup::Refuse)
-            .filter(|_| !request.operations.iter().any(patch_strategy::touches_members));
-        let attrs = m
-            .fetch_attrs
-            .iter()
-            .filter(|a| skip.is_none_or(|s| !s.ldap.eq_ignore_ascii_case(a)))
-            .cloned()
-            .collect();
-        let current = self.locate_with(m, id, attrs).await?;
-        let shown = self.render(m, &current, base_url).await?;
-        let mut wanted = shown.clone();
-        patch::apply(&mut wanted, &request.operations, &m.schema)?;
-        self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
-            .await
-    }
-
-    /// Writes modifications to the entry the id cache names, without reading it first; the id and the
-    /// resource type are asserted in the modify, so that a stale cache entry cannot redirect the write. `None` when the
-    /// id is not cached or the cache was stale: the caller then takes the general path.
-    async fn patch_directly(
-        &self,
-        m: &ResourceMapping,
-        id: &str,
-        mods: &[Modification],
-        base_url: &str,
-    ) -> Result<Option<Map<String, Value>>> {
-        let Some(dn) = self.ids.get(id).await else { return Ok(None) };
-        let same_entry = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
-        match self.modify_fitting(m, &dn, mods, Some(&same_entry), &m.fetch_attrs).await {
-            Ok(mut entry) => {
-                entry.dn = dn;
-                self.lists_changed();
-                tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
-                Ok(Some(self.render(m, &entry, base_url).await?))
-            }
-            Err(ServiceError::Ldap(e)) if matches!(e.result_code(), Some(rc::NO_SUCH_OBJECT | rc::ASSERTION_FAILED)) => {
-                self.ids.remove(id).await;
-                Ok(None)
-            }
-            // A value the entry's RDN holds (an entry another tool named by it) cannot be replaced
-            // blindly: the general path keeps it.
-            Err(ServiceError::Ldap(e)) if e.result_code() == Some(rc::NOT_ALLOWED_ON_RDN) => Ok(None),
-            Err(e) => Err(e),
         }
     }
 
     /// Writes the difference between what the entry shows as SCIM (`shown`) and `wanted`: a rename when the RDN's
     /// source changed, then one modify with only the changed attributes. LDAP values SCIM does not show
     /// (further values, attributes outside the mapping) are never touched.
-    async fn write(
+    pub(super) async fn write(
         &self,
         m: &ResourceMapping,
         id: &str,
@@ -496,63 +328,6 @@ impl Service {
         Ok(())
     }
 
-    /// Sets a new account's password, then enables it when asked.
-    async fn finish_account(&self, m: &ResourceMapping, entry_dn: &str, password: Option<&str>, enable: bool) -> Result<()> {
-        if let (Some(password), Some(how)) = (password, m.password) {
-            self.directory.set_password(entry_dn, password, how).await?;
-        }
-        if enable {
-            self.set_active(m, entry_dn, true).await?;
-        }
-        Ok(())
-    }
-
-    pub(super) async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
-        read_entry(&*self.directory, entry_dn, attrs)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
-    }
-
-    /// Deactivates the account, when the mapping says how, and moves it among the disabled accounts
-    /// when the mapping keeps them apart; answers its DN afterwards.
-    pub(super) async fn deactivate(&self, m: &ResourceMapping, entry_dn: &str) -> Result<String> {
-        self.set_active(m, entry_dn, false).await?;
-        let Some(disabled) = &m.disabled_parent else {
-            return Ok(entry_dn.to_string());
-        };
-        let (rdn, parent) = dn::split_first(entry_dn);
-        if dn::normalize(parent) == dn::normalize(disabled) {
-            return Ok(entry_dn.to_string());
-        }
-        self.directory.rename(entry_dn, rdn, Some(disabled)).await?;
-        let moved = dn::join(rdn, disabled);
-        self.dn_targets.invalidate(&dn::normalize(entry_dn)).await;
-        self.follow_in_groups(entry_dn, Some(&moved)).await?;
-        Ok(moved)
-    }
-
-    /// Sets the account's state. A state that shares its attribute with other data (a bit of
-    /// userAccountControl) is read, then written so that the write fails if the value changed in
-    /// between; it is then read again, a few times at most.
-    async fn set_active(&self, m: &ResourceMapping, entry_dn: &str, enable: bool) -> Result<()> {
-        let Some(active) = &m.active else { return Ok(()) };
-        if let Some(write) = active.blind_write(enable) {
-            return self.modify_if_fitting(m, entry_dn, &[write]).await;
-        }
-        let mut attempts = 0;
-        loop {
-            let entry = self.directory_read(entry_dn, &[active.attribute().to_string()]).await?;
-            let writes = active.writes(&entry, enable);
-            if writes.is_empty() {
-                return Ok(());
-            }
-            match self.modify_if_fitting(m, entry_dn, &writes).await {
-                Err(e) if changed_meanwhile(&e) && attempts < 3 => attempts += 1,
-                outcome => return outcome,
-            }
-        }
-    }
-
     /// Whether the directory answers (for readiness).
     pub async fn ping(&self) -> Result<()> {
         Ok(self.directory.ping().await?)
@@ -573,16 +348,6 @@ fn check_version(m: &ResourceMapping, entry: &Entry, if_match: Option<&IfMatch>)
         )));
     }
     Ok(version.map(str::to_string))
-}
-
-/// The attributes a read requests: all the mapping needs, less a group's members when unwanted.
-pub(super) fn read_attrs(m: &ResourceMapping, without_members: bool) -> Vec<String> {
-    let skip = m.members().filter(|_| without_members).map(|a| a.ldap.as_str());
-    m.fetch_attrs
-        .iter()
-        .filter(|a| skip.is_none_or(|s| !s.eq_ignore_ascii_case(a)))
-        .cloned()
-        .collect()
 }
 
 /// An add or rename onto an existing name is the client's conflict, named in SCIM terms.
