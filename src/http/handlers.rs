@@ -141,7 +141,11 @@ fn search_params(body: Value) -> Result<HashMap<String, String>, ErrorResponse> 
 
 async fn run_list(state: &AppState, kind: ResourceKind, base: &str, params: &HashMap<String, String>) -> Answer {
     let query = list_query(params)?;
-    let page = state.service.list(kind, &query, without_members(kind, state, params), base).await?;
+    let page = state
+        .service
+        .view(kind, base)?
+        .list(&query, without_members(kind, state, params))
+        .await?;
     let resources = page.resources.into_iter().map(|r| project(kind, state, r, params)).collect();
     Ok(Scim::ok(list_response(resources, page.total, page.start_index)))
 }
@@ -176,7 +180,11 @@ pub async fn get(
     Query(params): Query<HashMap<String, String>>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ErrorResponse> {
-    let resource = state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?;
+    let resource = state
+        .service
+        .view(kind, &base)?
+        .get(&id, without_members(kind, &state, &params))
+        .await?;
     let version = resource
         .get("meta")
         .and_then(|m| m.get("version"))
@@ -203,7 +211,7 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     JsonBody(body): JsonBody<Value>,
 ) -> Answer {
-    let resource = state.service.create(kind, &body, &base).await?;
+    let resource = state.service.view(kind, &base)?.create(&body).await?;
     Ok(Scim {
         status: StatusCode::CREATED,
         body: Value::Object(resource),
@@ -218,7 +226,7 @@ pub async fn replace(
     Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<Value>,
 ) -> Answer {
-    let resource = state.service.replace(kind, &id, &body, if_match.as_ref(), &base).await?;
+    let resource = state.service.view(kind, &base)?.replace(&id, &body, if_match.as_ref()).await?;
     Ok(Scim::ok(Value::Object(resource)))
 }
 
@@ -234,10 +242,16 @@ pub async fn patch(
     JsonBody(body): JsonBody<PatchRequest>,
 ) -> Result<Response, ErrorResponse> {
     let asks_for_attributes = params.contains_key("attributes") || params.contains_key("excludedAttributes");
-    let resource = match state.service.patch(kind, &id, &body, if_match.as_ref(), &base).await? {
+    let resource = match state.service.view(kind, &base)?.patch(&id, &body, if_match.as_ref()).await? {
         Some(_) if state.patch_no_content && !asks_for_attributes => return Ok(StatusCode::NO_CONTENT.into_response()),
         Some(resource) => resource,
-        None if asks_for_attributes => state.service.get(kind, &id, without_members(kind, &state, &params), &base).await?,
+        None if asks_for_attributes => {
+            state
+                .service
+                .view(kind, &base)?
+                .get(&id, without_members(kind, &state, &params))
+                .await?
+        }
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
     Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
@@ -246,10 +260,11 @@ pub async fn patch(
 pub async fn delete(
     State(state): State<AppState>,
     Extension(kind): Extension<ResourceKind>,
+    BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Precondition(if_match): Precondition,
 ) -> Result<StatusCode, ErrorResponse> {
-    state.service.delete(kind, &id, if_match.as_ref()).await?;
+    state.service.view(kind, &base)?.delete(&id, if_match.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

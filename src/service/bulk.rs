@@ -113,6 +113,7 @@ impl Service {
 
     async fn run_bulk_operation(&self, op: &BulkOperation, base_url: &str) -> Result<Done> {
         let (kind, id) = self.resource_at(&op.path)?;
+        let view = self.view(kind, base_url)?;
         let method = op.method.to_ascii_uppercase();
         let if_match = op.version.as_deref().map(IfMatch::parse);
         let data = op.data.clone().unwrap_or(Value::Null);
@@ -125,7 +126,7 @@ impl Service {
         };
         match (method.as_str(), id) {
             ("POST", None) => {
-                let resource = self.create(kind, &data, base_url).await?;
+                let resource = view.create(&data).await?;
                 let id = resource.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
                 Ok(Done {
                     status: 201,
@@ -135,7 +136,7 @@ impl Service {
                 })
             }
             ("PUT", Some(id)) => {
-                let resource = self.replace(kind, &id, &data, if_match.as_ref(), base_url).await?;
+                let resource = view.replace(&id, &data, if_match.as_ref()).await?;
                 Ok(Done {
                     status: 200,
                     version: version_of(&resource),
@@ -146,7 +147,7 @@ impl Service {
             ("PATCH", Some(id)) => {
                 let request: PatchRequest = serde_json::from_value(data)
                     .map_err(|e| ServiceError::BadRequest(ScimType::InvalidSyntax, format!("the PATCH data is not a PatchOp: {e}")))?;
-                let resource = self.patch(kind, &id, &request, if_match.as_ref(), base_url).await?;
+                let resource = view.patch(&id, &request, if_match.as_ref()).await?;
                 Ok(Done {
                     status: if resource.is_some() { 200 } else { 204 },
                     version: resource.as_ref().and_then(version_of),
@@ -155,7 +156,7 @@ impl Service {
                 })
             }
             ("DELETE", Some(id)) => {
-                self.delete(kind, &id, if_match.as_ref()).await?;
+                view.delete(&id, if_match.as_ref()).await?;
                 Ok(Done {
                     status: 204,
                     version: None,

@@ -14,20 +14,21 @@ const BASE_URL: &str = "http://explain/scim/v2";
 pub async fn explain(service: &Service, method: &str, path: &str, body: &str) -> Result<u16> {
     let path = path.trim().strip_prefix("/scim/v2").unwrap_or(path.trim());
     let (kind, id) = service.resource_at(path)?;
+    let view = service.view(kind, BASE_URL)?;
     let json = || {
         serde_json::from_str::<Value>(body)
             .map_err(|e| ServiceError::BadRequest(ScimType::InvalidSyntax, format!("the body is not JSON: {e}")))
     };
     match (method.to_ascii_uppercase().as_str(), id) {
-        ("POST", None) => service.create(kind, &json()?, BASE_URL).await.map(|_| 201),
-        ("PUT", Some(id)) => service.replace(kind, &id, &json()?, None, BASE_URL).await.map(|_| 200),
+        ("POST", None) => view.create(&json()?).await.map(|_| 201),
+        ("PUT", Some(id)) => view.replace(&id, &json()?, None).await.map(|_| 200),
         ("PATCH", Some(id)) => {
             let request: PatchRequest = serde_json::from_value(json()?)
                 .map_err(|e| ServiceError::BadRequest(ScimType::InvalidSyntax, format!("the body is not a PatchOp: {e}")))?;
-            let answered = service.patch(kind, &id, &request, None, BASE_URL).await?;
+            let answered = view.patch(&id, &request, None).await?;
             Ok(if answered.is_some() { 200 } else { 204 })
         }
-        ("DELETE", Some(id)) => service.delete(kind, &id, None).await.map(|()| 204),
+        ("DELETE", Some(id)) => view.delete(&id, None).await.map(|()| 204),
         (method, _) => Err(ServiceError::BadRequest(
             ScimType::InvalidPath,
             format!("{method} {path}: explain takes POST /Users, PUT|PATCH|DELETE /Users/{{id}} (or /Groups)"),

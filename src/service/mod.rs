@@ -20,6 +20,7 @@ mod reading;
 mod references;
 mod resources;
 mod takeover;
+mod view;
 
 pub use allocate::log_allocations;
 pub use construction::{Service, ServiceBuilder, ServiceLimits};
@@ -29,3 +30,4 @@ pub use list_cache::Snapshot;
 pub use queries::{ListQuery, Page};
 pub use resources::IfMatch;
 pub use takeover::scan_existing_entries;
+pub use view::ResourceView;

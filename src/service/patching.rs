@@ -7,34 +7,28 @@ use super::error::{Result, ServiceError};
 use super::members::{Attempt, MemberChange};
 use super::patch_strategy::{self, MemberPlan, PatchStrategy};
 use super::resources::Stored;
-use super::{IfMatch, Service};
+use super::view::ResourceView;
+use super::IfMatch;
 use crate::ldap::error::rc;
 use crate::ldap::{names_only, LdapFilter, Modification};
 use crate::mapping::to_ldap::TranslateError;
-use crate::mapping::{AttrMap, EmptyGroup, ResourceKind, ResourceMapping};
+use crate::mapping::{AttrMap, EmptyGroup};
 use crate::scim::patch::{self, PatchRequest};
 
-impl Service {
+impl ResourceView<'_> {
     /// Applies a PATCH. A change of group members only is written without reading the group and
     /// answers `None` (204); anything else answers the resource.
-    pub async fn patch(
-        &self,
-        kind: ResourceKind,
-        id: &str,
-        request: &PatchRequest,
-        if_match: Option<&IfMatch>,
-        base_url: &str,
-    ) -> Result<Option<Map<String, Value>>> {
-        let m = self.resource(kind)?;
+    pub async fn patch(&self, id: &str, request: &PatchRequest, if_match: Option<&IfMatch>) -> Result<Option<Map<String, Value>>> {
+        let m = self.m;
         match patch_strategy::strategy(m, &request.operations, if_match.is_some()) {
             PatchStrategy::MemberFastPath(plan) => {
                 if let Some(members) = m.members() {
-                    self.patch_members(m, members, id, plan).await?;
+                    self.patch_members(members, id, plan).await?;
                     return Ok(None);
                 }
             }
             PatchStrategy::DirectModify(mods) => {
-                if let Some(resource) = self.patch_directly(m, id, &mods, base_url).await? {
+                if let Some(resource) = self.patch_directly(id, &mods).await? {
                     return Ok(Some(resource));
                 }
             }
@@ -42,7 +36,7 @@ impl Service {
         }
         let mut attempts = 0;
         loop {
-            match self.patch_by_reading(m, id, request, if_match, base_url).await {
+            match self.patch_by_reading(id, request, if_match).await {
                 Err(e) if e.changed_meanwhile() && attempts < 2 => attempts += 1,
                 outcome => return outcome.map(Some),
             }
@@ -50,14 +44,8 @@ impl Service {
     }
 
     /// Reads the entry, applies the operations to what it shows, and writes the difference.
-    async fn patch_by_reading(
-        &self,
-        m: &ResourceMapping,
-        id: &str,
-        request: &PatchRequest,
-        if_match: Option<&IfMatch>,
-        base_url: &str,
-    ) -> Result<Map<String, Value>> {
+    async fn patch_by_reading(&self, id: &str, request: &PatchRequest, if_match: Option<&IfMatch>) -> Result<Map<String, Value>> {
+        let m = self.m;
         // Members are read only when the request touches them (a rename of a 50,000-member group
         // must not read 50,000 values); an unread list compares equal before and after.
         let skip = m
@@ -71,23 +59,17 @@ impl Service {
             .cloned()
             .collect();
         let current = self.locate_with(m, id, attrs).await?;
-        let shown = self.render(m, &current, base_url).await?;
+        let shown = self.render(&current).await?;
         let mut wanted = shown.clone();
         patch::apply(&mut wanted, &request.operations, &m.schema)?;
-        self.write(m, id, Stored { entry: current, shown }, wanted, if_match, base_url)
-            .await
+        self.write(id, Stored { entry: current, shown }, wanted, if_match).await
     }
 
     /// Writes modifications to the entry the id cache names, without reading it first; the id and the
     /// resource type are asserted in the modify, so that a stale cache entry cannot redirect the write. `None` when the
     /// id is not cached or the cache was stale: the caller then takes the general path.
-    async fn patch_directly(
-        &self,
-        m: &ResourceMapping,
-        id: &str,
-        mods: &[Modification],
-        base_url: &str,
-    ) -> Result<Option<Map<String, Value>>> {
+    async fn patch_directly(&self, id: &str, mods: &[Modification]) -> Result<Option<Map<String, Value>>> {
+        let m = self.m;
         let Some(dn) = self.ids.get(id).await else { return Ok(None) };
         let same_entry = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
         match self.modify_fitting(m, &dn, mods, Some(&same_entry), &m.fetch_attrs).await {
@@ -95,7 +77,7 @@ impl Service {
                 entry.dn = dn;
                 self.lists_changed();
                 tracing::info!(resource = m.kind.name(), dn = %entry.dn, changes = mods.len(), "updated");
-                Ok(Some(self.render(m, &entry, base_url).await?))
+                Ok(Some(self.render(&entry).await?))
             }
             Err(ServiceError::Ldap(e)) if matches!(e.result_code(), Some(rc::NO_SUCH_OBJECT | rc::ASSERTION_FAILED)) => {
                 self.ids.remove(id).await;
@@ -110,7 +92,8 @@ impl Service {
 
     /// Applies a member plan to group `id`: resolves the member ids (an unknown one is 400), then one
     /// modify on the cached DN; a DN gone stale (renamed or deleted elsewhere) is located again.
-    pub(super) async fn patch_members(&self, m: &ResourceMapping, members: &AttrMap, id: &str, plan: MemberPlan) -> Result<()> {
+    pub(super) async fn patch_members(&self, members: &AttrMap, id: &str, plan: MemberPlan) -> Result<()> {
+        let m = self.m;
         let ids: Vec<String> = match &plan {
             MemberPlan::Delta { add, remove } => add.iter().chain(remove).cloned().collect(),
             MemberPlan::Exact(list) => list.clone(),

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::error::{Result, ServiceError};
 use super::list_cache::{Pages, ReadAhead, Snapshot};
 use super::list_plan::{self, Attempt, Fallback, PageRequest};
+use super::view::ResourceView;
 use super::Service;
 use crate::ldap::{Entry, LdapFilter, PagedSearch, SearchRequest};
 use crate::mapping::filter::{referenced_ids, to_ldap_filter};
@@ -86,7 +87,7 @@ impl Service {
                 sort_by,
                 ..query.clone()
             };
-            match self.list(kind, &part, without_members, base_url).await {
+            match self.view(kind, base_url)?.list(&part, without_members).await {
                 Ok(found) => {
                     answered = true;
                     page.total += found.total;
@@ -104,9 +105,69 @@ impl Service {
         }
     }
 
-    pub async fn list(&self, kind: ResourceKind, query: &ListQuery, without_members: bool, base_url: &str) -> Result<Page> {
-        let m = self.resource(kind)?;
-        let listing = self.listing(m, query, without_members).await?;
+    fn check_matches(&self, matched: usize) -> Result<()> {
+        if matched > self.max_matches {
+            return Err(ServiceError::BadRequest(
+                ScimType::TooMany,
+                format!(
+                    "the filter matches {matched} resources, more than the {} this service provider lists: narrow it",
+                    self.max_matches
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pages of `count` resources from `search`, read (in batches of `READ_AHEAD_BATCH`) and rendered
+    /// by a task of their own, in parallel with the requests, up to `READ_AHEAD_ENTRIES` ahead of the
+    /// receiver; dropping the receiver stops the task and closes the search's connection.
+    fn read_pages(&self, kind: ResourceKind, search: PagedSearch, count: usize, base_url: &str) -> Pages {
+        let count = count.max(1);
+        let (pages, receiver) = tokio::sync::mpsc::channel((READ_AHEAD_ENTRIES / count).max(1));
+        // Whole pages per batch, so that no page straddles two batches.
+        let batch = count * (READ_AHEAD_BATCH / count).max(1);
+        let service = self.clone();
+        let base_url = base_url.to_string();
+        let fetch = move |mut search: PagedSearch| {
+            tokio::spawn(async move {
+                let entries = search.next_page(page_size(batch)).await;
+                (search, entries)
+            })
+        };
+        tokio::spawn(async move {
+            let mut next = Some(fetch(search));
+            while let Some(fetching) = next.take() {
+                let Ok((search, entries)) = fetching.await else { break };
+                let last = entries.as_ref().map_or(true, |e| e.len() < batch) || search.is_finished();
+                // The directory reads the next batch while this one is rendered.
+                if !last {
+                    next = Some(fetch(search));
+                }
+                let (entries, view) = match (entries, service.view(kind, &base_url)) {
+                    (Ok(entries), Ok(view)) => (entries, view),
+                    (Err(e), _) => {
+                        let _ = pages.send(Err(e.into())).await;
+                        break;
+                    }
+                    (_, Err(e)) => {
+                        let _ = pages.send(Err(e)).await;
+                        break;
+                    }
+                };
+                for page in entries.chunks(count) {
+                    if pages.send(view.render_all(page).await).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        receiver
+    }
+}
+
+impl ResourceView<'_> {
+    pub async fn list(&self, query: &ListQuery, without_members: bool) -> Result<Page> {
+        let listing = self.listing(query, without_members).await?;
         let kept = if listing.start_index > 1 {
             self.snapshots.get(&listing.key).await
         } else {
@@ -120,31 +181,32 @@ impl Service {
         });
         for attempt in plan.attempts {
             let page = match attempt {
-                Attempt::ReadAhead => self.continue_reading(&listing, base_url).await?,
-                Attempt::SmallResult => self.small_result(&listing, base_url).await?,
-                Attempt::Window => self.window(&listing, base_url).await?,
+                Attempt::ReadAhead => self.continue_reading(&listing).await?,
+                Attempt::SmallResult => self.small_result(&listing).await?,
+                Attempt::Window => self.window(&listing).await?,
             };
             if let Some(page) = page {
                 return Ok(page);
             }
         }
         match (plan.fallback, kept) {
-            (Fallback::KeptSnapshot, Some(ids)) => self.page_of(&listing, &ids, base_url).await,
-            (Fallback::StartReadAhead, _) => self.start_reading(&listing, base_url).await,
+            (Fallback::KeptSnapshot, Some(ids)) => self.page_of(&listing, &ids).await,
+            (Fallback::StartReadAhead, _) => self.start_reading(&listing).await,
             (Fallback::KeptSnapshot | Fallback::NewSnapshot, _) => {
                 let ids = self
-                    .matching_ids(listing.m, listing.filter.clone(), listing.sort_attr.as_deref(), listing.descending)
+                    .matching_ids(listing.filter.clone(), listing.sort_attr.as_deref(), listing.descending)
                     .await?;
                 self.check_matches(ids.len())?;
                 self.snapshots.insert(listing.key.clone(), ids.clone()).await;
-                self.page_of(&listing, &ids, base_url).await
+                self.page_of(&listing, &ids).await
             }
         }
     }
 
     /// A list query made ready to serve: its LDAP filter (with order comparisons the directory cannot
     /// make resolved), its sort attribute and page, and the key its snapshots and read-aheads are kept by.
-    async fn listing<'m>(&self, m: &'m ResourceMapping, query: &ListQuery, without_members: bool) -> Result<Listing<'m>> {
+    async fn listing(&self, query: &ListQuery, without_members: bool) -> Result<Listing> {
+        let m = self.m;
         let ldap_filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             Some(text) => {
                 let parsed = filter::parse(text)?;
@@ -154,7 +216,7 @@ impl Service {
             None => m.type_filter(),
         };
         let filter_key = ldap_filter.to_string();
-        let filter = self.resolve_orders(m, ldap_filter).await?;
+        let filter = self.resolve_orders(ldap_filter).await?;
         let sort_attr = query.sort_by.as_deref().map(|s| sort_attribute(m, s)).transpose()?;
         let key = format!(
             "{}|{filter_key}|{}|{}|{without_members}",
@@ -163,7 +225,6 @@ impl Service {
             query.descending
         );
         Ok(Listing {
-            m,
             filter,
             sort_attr,
             descending: query.descending,
@@ -175,11 +236,11 @@ impl Service {
     }
 
     /// The page of `ids` the listing asks for, its entries read by id.
-    async fn page_of(&self, listing: &Listing<'_>, ids: &Snapshot, base_url: &str) -> Result<Page> {
+    async fn page_of(&self, listing: &Listing, ids: &Snapshot) -> Result<Page> {
         let page: Vec<&String> = ids.iter().skip(listing.start_index - 1).take(listing.count).collect();
-        let entries = self.fetch_page(listing.m, &page, listing.without_members).await?;
+        let entries = self.fetch_page(&page, listing.without_members).await?;
         Ok(Page {
-            resources: self.render_all(listing.m, &entries, base_url).await?,
+            resources: self.render_all(&entries).await?,
             total: ids.len(),
             start_index: listing.start_index,
         })
@@ -187,14 +248,15 @@ impl Service {
 
     /// The first page of a large listing in the directory's order: the matches are counted while an
     /// open paged search reads the page, and then the pages after it.
-    async fn start_reading(&self, listing: &Listing<'_>, base_url: &str) -> Result<Page> {
-        let (m, count) = (listing.m, listing.count);
+    async fn start_reading(&self, listing: &Listing) -> Result<Page> {
+        let base_url = self.base_url;
+        let (m, count) = (self.m, listing.count);
         let request = shown_resources(m, listing.filter.clone(), listing.without_members);
         let writes = self.writes.load(std::sync::atomic::Ordering::Acquire);
         // The pages are read and rendered while the matches are counted.
         let first_page = async {
             let mut search = self.directory.paged_search(&request).await?;
-            if let Some(id_attr) = self.sorted_by_id(m) {
+            if let Some(id_attr) = self.sorted_by_id() {
                 search = search.sorted_by(id_attr);
             }
             let mut pages = self.read_pages(m.kind, search, count, base_url);
@@ -208,15 +270,15 @@ impl Service {
             Ok((pages, resources)) => {
                 if !resources.is_empty() {
                     let ahead = ReadAhead { total, pages, writes };
-                    self.keep_reading(&listing.key, 1 + count, count, base_url, ahead).await;
+                    self.keep_reading(&listing.key, 1 + count, count, ahead).await;
                 }
                 resources
             }
             Err(e) => {
                 tracing::debug!(error = %e, "paged search unavailable; reading the page by id");
-                let ids = self.matching_ids(m, listing.filter.clone(), None, false).await?;
+                let ids = self.matching_ids(listing.filter.clone(), None, false).await?;
                 self.snapshots.insert(listing.key.clone(), ids.clone()).await;
-                return self.page_of(listing, &ids, base_url).await;
+                return self.page_of(listing, &ids).await;
             }
         };
         Ok(Page {
@@ -228,7 +290,8 @@ impl Service {
 
     /// The page at `start_index` when a listing in progress has reached it; `None` otherwise (or when
     /// its search failed), for the caller to read the page by id.
-    async fn continue_reading(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
+    async fn continue_reading(&self, listing: &Listing) -> Result<Option<Page>> {
+        let base_url = self.base_url;
         let (key, start_index, count) = (listing.key.as_str(), listing.start_index, listing.count);
         let Some(slot) = self.read_aheads.remove(&read_ahead_key(key, start_index, count, base_url)).await else {
             return Ok(None);
@@ -252,7 +315,7 @@ impl Service {
         // Kept after the last page too: a client asking for the page after it gets an empty page
         // from the finished listing, not a scan of every id.
         if !resources.is_empty() {
-            self.keep_reading(key, start_index + count, count, base_url, ahead).await;
+            self.keep_reading(key, start_index + count, count, ahead).await;
         }
         Ok(Some(Page {
             resources,
@@ -262,7 +325,8 @@ impl Service {
     }
 
     /// Keeps a listing for the request that asks for the page at `start_index`.
-    async fn keep_reading(&self, key: &str, start_index: usize, count: usize, base_url: &str, ahead: ReadAhead) {
+    async fn keep_reading(&self, key: &str, start_index: usize, count: usize, ahead: ReadAhead) {
+        let base_url = self.base_url;
         self.read_aheads
             .insert(
                 read_ahead_key(key, start_index, count, base_url),
@@ -271,19 +335,11 @@ impl Service {
             .await;
     }
 
-    /// The id attribute, when unsorted listings are ordered by it: where the directory sorts (VLV and
-    /// Server Side Sort) and its schema orders ids, so that a page at any offset is one VLV request.
-    /// Every path then reads in that order (sorted paged searches, VLV windows, snapshots sorted
-    /// here), so pages served by different paths never skip or repeat anyone.
-    fn sorted_by_id<'m>(&self, m: &'m ResourceMapping) -> Option<&'m str> {
-        (self.directory.offers_vlv() && !self.unordered.contains(&m.id_attr.to_ascii_lowercase())).then_some(m.id_attr.as_str())
-    }
-
     /// The page at `start_index` of the list sorted by id, read as one VLV window; `None` where
     /// listings are not sorted by id or the directory declined (the caller then reads the page by id).
-    async fn window(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
-        let (m, start_index, count) = (listing.m, listing.start_index, listing.count);
-        let Some(id_attr) = self.sorted_by_id(m) else { return Ok(None) };
+    async fn window(&self, listing: &Listing) -> Result<Option<Page>> {
+        let (m, start_index, count) = (self.m, listing.start_index, listing.count);
+        let Some(id_attr) = self.sorted_by_id() else { return Ok(None) };
         let request = shown_resources(m, listing.filter.clone(), listing.without_members);
         let window = match self.directory.window(&request, id_attr, start_index, count).await {
             Ok(Some(window)) => window,
@@ -297,23 +353,89 @@ impl Service {
         // Past the end, a server may answer the list's last entry (slapd refuses instead): no page.
         let entries = if start_index > window.total { &[][..] } else { &window.entries[..] };
         Ok(Some(Page {
-            resources: self.render_all(m, entries, base_url).await?,
+            resources: self.render_all(entries).await?,
             total: window.total,
             start_index,
         }))
     }
 
-    fn check_matches(&self, matched: usize) -> Result<()> {
-        if matched > self.max_matches {
-            return Err(ServiceError::BadRequest(
-                ScimType::TooMany,
-                format!(
-                    "the filter matches {matched} resources, more than the {} this service provider lists: narrow it",
-                    self.max_matches
-                ),
-            ));
+    /// The page, when the filter matches at most `SMALL_RESULT` entries: all of them read whole in one
+    /// search, sorted here; `None` when there are more (the directory stops at the size limit).
+    async fn small_result(&self, listing: &Listing) -> Result<Option<Page>> {
+        let m = self.m;
+        let found = self
+            .directory
+            .search(&shown_resources(m, listing.filter.clone(), listing.without_members).limited(SMALL_RESULT as i32))
+            .await;
+        let entries = match found {
+            Ok(entries) => entries,
+            Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let sort_attr = listing.sort_attr.as_deref();
+        let mut keyed: Vec<(Option<String>, String, Entry)> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let id = e.first(&m.id_attr)?.to_string();
+                let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
+                Some((sort_key, id, e))
+            })
+            .collect();
+        if sort_attr.is_some() || self.sorted_by_id().is_some() {
+            keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, listing.descending));
         }
-        Ok(())
+        let total = keyed.len();
+        self.check_matches(total)?;
+        // Only a result that goes on past this page has later pages to continue.
+        if listing.start_index - 1 + listing.count < total {
+            let ids = keyed.iter().map(|(_, id, _)| id.clone()).collect();
+            self.snapshots.insert(listing.key.clone(), Arc::new(ids)).await;
+        }
+        let mut resources = Vec::new();
+        for (_, _, entry) in keyed.iter().skip(listing.start_index - 1).take(listing.count) {
+            resources.push(self.render(entry).await?);
+        }
+        Ok(Some(Page {
+            resources,
+            total,
+            start_index: listing.start_index,
+        }))
+    }
+
+    async fn render_all(&self, entries: &[Entry]) -> Result<Vec<Map<String, Value>>> {
+        let mut resources = Vec::with_capacity(entries.len());
+        for entry in entries {
+            resources.push(self.render(entry).await?);
+        }
+        Ok(resources)
+    }
+
+    /// The entries of one page, in the page's order; entries deleted since the snapshot are left out.
+    async fn fetch_page(&self, ids: &[&String], without_members: bool) -> Result<Vec<crate::ldap::Entry>> {
+        let m = self.m;
+        let mut by_id = HashMap::new();
+        for chunk in ids.chunks(FETCH_CHUNK) {
+            let any = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
+            let found = self
+                .directory
+                .search(&shown_resources(m, LdapFilter::and(vec![any, m.type_filter()]), without_members))
+                .await?;
+            for entry in found {
+                if let Some(id) = entry.first(&m.id_attr) {
+                    by_id.insert(id.to_string(), entry);
+                }
+            }
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id.as_str())).collect())
+    }
+
+    /// The id attribute, when unsorted listings are ordered by it: where the directory sorts (VLV and
+    /// Server Side Sort) and its schema orders ids, so that a page at any offset is one VLV request.
+    /// Every path then reads in that order (sorted paged searches, VLV windows, snapshots sorted
+    /// here), so pages served by different paths never skip or repeat anyone.
+    fn sorted_by_id(&self) -> Option<&str> {
+        let m = self.m;
+        (self.directory.offers_vlv() && !self.unordered.contains(&m.id_attr.to_ascii_lowercase())).then_some(m.id_attr.as_str())
     }
 
     /// The ids of every entry the filter matches, sorted by `sort_attr` (then id) or by id.
@@ -322,7 +444,8 @@ impl Service {
     /// each such attribute holds among this type's entries are read (one paged search of that one
     /// attribute, bounded by `max_matches`) and the comparison becomes equality matches of those that
     /// satisfy it, so that the directory applies the rest of the filter, paging and counting as usual.
-    async fn resolve_orders(&self, m: &ResourceMapping, ldap_filter: LdapFilter) -> Result<LdapFilter> {
+    async fn resolve_orders(&self, ldap_filter: LdapFilter) -> Result<LdapFilter> {
+        let m = self.m;
         let mut unorderable: Vec<String> = ldap_filter
             .ordered_attributes()
             .into_iter()
@@ -356,13 +479,8 @@ impl Service {
         Ok(ldap_filter.with_orders_resolved(&known))
     }
 
-    async fn matching_ids(
-        &self,
-        m: &ResourceMapping,
-        ldap_filter: LdapFilter,
-        sort_attr: Option<&str>,
-        descending: bool,
-    ) -> Result<Snapshot> {
+    async fn matching_ids(&self, ldap_filter: LdapFilter, sort_attr: Option<&str>, descending: bool) -> Result<Snapshot> {
+        let m = self.m;
         let mut attrs = vec![m.id_attr.clone()];
         attrs.extend(sort_attr.map(str::to_string));
         let entries = self
@@ -379,131 +497,15 @@ impl Service {
             .collect();
         // Unsorted lists keep the order the other paths read in: by id where the directory sorts
         // (`sorted_by_id`), else the directory's own, which its paged searches follow too.
-        if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
+        if sort_attr.is_some() || self.sorted_by_id().is_some() {
             keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
         }
         Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
     }
-
-    /// The page, when the filter matches at most `SMALL_RESULT` entries: all of them read whole in one
-    /// search, sorted here; `None` when there are more (the directory stops at the size limit).
-    async fn small_result(&self, listing: &Listing<'_>, base_url: &str) -> Result<Option<Page>> {
-        let m = listing.m;
-        let found = self
-            .directory
-            .search(&shown_resources(m, listing.filter.clone(), listing.without_members).limited(SMALL_RESULT as i32))
-            .await;
-        let entries = match found {
-            Ok(entries) => entries,
-            Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let sort_attr = listing.sort_attr.as_deref();
-        let mut keyed: Vec<(Option<String>, String, Entry)> = entries
-            .into_iter()
-            .filter_map(|e| {
-                let id = e.first(&m.id_attr)?.to_string();
-                let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
-                Some((sort_key, id, e))
-            })
-            .collect();
-        if sort_attr.is_some() || self.sorted_by_id(m).is_some() {
-            keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, listing.descending));
-        }
-        let total = keyed.len();
-        self.check_matches(total)?;
-        // Only a result that goes on past this page has later pages to continue.
-        if listing.start_index - 1 + listing.count < total {
-            let ids = keyed.iter().map(|(_, id, _)| id.clone()).collect();
-            self.snapshots.insert(listing.key.clone(), Arc::new(ids)).await;
-        }
-        let mut resources = Vec::new();
-        for (_, _, entry) in keyed.iter().skip(listing.start_index - 1).take(listing.count) {
-            resources.push(self.render(m, entry, base_url).await?);
-        }
-        Ok(Some(Page {
-            resources,
-            total,
-            start_index: listing.start_index,
-        }))
-    }
-
-    /// The entries of one page, in the page's order; entries deleted since the snapshot are left out.
-    async fn fetch_page(&self, m: &ResourceMapping, ids: &[&String], without_members: bool) -> Result<Vec<crate::ldap::Entry>> {
-        let mut by_id = HashMap::new();
-        for chunk in ids.chunks(FETCH_CHUNK) {
-            let any = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
-            let found = self
-                .directory
-                .search(&shown_resources(m, LdapFilter::and(vec![any, m.type_filter()]), without_members))
-                .await?;
-            for entry in found {
-                if let Some(id) = entry.first(&m.id_attr) {
-                    by_id.insert(id.to_string(), entry);
-                }
-            }
-        }
-        Ok(ids.iter().filter_map(|id| by_id.remove(id.as_str())).collect())
-    }
-
-    /// Pages of `count` resources from `search`, read (in batches of `READ_AHEAD_BATCH`) and rendered
-    /// by a task of their own, in parallel with the requests, up to `READ_AHEAD_ENTRIES` ahead of the
-    /// receiver; dropping the receiver stops the task and closes the search's connection.
-    fn read_pages(&self, kind: ResourceKind, search: PagedSearch, count: usize, base_url: &str) -> Pages {
-        let count = count.max(1);
-        let (pages, receiver) = tokio::sync::mpsc::channel((READ_AHEAD_ENTRIES / count).max(1));
-        // Whole pages per batch, so that no page straddles two batches.
-        let batch = count * (READ_AHEAD_BATCH / count).max(1);
-        let service = self.clone();
-        let base_url = base_url.to_string();
-        let fetch = move |mut search: PagedSearch| {
-            tokio::spawn(async move {
-                let entries = search.next_page(page_size(batch)).await;
-                (search, entries)
-            })
-        };
-        tokio::spawn(async move {
-            let mut next = Some(fetch(search));
-            while let Some(fetching) = next.take() {
-                let Ok((search, entries)) = fetching.await else { break };
-                let last = entries.as_ref().map_or(true, |e| e.len() < batch) || search.is_finished();
-                // The directory reads the next batch while this one is rendered.
-                if !last {
-                    next = Some(fetch(search));
-                }
-                let (entries, m) = match (entries, service.resource(kind)) {
-                    (Ok(entries), Ok(m)) => (entries, m),
-                    (Err(e), _) => {
-                        let _ = pages.send(Err(e.into())).await;
-                        break;
-                    }
-                    (_, Err(e)) => {
-                        let _ = pages.send(Err(e)).await;
-                        break;
-                    }
-                };
-                for page in entries.chunks(count) {
-                    if pages.send(service.render_all(m, page, &base_url).await).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-        receiver
-    }
-
-    async fn render_all(&self, m: &ResourceMapping, entries: &[Entry], base_url: &str) -> Result<Vec<Map<String, Value>>> {
-        let mut resources = Vec::with_capacity(entries.len());
-        for entry in entries {
-            resources.push(self.render(m, entry, base_url).await?);
-        }
-        Ok(resources)
-    }
 }
 
 /// A list query made ready to serve (see `Service::listing`).
-struct Listing<'m> {
-    m: &'m ResourceMapping,
+struct Listing {
     filter: LdapFilter,
     sort_attr: Option<String>,
     descending: bool,

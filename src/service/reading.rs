@@ -4,30 +4,19 @@
 use serde_json::{Map, Value};
 
 use super::error::{Result, ServiceError};
+use super::view::ResourceView;
 use super::Service;
 use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
 use crate::ldap::{dn, Entry, LdapError, LdapFilter, SearchRequest};
 use crate::mapping::from_ldap::{from_ldap, referenced_dns};
-use crate::mapping::{IdFormat, ResourceKind, ResourceMapping};
+use crate::mapping::{IdFormat, ResourceMapping};
 
 /// Above this many members, a group's members are found by their membership attribute (one search)
 /// rather than by their DNs (a search per few hundred).
 const LARGE_GROUP: usize = 1000;
 
 impl Service {
-    pub(super) fn resource(&self, kind: ResourceKind) -> Result<&ResourceMapping> {
-        self.mapping
-            .resource(kind)
-            .ok_or_else(|| ServiceError::NotFound(format!("{} resources are not mapped", kind.name())))
-    }
-
-    /// Reads an entry by SCIM id: through the cache, else by searching for the id; a stale cached DN
-    /// (renamed or deleted entry) is forgotten and the id searched once.
-    pub(super) async fn locate(&self, m: &ResourceMapping, id: &str) -> Result<Entry> {
-        self.locate_with(m, id, m.fetch_attrs.clone()).await
-    }
-
     /// As `locate`, reading only `attrs`.
     pub(super) async fn locate_with(&self, m: &ResourceMapping, id: &str, attrs: Vec<String>) -> Result<Entry> {
         let not_found = || ServiceError::NotFound(format!("{} {id} not found", m.kind.name()));
@@ -58,8 +47,25 @@ impl Service {
         Ok(entry)
     }
 
+    pub(super) async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
+        read_entry(&*self.directory, entry_dn, attrs)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
+    }
+}
+
+impl ResourceView<'_> {
+    /// Reads an entry by SCIM id: through the cache, else by searching for the id; a stale cached DN
+    /// (renamed or deleted entry) is forgotten and the id searched once.
+    pub(super) async fn locate(&self, id: &str) -> Result<Entry> {
+        let m = self.m;
+        self.locate_with(m, id, m.fetch_attrs.clone()).await
+    }
+
     /// The SCIM form of an entry, references (DNs) resolved to ids.
-    pub(super) async fn render(&self, m: &ResourceMapping, entry: &Entry, base_url: &str) -> Result<Map<String, Value>> {
+    pub(super) async fn render(&self, entry: &Entry) -> Result<Map<String, Value>> {
+        let m = self.m;
+        let base_url = self.base_url;
         let dns = referenced_dns(m, entry);
         let large_group = m.members().is_some_and(|a| entry.get(&a.ldap).len() > LARGE_GROUP);
         if large_group {
@@ -73,12 +79,6 @@ impl Service {
         }
         let refs = self.targets_of(&dns).await?;
         Ok(from_ldap(m, entry, &refs, base_url))
-    }
-
-    pub(super) async fn directory_read(&self, entry_dn: &str, attrs: &[String]) -> Result<Entry> {
-        read_entry(&*self.directory, entry_dn, attrs)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no entry {entry_dn}")))
     }
 }
 

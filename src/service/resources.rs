@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::accounts::random_password;
 use super::error::{Result, ServiceError};
 use super::reading::read_attrs;
+use super::view::ResourceView;
 use super::Service;
 use crate::ldap::error::rc;
 use crate::ldap::{dn, names_only, Entry, LdapError, LdapFilter, PasswordWrite};
@@ -15,7 +16,7 @@ use crate::mapping::active::wants_active;
 use crate::mapping::from_ldap::id_of;
 use crate::mapping::naming::naming;
 use crate::mapping::to_ldap::{diff, keep_unseen_members, new_entry, new_rdn, referenced_ids, to_ldap, LdapAttrs};
-use crate::mapping::{DeleteStrategy, ResourceKind, ResourceMapping};
+use crate::mapping::{DeleteStrategy, ResourceMapping};
 use crate::scim::patch;
 use crate::scim::ScimType;
 
@@ -69,9 +70,35 @@ pub(super) struct Stored {
 }
 
 impl Service {
+    /// Puts a renamed entry back under its old name after the rest of the request failed, so that the
+    /// request has no effect at all. LDAP cannot rename and modify in one operation.
+    async fn undo_rename(&self, id: &str, renamed_dn: &str, old_dn: &str) {
+        let (old_rdn, old_parent) = dn::split_first(old_dn);
+        let (_, renamed_parent) = dn::split_first(renamed_dn);
+        let move_back = Some(old_parent).filter(|p| dn::normalize(p) != dn::normalize(renamed_parent));
+        match self.directory.rename(renamed_dn, old_rdn, move_back).await {
+            Ok(()) => {
+                self.forget(id, renamed_dn).await;
+                self.ids.insert(id, old_dn).await;
+                if let Err(e) = self.follow_in_groups(renamed_dn, Some(old_dn)).await {
+                    tracing::error!(dn = %old_dn, error = %e, "could not restore memberships after undoing a rename");
+                }
+            }
+            Err(e) => tracing::error!(from = %renamed_dn, to = %old_dn, error = %e, "could not undo a rename after a failed update"),
+        }
+    }
+
+    /// Whether the directory answers (for readiness).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.directory.ping().await?)
+    }
+}
+
+impl ResourceView<'_> {
     /// Referenced ids (members, manager) → DNs, and values that are no id by the reference's `match`
     /// attributes; what stays unresolved `to_ldap` refuses or skips.
-    async fn resolve_refs(&self, m: &ResourceMapping, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
+    async fn resolve_refs(&self, resource: &Map<String, Value>) -> Result<HashMap<String, String>> {
+        let m = self.m;
         let mut refs = self.dns_of(&referenced_ids(m, resource)).await?;
         self.match_refs(m, resource, &mut refs).await?;
         Ok(refs)
@@ -79,18 +106,15 @@ impl Service {
 
     /// `resolve_refs` for what a client writes: also refuses a group where a user is meant (a
     /// manager) and a group among its own members.
-    async fn resolve_written_refs(
-        &self,
-        m: &ResourceMapping,
-        resource: &Map<String, Value>,
-        own_id: Option<&str>,
-    ) -> Result<HashMap<String, String>> {
-        let refs = self.resolve_refs(m, resource).await?;
+    async fn resolve_written_refs(&self, resource: &Map<String, Value>, own_id: Option<&str>) -> Result<HashMap<String, String>> {
+        let m = self.m;
+        let refs = self.resolve_refs(resource).await?;
         self.check_ref_targets(m, resource, &refs, own_id).await?;
         Ok(refs)
     }
 
-    fn normalize(&self, m: &ResourceMapping, body: &Value) -> Result<Map<String, Value>> {
+    fn normalize(&self, body: &Value) -> Result<Map<String, Value>> {
+        let m = self.m;
         let Value::Object(body) = body else {
             return Err(ServiceError::BadRequest(
                 ScimType::InvalidSyntax,
@@ -103,7 +127,8 @@ impl Service {
     /// 409 when another entry already holds a value the mapping declares unique. The RDN attribute
     /// too: entries other tools named by another attribute (`cn=Jane Legacy` with `uid: jlegacy`)
     /// hold it without the directory seeing a duplicate name.
-    async fn check_unique(&self, m: &ResourceMapping, attrs: &LdapAttrs, except_dn: Option<&str>) -> Result<()> {
+    async fn check_unique(&self, attrs: &LdapAttrs, except_dn: Option<&str>) -> Result<()> {
+        let m = self.m;
         for attr in m.attrs.iter().filter(|a| a.unique) {
             let Some(value) = attrs.get(&attr.ldap).and_then(|w| w.values.first()) else {
                 continue;
@@ -121,18 +146,18 @@ impl Service {
 
     /// A resource by id. `without_members` leaves a group's member list unread (Entra's lookups send
     /// `excludedAttributes=members`; a 50,000-member list is not read to be thrown away).
-    pub async fn get(&self, kind: ResourceKind, id: &str, without_members: bool, base_url: &str) -> Result<Map<String, Value>> {
-        let m = self.resource(kind)?;
+    pub async fn get(&self, id: &str, without_members: bool) -> Result<Map<String, Value>> {
+        let m = self.m;
         let entry = self.locate_with(m, id, read_attrs(m, without_members)).await?;
-        self.render(m, &entry, base_url).await
+        self.render(&entry).await
     }
 
-    pub async fn create(&self, kind: ResourceKind, body: &Value, base_url: &str) -> Result<Map<String, Value>> {
-        let m = self.resource(kind)?;
-        let resource = self.normalize(m, body)?;
-        let refs = self.resolve_written_refs(m, &resource, None).await?;
+    pub async fn create(&self, body: &Value) -> Result<Map<String, Value>> {
+        let (kind, m) = (self.m.kind, self.m);
+        let resource = self.normalize(body)?;
+        let refs = self.resolve_written_refs(&resource, None).await?;
         let attrs = to_ldap(m, &resource, &refs)?;
-        self.check_unique(m, &attrs, None).await?;
+        self.check_unique(&attrs, None).await?;
         let (entry_dn, mut ldap_attrs) = new_entry(m, &attrs, m.parent_for(&resource))?;
         for allocation in &m.allocate {
             let number = self.allocate(m, allocation).await?;
@@ -172,27 +197,16 @@ impl Service {
         }
         self.lists_changed();
         tracing::info!(resource = kind.name(), dn = %entry.dn, "created");
-        self.render(m, &entry, base_url).await
+        self.render(&entry).await
     }
 
-    pub async fn replace(
-        &self,
-        kind: ResourceKind,
-        id: &str,
-        body: &Value,
-        if_match: Option<&IfMatch>,
-        base_url: &str,
-    ) -> Result<Map<String, Value>> {
-        let m = self.resource(kind)?;
-        let wanted = self.normalize(m, body)?;
+    pub async fn replace(&self, id: &str, body: &Value, if_match: Option<&IfMatch>) -> Result<Map<String, Value>> {
+        let wanted = self.normalize(body)?;
         let mut attempts = 0;
         loop {
-            let current = self.locate(m, id).await?;
-            let shown = self.render(m, &current, base_url).await?;
-            match self
-                .write(m, id, Stored { entry: current, shown }, wanted.clone(), if_match, base_url)
-                .await
-            {
+            let current = self.locate(id).await?;
+            let shown = self.render(&current).await?;
+            match self.write(id, Stored { entry: current, shown }, wanted.clone(), if_match).await {
                 Err(e) if e.changed_meanwhile() && attempts < 2 => attempts += 1,
                 outcome => return outcome,
             }
@@ -204,21 +218,20 @@ impl Service {
     /// (further values, attributes outside the mapping) are never touched.
     pub(super) async fn write(
         &self,
-        m: &ResourceMapping,
         id: &str,
         stored: Stored,
         wanted: Map<String, Value>,
         if_match: Option<&IfMatch>,
-        base_url: &str,
     ) -> Result<Map<String, Value>> {
+        let m = self.m;
         let Stored { entry: current, shown } = stored;
         let version = check_version(m, &current, if_match)?;
-        let before = to_ldap(m, &shown, &self.resolve_refs(m, &shown).await?).unwrap_or_default();
-        let after = to_ldap(m, &wanted, &self.resolve_written_refs(m, &wanted, Some(id)).await?)?;
+        let before = to_ldap(m, &shown, &self.resolve_refs(&shown).await?).unwrap_or_default();
+        let after = to_ldap(m, &wanted, &self.resolve_written_refs(&wanted, Some(id)).await?)?;
         let naming = naming(m, &current, &before);
         let mut changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
         keep_unseen_members(m, &current, &before, &mut changed);
-        self.check_unique(m, &changed, Some(&current.dn)).await?;
+        self.check_unique(&changed, Some(&current.dn)).await?;
         // First, as the change the directory most often refuses (its password policy), so that a
         // refusal leaves the entry untouched.
         if let (Some(password), Some(how)) = (password_of(m, &wanted), m.password) {
@@ -275,30 +288,12 @@ impl Service {
                 self.deactivate_ungrouped(&dropped).await;
             }
         }
-        self.render(m, &entry, base_url).await
+        self.render(&entry).await
     }
 
-    /// Puts a renamed entry back under its old name after the rest of the request failed, so that the
-    /// request has no effect at all. LDAP cannot rename and modify in one operation.
-    async fn undo_rename(&self, id: &str, renamed_dn: &str, old_dn: &str) {
-        let (old_rdn, old_parent) = dn::split_first(old_dn);
-        let (_, renamed_parent) = dn::split_first(renamed_dn);
-        let move_back = Some(old_parent).filter(|p| dn::normalize(p) != dn::normalize(renamed_parent));
-        match self.directory.rename(renamed_dn, old_rdn, move_back).await {
-            Ok(()) => {
-                self.forget(id, renamed_dn).await;
-                self.ids.insert(id, old_dn).await;
-                if let Err(e) = self.follow_in_groups(renamed_dn, Some(old_dn)).await {
-                    tracing::error!(dn = %old_dn, error = %e, "could not restore memberships after undoing a rename");
-                }
-            }
-            Err(e) => tracing::error!(from = %renamed_dn, to = %old_dn, error = %e, "could not undo a rename after a failed update"),
-        }
-    }
-
-    pub async fn delete(&self, kind: ResourceKind, id: &str, if_match: Option<&IfMatch>) -> Result<()> {
-        let m = self.resource(kind)?;
-        let entry = self.locate(m, id).await?;
+    pub async fn delete(&self, id: &str, if_match: Option<&IfMatch>) -> Result<()> {
+        let (kind, m) = (self.m.kind, self.m);
+        let entry = self.locate(id).await?;
         check_version(m, &entry, if_match)?;
         match &m.delete {
             DeleteStrategy::Hard => {
@@ -326,11 +321,6 @@ impl Service {
         }
         self.lists_changed();
         Ok(())
-    }
-
-    /// Whether the directory answers (for readiness).
-    pub async fn ping(&self) -> Result<()> {
-        Ok(self.directory.ping().await?)
     }
 }
 
