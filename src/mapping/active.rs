@@ -1,6 +1,7 @@
 //! How an account's `active` state is stored: LDAP has no standard for a disabled account, so the
 //! mapping names one of two shapes, and this is the one place that reads, filters and writes it.
 
+use super::error::TranslateError;
 use crate::ldap::{Entry, LdapFilter, Modification};
 
 /// The state, and what else enabling writes.
@@ -89,23 +90,33 @@ impl ActiveMap {
 
     /// The modifications that set the state of `entry` as read, none when it has it already. A bit is
     /// changed by deleting the value read and adding the new one in one modify, so that the write
-    /// fails (result 16, noSuchAttribute) rather than undo a change made in between.
-    pub fn writes(&self, entry: &Entry, active: bool) -> Vec<Modification> {
-        if self.is_active(entry) == active {
-            return Vec::new();
-        }
-        let mut writes = match &self.state {
-            ActiveState::Value { attribute, .. } => vec![Modification::Replace(attribute.clone(), self.new_values(active))],
-            ActiveState::Bit { attribute, bit, .. } => match entry.first(attribute) {
+    /// fails (result 16, noSuchAttribute) rather than undo a change made in between. A stored bit
+    /// field that is no number is refused: its other flags cannot be kept, nor its state known.
+    pub fn writes(&self, entry: &Entry, active: bool) -> Result<Vec<Modification>, TranslateError> {
+        let stored_flags = match &self.state {
+            ActiveState::Bit { attribute, .. } => match entry.first(attribute) {
                 Some(stored) => {
-                    let flags = parse_flags(stored).unwrap_or_default();
-                    vec![
-                        Modification::Delete(attribute.clone(), vec![stored.to_string()]),
-                        Modification::Add(attribute.clone(), vec![with_bit(flags, *bit, !active).to_string()]),
-                    ]
+                    let flags = parse_flags(stored).ok_or_else(|| TranslateError::UnreadableState {
+                        entry: entry.dn.clone(),
+                        attribute: attribute.clone(),
+                        value: stored.to_string(),
+                    })?;
+                    Some((stored, flags))
                 }
-                None => vec![Modification::Replace(attribute.clone(), self.new_values(active))],
+                None => None,
             },
+            ActiveState::Value { .. } => None,
+        };
+        if self.is_active(entry) == active {
+            return Ok(Vec::new());
+        }
+        let attribute = self.attribute().to_string();
+        let mut writes = match (&self.state, stored_flags) {
+            (ActiveState::Bit { bit, .. }, Some((stored, flags))) => vec![
+                Modification::Delete(attribute.clone(), vec![stored.to_string()]),
+                Modification::Add(attribute, vec![with_bit(flags, *bit, !active).to_string()]),
+            ],
+            _ => vec![Modification::Replace(attribute, self.new_values(active))],
         };
         if active {
             writes.extend(
@@ -114,7 +125,7 @@ impl ActiveMap {
                     .map(|(attr, values)| Modification::Replace(attr.clone(), values.clone())),
             );
         }
-        writes
+        Ok(writes)
     }
 }
 
@@ -171,18 +182,40 @@ mod tests {
         assert!(!active.is_active(&disabled));
         assert_eq!(
             active.writes(&disabled, true),
-            vec![
+            Ok(vec![
                 Modification::Delete("userAccountControl".into(), vec!["66050".into()]),
                 Modification::Add("userAccountControl".into(), vec!["66048".into()]),
                 Modification::Replace("lockoutTime".into(), vec!["0".into()]),
-            ]
+            ])
         );
-        assert_eq!(active.writes(&disabled, false), Vec::new());
+        assert_eq!(active.writes(&disabled, false), Ok(Vec::new()));
         assert_eq!(active.new_values(false), vec!["514".to_string()]);
         assert_eq!(active.blind_write(false), None);
         assert_eq!(
             active.disabled_filter().to_string(),
             "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+        );
+    }
+
+    #[test]
+    fn an_account_control_that_is_no_number_is_never_overwritten() {
+        let active = account_control();
+        let garbled = entry_with("userAccountControl", "0x202");
+        for enable in [true, false] {
+            match active.writes(&garbled, enable) {
+                Err(TranslateError::UnreadableState { entry, attribute, value }) => {
+                    assert_eq!(
+                        (entry.as_str(), attribute.as_str(), value.as_str()),
+                        ("cn=a,dc=x", "userAccountControl", "0x202")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // No value at all is a state the mapping knows: the new-entry flags.
+        assert_eq!(
+            active.writes(&Entry::new("cn=a,dc=x"), false),
+            Ok(vec![Modification::Replace("userAccountControl".into(), vec!["514".into()])])
         );
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::to_ldap::TranslateError;
+use super::error::TranslateError;
 use super::{AttrMap, IdFormat, ResourceMapping, ValueKind};
 use crate::ldap::LdapFilter;
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};

@@ -5,6 +5,7 @@
 pub mod active;
 pub mod check;
 mod compile;
+pub mod error;
 pub mod filter;
 pub mod fitting;
 pub mod from_ldap;

@@ -5,31 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::error::TranslateError;
 use super::naming::{values_after_write, Naming};
 use super::transform::Step;
 use super::{AttrMap, EmptyGroup, ResourceMapping, ValueKind};
 use crate::ldap::{dn, Entry, Modification};
 use crate::scim::filter::AttrPath;
-
-/// Why a resource cannot be written; each becomes a 400 with the named `scimType`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TranslateError {
-    /// → 400 `invalidValue`.
-    #[error("'{0}' is required")]
-    Missing(String),
-    /// → 400 `invalidValue`.
-    #[error("'{attribute}' refers to '{id}', which does not exist")]
-    UnknownReference { attribute: String, id: String },
-    /// → 400 `invalidValue`.
-    #[error("'{attribute}': {reason}")]
-    InvalidValue { attribute: String, reason: String },
-    /// → 400 `invalidFilter`.
-    #[error("filter on '{0}', which this service provider does not store")]
-    UnknownAttribute(String),
-    /// → 400 `invalidFilter`.
-    #[error("{0}")]
-    UnsupportedFilter(String),
-}
 
 /// One LDAP attribute's wanted values, and whether SCIM carries all of its values (else SCIM shows
 /// one, and a write replaces the stored values as `naming::values_after_write` says).
@@ -468,14 +449,14 @@ pub fn keep_unseen_members(mapping: &ResourceMapping, current: &Entry, shown: &L
 /// The modifications that turn `current` into what `attrs` wants: a replace for attributes SCIM
 /// shows one value of (`naming::values_after_write`), adds and deletes of exactly the changed values
 /// for multi-valued ones. The RDN attribute of an entry named by it is left to the rename.
-pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &LdapAttrs) -> Vec<Modification> {
+pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &LdapAttrs) -> Result<Vec<Modification>, TranslateError> {
     let mut mods = Vec::new();
     for wanted in &attrs.0 {
         if naming != Naming::Other && wanted.name.eq_ignore_ascii_case(&mapping.rdn_attr) {
             continue;
         }
         if let Some(active) = mapping.active.as_ref().filter(|a| wanted.name.eq_ignore_ascii_case(a.attribute())) {
-            mods.extend(active.writes(current, active.is_active_in(&wanted.values)));
+            mods.extend(active.writes(current, active.is_active_in(&wanted.values))?);
             continue;
         }
         let stored = current.get(&wanted.name);
@@ -510,7 +491,7 @@ pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &
             }
         }
     }
-    mods
+    Ok(mods)
 }
 
 #[cfg(test)]
@@ -564,7 +545,7 @@ groups:
         let Some(wanted) = wanted.as_object() else { unreachable!() };
         let after = to_ldap(&m, wanted, &HashMap::new()).unwrap_or_else(|e| unreachable!("{e}"));
         let changed = LdapAttrs(after.0.iter().filter(|a| before.get(&a.name) != Some(*a)).cloned().collect());
-        diff(&m, current, naming(&m, current, &before), &changed)
+        diff(&m, current, naming(&m, current, &before), &changed).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

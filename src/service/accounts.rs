@@ -53,7 +53,7 @@ impl Service {
         let mut attempts = 0;
         loop {
             let entry = self.directory_read(entry_dn, &[active.attribute().to_string()]).await?;
-            let writes = active.writes(&entry, enable);
+            let writes = active.writes(&entry, enable)?;
             if writes.is_empty() {
                 return Ok(());
             }

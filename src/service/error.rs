@@ -2,7 +2,7 @@
 
 use crate::ldap::error::rc;
 use crate::ldap::LdapError;
-use crate::mapping::to_ldap::TranslateError;
+use crate::mapping::error::TranslateError;
 use crate::scim::filter::FilterError;
 use crate::scim::patch::PatchError;
 use crate::scim::{ScimError, ScimType};
@@ -70,6 +70,14 @@ impl From<ServiceError> for ScimError {
                     TranslateError::UnknownAttribute(_) | TranslateError::UnsupportedFilter(_) => ScimType::InvalidFilter,
                     TranslateError::Missing(_) | TranslateError::UnknownReference { .. } | TranslateError::InvalidValue { .. } => {
                         ScimType::InvalidValue
+                    }
+                    // The directory's data, not the request: the entry and value are in the log.
+                    TranslateError::UnreadableState { attribute, .. } => {
+                        return ScimError::new(
+                            500,
+                            None,
+                            format!("the account state in {attribute} is not a number; the directory's admin must correct the entry"),
+                        )
                     }
                 };
                 ScimError::bad_request(scim_type, e.to_string())
@@ -169,5 +177,18 @@ mod tests {
         assert!(!err.detail.contains("diag"));
         let err: ScimError = ServiceError::Inconsistent("uid=a,dc=x and uid=b,dc=x".into()).into();
         assert!(!err.detail.contains("uid="));
+    }
+
+    #[test]
+    fn an_unreadable_account_state_is_the_directory_s_fault_named_by_attribute_only() {
+        let err: ScimError = ServiceError::Translate(TranslateError::UnreadableState {
+            entry: "cn=jane,dc=x".into(),
+            attribute: "userAccountControl".into(),
+            value: "0x202".into(),
+        })
+        .into();
+        assert_eq!(status(err.clone()), (500, None));
+        assert!(err.detail.contains("userAccountControl"), "{}", err.detail);
+        assert!(!err.detail.contains("cn=jane"), "{}", err.detail);
     }
 }

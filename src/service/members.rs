@@ -9,7 +9,7 @@ use super::member_write::{MemberWrite, PlaceholderMoves, Step, MAX_ATTEMPTS};
 use super::Service;
 use crate::ldap::error::rc;
 use crate::ldap::{dn, names_only, LdapError, LdapFilter, SearchRequest};
-use crate::mapping::to_ldap::TranslateError;
+use crate::mapping::error::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup, ResourceMapping};
 
 /// Member DNs to add to a group and to remove from it.

@@ -11,7 +11,7 @@ use super::view::ResourceView;
 use super::IfMatch;
 use crate::ldap::error::rc;
 use crate::ldap::{names_only, LdapFilter, Modification};
-use crate::mapping::to_ldap::TranslateError;
+use crate::mapping::error::TranslateError;
 use crate::mapping::{AttrMap, EmptyGroup};
 use crate::scim::patch::{self, PatchRequest};
 

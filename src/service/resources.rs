@@ -262,7 +262,7 @@ impl ResourceView<'_> {
             self.ids.insert(id, &entry_dn).await;
             self.follow_in_groups(&current.dn, Some(&entry_dn)).await?;
         }
-        let mods = diff(m, &current, naming, &changed);
+        let mods = diff(m, &current, naming, &changed)?;
         let modified = self.modify_fitting(m, &entry_dn, &mods, assertion.as_ref(), &m.fetch_attrs).await;
         let mut entry = match modified {
             Ok(entry) => entry,
