@@ -9,7 +9,8 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{path_str, Gateway, ENTERPRISE};
+use crate::support::process::{scim2ldap_command, SHIPPED_MAPPING};
+use crate::support::{path_str, Gateway, Slapd, ENTERPRISE};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -305,4 +306,76 @@ async fn explain_foresees_renames_followed_in_groups_and_soft_deletes() {
         )
         .await;
     assert_eq!(status, 200, "reactivated");
+}
+
+/// Runs `scim2ldap explain METHOD PATH` against `slapd` with `body` on stdin.
+fn run_explain(slapd: &Slapd, method: &str, path: &str, body: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = scim2ldap_command(slapd, std::path::Path::new(SHIPPED_MAPPING))
+        .args(["explain", method, path])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(body.as_bytes());
+    }
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+#[tokio::test]
+async fn explain_lists_the_ldap_operations_without_writing() {
+    let slapd = Slapd::start(&["tests/fixtures/ldif/sample-users.ldif"]).await;
+    let (ok, out) = run_explain(
+        &slapd,
+        "POST",
+        "/Users",
+        r#"{"userName": "ada", "name": {"givenName": "Ada", "familyName": "Lovelace"}, "password": "never-shown", "title": "Analyst"}"#,
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("add uid=ada,ou=people,dc=example,dc=org\n"), "{out}");
+    assert!(
+        out.contains("    cn: \"Ada Lovelace\"\n") && out.contains("    title: \"Analyst\"\n"),
+        "{out}"
+    );
+    assert!(out.contains("answer: 201 (no write was performed)"), "{out}");
+    assert!(!out.contains("never-shown"));
+    assert!(slapd.find("(uid=ada)").await.is_empty(), "nothing was written");
+
+    let jsmith = slapd.entries("(uid=jsmith)", &["entryUUID"]).await;
+    let id = jsmith
+        .first()
+        .and_then(|e| e.get("entryuuid"))
+        .and_then(|v| v.first())
+        .cloned()
+        .unwrap_or_default();
+    let (ok, out) = run_explain(
+        &slapd,
+        "PATCH",
+        &format!("/Users/{id}"),
+        r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": false}, {"op": "replace", "path": "title", "value": "Retired"}]}"#,
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "search (read) base=\"ou=people,dc=example,dc=org\" scope=One filter=(&(entryUUID={id})(objectClass=inetOrgPerson))"
+        )),
+        "finding the id, with the type filter serve sends (the most specific class):\n{out}"
+    );
+    assert!(out.contains("modify uid=jsmith,ou=people,dc=example,dc=org"), "{out}");
+    assert!(
+        out.contains("    replace pwdAccountLockedTime: \"000001010000Z\"") && out.contains("    replace title: \"Retired\""),
+        "{out}"
+    );
+    assert!(slapd.values("uid=jsmith,ou=people,dc=example,dc=org", "title").await.is_empty());
+
+    let (ok, out) = run_explain(&slapd, "DELETE", &format!("/Users/{id}"), "");
+    assert!(ok, "{out}");
+    assert!(out.contains("delete uid=jsmith,ou=people,dc=example,dc=org"), "{out}");
+    assert!(out.contains("answer: 204"), "{out}");
+    assert_eq!(slapd.find("(uid=jsmith)").await.len(), 1, "still there");
+
+    let (ok, out) = run_explain(&slapd, "POST", "/Users", r#"{"displayName": "no userName"}"#);
+    assert!(!ok && out.contains("answer: 400"), "{out}");
 }

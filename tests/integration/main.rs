@@ -5,6 +5,7 @@
 mod support;
 
 mod active_directory;
+mod auth;
 mod bulk;
 mod connect;
 mod cookbook;
@@ -15,8 +16,8 @@ mod faults;
 mod groups;
 mod injection;
 mod lifecycle;
+mod limits;
 mod observability;
-mod operations;
 mod patch;
 mod queries;
 mod readiness;

@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::operations::{metrics, spawn_gateway};
-use crate::support::{Gateway, Slapd};
+use crate::support::process::spawn_gateway;
+use crate::support::{id_of, metrics, read, read_text, Gateway, Slapd};
 
 /// The number of series in the exposition (lines that are not comments).
 fn series(text: &str) -> usize {
@@ -105,5 +105,134 @@ async fn a_member_change_retried_inside_the_gateway_does_not_read_as_a_failure()
     assert!(
         outcomes.iter().all(|o| *o == "ok" || o.starts_with("retried(")),
         "a successful request shows no failure: {patch_line}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_directory_operations_and_cache() {
+    let gw = Gateway::start().await;
+    let id = gw.create_user(json!({"userName": "counted"})).await;
+    for _ in 0..2 {
+        let (status, _) = gw.get(&format!("/Users/{id}")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = read(gw.raw(Method::GET, "/scim/v2/Users", None, Some("not-the-token-at-all")).await).await;
+    assert_eq!(status, 401);
+    let text = metrics(&gw).await;
+    for expected in [
+        "# TYPE scim2ldap_http_requests_total counter",
+        "scim2ldap_http_requests_total{route=\"/scim/v2/Users\",method=\"POST\",status=\"201\"} 1",
+        "scim2ldap_http_requests_total{route=\"/scim/v2/Users/{id}\",method=\"GET\",status=\"200\"} 2",
+        "scim2ldap_http_requests_total{route=\"/scim/v2/Users\",method=\"GET\",status=\"401\"} 1",
+        "scim2ldap_http_request_seconds_count{route=\"/scim/v2/Users/{id}\",method=\"GET\"} 2",
+        "scim2ldap_ldap_operations_total{op=\"add\",result=\"0\"} 1",
+        "scim2ldap_id_cache_requests_total{result=\"hit\"} 2",
+        "# TYPE scim2ldap_ldap_operation_seconds histogram",
+        "scim2ldap_ldap_pool_wait_seconds_count",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let open = format!("scim2ldap_ldap_connections_open{{url=\"{}\"}}", gw.slapd.url);
+    assert!(
+        text.lines().any(|l| l.starts_with(&open) && !l.ends_with(" 0")),
+        "{open} in\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
+    let slapd = Slapd::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("gateway.log");
+    let gateway = spawn_gateway(&slapd, &log).await;
+    let client = reqwest::Client::new();
+    let scim = format!("{}/scim/v2", gateway.base);
+    let created: serde_json::Value = client
+        .post(format!("{scim}/Users"))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&json!({"userName": "audited", "password": "Okta-Placeholder-9f3", "title": "Secret Title"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let id = id_of(&created).to_string();
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = client
+        .patch(format!("{scim}/Users/{id}"))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&patch)
+        .send()
+        .await;
+    assert_eq!(patched.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    let refused = client
+        .delete(format!("{scim}/Users/{id}"))
+        .bearer_auth("a-token-nobody-has")
+        .send()
+        .await;
+    assert_eq!(refused.map(|r| r.status().as_u16()).unwrap_or_default(), 401);
+    let read = client
+        .get(format!("{scim}/Users/{id}"))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await;
+    assert_eq!(read.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    drop(gateway);
+
+    let text = read_text(&log);
+    let audit: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["target"] == "scim2ldap::audit")
+        .map(|l| l["fields"].clone())
+        .collect();
+    assert_eq!(audit.len(), 3, "one line per write request, none for the read:\n{text}");
+    assert_eq!(
+        (
+            audit[0]["caller"].as_str(),
+            audit[0]["method"].as_str(),
+            audit[0]["status"].as_u64()
+        ),
+        (Some("env"), Some("POST"), Some(201))
+    );
+    let writes = audit[0]["writes"].as_str().unwrap_or_default();
+    assert!(
+        writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=ok"),
+        "{writes}"
+    );
+    assert_eq!(audit[1]["method"], "PATCH");
+    assert!(
+        audit[1]["writes"]
+            .as_str()
+            .is_some_and(|w| w.contains("modify uid=audited,ou=people,dc=example,dc=org [pwdAccountLockedTime]")),
+        "{}",
+        audit[1]
+    );
+    assert_eq!(
+        (
+            audit[2]["caller"].as_str(),
+            audit[2]["status"].as_u64(),
+            audit[2]["writes"].as_str()
+        ),
+        (Some("-"), Some(401), Some(""))
+    );
+    for secret in ["Okta-Placeholder-9f3", "Secret Title", crate::support::TOKEN, "a-token-nobody-has"] {
+        assert!(!text.contains(secret), "{secret:?} must not be logged:\n{text}");
+    }
+    let refusals: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["status"] == 401 || l["fields"]["message"] == "authentication failed")
+        .map(|l| l["fields"].clone())
+        .filter(|f| f["message"] != "write")
+        .collect();
+    assert_eq!(refusals.len(), 1, "one line for the refused token:\n{text}");
+    assert_eq!(refusals[0]["reason"], "unknown token", "{}", refusals[0]);
+    assert!(
+        refusals[0]["client"].as_str().is_some_and(|c| c.starts_with("127.0.0.1:")),
+        "{}",
+        refusals[0]
     );
 }

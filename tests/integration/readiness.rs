@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{path_str, read, read_text, refusal, Ds389, Endpoint, Gateway, Slapd};
+use crate::support::process::{scim2ldap_command, SHIPPED_MAPPING};
+use crate::support::{eventually, path_str, read, read_text, refusal, Ds389, Endpoint, Gateway, Slapd};
 
 /// The `scim2ldap` binary with `directory`'s settings (and no bearer token: `check` needs none).
 fn command(directory: &Endpoint, settings: &[(&str, &str)]) -> std::process::Command {
@@ -279,4 +280,74 @@ async fn on_active_directory_the_administrator_may_write_every_mapped_attribute(
     // (The schema check's findings about what AD fills itself are another matter: only the rights here.)
     let (_, out) = check(&gw.slapd, &[], &[]);
     assert!(!out.contains("may not") && !out.contains("cannot read"), "{out}");
+}
+
+async fn ready(gw: &Gateway) -> u16 {
+    gw.raw(Method::GET, "/readyz", None, None).await.status().as_u16()
+}
+
+#[tokio::test]
+async fn readiness_follows_the_directory() {
+    let mut gw = Gateway::start().await;
+    assert_eq!(ready(&gw).await, 200);
+    gw.slapd.kill();
+    let (status, body) = read(gw.raw(Method::GET, "/readyz", None, None).await).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "503");
+    assert_eq!(gw.raw(Method::GET, "/healthz", None, None).await.status(), 200, "the process is up");
+    gw.slapd.restart().await;
+    let ready_again = eventually(40, Duration::from_millis(50), || async { ready(&gw).await == 200 }).await;
+    assert!(ready_again, "ready again without a restart");
+}
+
+/// Runs `scim2ldap check` for `mapping` against `slapd`; its exit success and output.
+fn run_check(slapd: &Slapd, mapping: &std::path::Path) -> (bool, String) {
+    let output = scim2ldap_command(slapd, mapping)
+        .arg("check")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+#[tokio::test]
+async fn check_reports_what_the_directory_schema_would_refuse() {
+    let slapd = Slapd::start(&[]).await;
+    let (ok, out) = run_check(&slapd, std::path::Path::new(SHIPPED_MAPPING));
+    assert!(ok, "the shipped mapping matches stock OpenLDAP:\n{out}");
+    assert!(out.contains("matches the schema of"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        r#"version: 1
+users:
+  base: "ou=people,{base}"
+  object_classes: [inetOrgPerson, shoeCatalogue]
+  rdn: uid
+  attributes:
+    - { scim: userName, ldap: uid, required: true }
+    - { scim: name.familyName, ldap: sn }
+    - { scim: title, ldap: shoeSize }
+    - { scim: emails.value, ldap: displayName }
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (ok, out) = run_check(&slapd, &broken);
+    assert!(!ok, "{out}");
+    let file = broken.display().to_string();
+    for expected in [
+        format!("{file}:4: User: the directory has no object class 'shoeCatalogue'"),
+        format!("{file}:4: User: 'inetOrgPerson' requires 'cn', which no mapping fills"),
+        format!("{file}:8: User: 'inetOrgPerson' requires 'sn', but name.familyName may be absent"),
+        format!("{file}:9: title: the directory has no attribute 'shoeSize'"),
+        format!("{file}:10: emails.value: 'displayName' holds a single value but emails is multi-valued"),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+    // An attribute the directory lacks is never right: the gateway refuses to start on it, naming the
+    // place; what the directory would refuse only for some values stays for `check` to report.
+    let config = Gateway::config(&slapd, &[("SCIM2LDAP__MAPPING", &file)]).unwrap_or_else(|e| panic!("{e}"));
+    let refused = refusal(scim2ldap::app::build(&config).await);
+    assert_eq!(refused, format!("{file}:9: title: the directory has no attribute 'shoeSize'"));
 }

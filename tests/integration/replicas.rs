@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{id_of, Gateway, Providers, Slapd, TOKEN};
+use crate::support::{id_of, metrics, Gateway, Providers, Slapd, TOKEN};
 
 const POSIX_MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/examples/posix.yaml");
 const POSIX: &str = "urn:scim2ldap:schemas:extension:posix:1.0:User";
@@ -255,4 +255,44 @@ async fn a_provider_dies_under_writers_and_both_end_up_with_every_acknowledged_w
         seen.answers.len(),
         seen.acknowledged.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_fail_over_to_the_next_directory() {
+    let primary = Slapd::start(&[]).await;
+    let replica = Slapd::start(&[]).await;
+    let urls = format!("{} {}", primary.url, replica.url);
+    let replica_url = replica.url.clone();
+    let mut gw = Gateway::attach(primary, &[("SCIM2LDAP__LDAP__URL", &urls), ("SCIM2LDAP__LDAP__TIMEOUT_MS", "1000")]).await;
+    let writer = {
+        let (client, base) = (gw.client.clone(), gw.base.clone());
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for i in 0..120 {
+                let response = client
+                    .post(format!("{base}/scim/v2/Users"))
+                    .bearer_auth(crate::support::TOKEN)
+                    .json(&json!({"userName": format!("f{i}")}))
+                    .send()
+                    .await;
+                statuses.push(response.map_or(0, |r| r.status().as_u16()));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            statuses
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    gw.slapd.kill();
+    let statuses = writer.await.unwrap_or_default();
+    let failed = statuses.iter().filter(|s| **s != 201).count();
+    assert!(statuses.iter().all(|s| matches!(s, 201 | 503)), "{statuses:?}");
+    assert!(failed <= 1, "at most the write in flight when the primary died fails: {statuses:?}");
+    let last = statuses.iter().rposition(|s| *s != 201).map_or(0, |p| p + 1);
+    assert!(statuses.len() - last > 50, "writes continue on the replica: {statuses:?}");
+    let text = metrics(&gw).await;
+    assert!(
+        text.contains(&format!("scim2ldap_ldap_connects_total{{url=\"{replica_url}\",result=\"ok\"}}")),
+        "{text}"
+    );
+    drop(replica);
 }

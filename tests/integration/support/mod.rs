@@ -3,6 +3,7 @@
 
 pub mod ds389;
 pub mod endpoint;
+pub mod process;
 pub mod replication;
 pub mod samba;
 pub mod slapd;
@@ -234,4 +235,11 @@ where
         tokio::time::sleep(every).await;
     }
     false
+}
+
+/// The gateway's `/metrics` exposition (which needs no token).
+pub async fn metrics(gw: &Gateway) -> String {
+    let response = gw.raw(Method::GET, "/metrics", None, None).await;
+    assert_eq!(response.status(), 200, "/metrics needs no token");
+    response.text().await.unwrap_or_else(|e| panic!("/metrics: {e}"))
 }
