@@ -37,7 +37,7 @@ fn is_placeholder(mapping: &ResourceMapping, value: &str) -> bool {
 /// without an entry are left out); `base_url` ends in `/scim/v2`.
 pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, RefTarget>, base_url: &str) -> Map<String, Value> {
     let mut out = Map::new();
-    let id = id_of(mapping, entry).unwrap_or_default();
+    let id = id_of(mapping, entry);
     // Placeholders render from the other attributes, so those are placed first.
     let plain = mapping.attrs.iter().filter(|a| a.placeholder.is_none());
     let with_placeholder = mapping.attrs.iter().filter(|a| a.placeholder.is_some());
@@ -94,10 +94,10 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
             .map(|(s, _)| Value::String(s.id.clone())),
     );
     out.insert("schemas".into(), Value::Array(schemas));
-    let mut meta = json!({
-        "resourceType": mapping.schema.name,
-        "location": format!("{base_url}{}/{id}", mapping.schema.endpoint),
-    });
+    let mut meta = json!({ "resourceType": mapping.schema.name });
+    if let Some(id) = &id {
+        meta["location"] = Value::String(format!("{base_url}{}/{id}", mapping.schema.endpoint));
+    }
     if let Some(created) = entry.first(&mapping.meta.created).and_then(generalized_to_rfc3339) {
         meta["created"] = Value::String(created);
     }
@@ -108,7 +108,14 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
         meta["version"] = Value::String(format!("W/\"{version}\""));
     }
     out.insert("meta".into(), meta);
-    out.insert("id".into(), Value::String(id));
+    // An entry without its id attribute is shown without "id" rather than with an empty one, which
+    // a client would store and send back as a path.
+    match id {
+        Some(id) => {
+            out.insert("id".into(), Value::String(id));
+        }
+        None => tracing::warn!(dn = %entry.dn, "entry has no id attribute; shown without an id"),
+    }
     out
 }
 

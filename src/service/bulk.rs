@@ -81,7 +81,8 @@ impl Service {
                             BulkResult {
                                 method: op.method.to_ascii_uppercase(),
                                 bulk_id: op.bulk_id.clone(),
-                                location: Some(format!("{base_url}{}/{}", done.kind.endpoint(), done.id)),
+                                // RFC 7644 §3.7.3: the location names the created resource; without an id there is none.
+                                location: (!done.id.is_empty()).then(|| format!("{base_url}{}/{}", done.kind.endpoint(), done.id)),
                                 version: done.version,
                                 status: done.status,
                                 error: None,
