@@ -105,7 +105,7 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
                     .chain(&a.read_from)
                     .chain(&a.also)
                     .any(|l| l.eq_ignore_ascii_case(name));
-                !a.read_only && writes && (a.required || !a.defaults.is_empty() || a.placeholder.is_some())
+                !a.read_only && writes && (a.required || !a.defaults.is_empty() || a.fallback.is_some())
             })
             || m.allocate.iter().any(|a| a.ldap.eq_ignore_ascii_case(name))
             || m.computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(name))
@@ -118,7 +118,7 @@ fn check_resource(m: &ResourceMapping, schema: &Subschema, findings: &mut Vec<Fi
                 let mapped = m.attrs.iter().find(|a| a.ldap.eq_ignore_ascii_case(&required));
                 let message = match mapped {
                     Some(a) => format!(
-                        "{kind}: '{class}' requires '{required}', but {} may be absent: mark it required or give it a default or placeholder",
+                        "{kind}: '{class}' requires '{required}', but {} may be absent: mark it required or give it a default or fallback",
                         a.scim_path()
                     ),
                     None => format!("{kind}: '{class}' requires '{required}', which no mapping fills"),

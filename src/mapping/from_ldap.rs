@@ -38,15 +38,15 @@ fn is_placeholder(mapping: &ResourceMapping, value: &str) -> bool {
 pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String, RefTarget>, base_url: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let id = id_of(mapping, entry);
-    // Placeholders render from the other attributes, so those are placed first.
-    let plain = mapping.attrs.iter().filter(|a| a.placeholder.is_none());
-    let with_placeholder = mapping.attrs.iter().filter(|a| a.placeholder.is_some());
-    for attr in plain.chain(with_placeholder) {
+    // Fallbacks render from the other attributes, so those are placed first.
+    let plain = mapping.attrs.iter().filter(|a| a.fallback.is_none());
+    let with_fallback = mapping.attrs.iter().filter(|a| a.fallback.is_some());
+    for attr in plain.chain(with_fallback) {
         let stored = entry.get(attr.read_source());
         if stored.is_empty() {
             continue;
         }
-        let placeholder = attr.placeholder.as_ref().and_then(|t| t.render(&out));
+        let fallback = attr.fallback.as_ref().and_then(|t| t.render(&out));
         let stored = match shown_first(mapping, attr, entry, stored) {
             0 => std::borrow::Cow::Borrowed(stored),
             index => {
@@ -62,7 +62,7 @@ pub fn from_ldap(mapping: &ResourceMapping, entry: &Entry, refs: &HashMap<String
         };
         let values: Vec<Value> = stored
             .iter()
-            .filter(|v| placeholder.as_deref() != Some(v.as_str()))
+            .filter(|v| fallback.as_deref() != Some(v.as_str()))
             .filter_map(|v| match attr.kind {
                 ValueKind::String => Some(Value::String(v.clone())),
                 ValueKind::Boolean => Some(Value::Bool(v.eq_ignore_ascii_case("TRUE"))),

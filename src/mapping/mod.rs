@@ -15,6 +15,8 @@ pub mod patch_plan;
 mod suggest;
 pub mod takeover;
 pub mod template;
+#[cfg(test)]
+mod test_mappings;
 pub mod to_ldap;
 pub mod transform;
 
@@ -161,7 +163,9 @@ pub struct AttrMap {
     pub case_exact: bool,
     pub primary: bool,
     pub defaults: Vec<Template>,
-    pub placeholder: Option<Template>,
+    /// Written when the SCIM value is absent and no default applies; a stored value equal to it reads
+    /// back as unassigned.
+    pub fallback: Option<Template>,
     /// From the SCIM value to the stored one.
     pub transform: Transform,
     /// The attribute that keeps the SCIM value as sent, where `transform` cannot be undone.

@@ -42,38 +42,88 @@ pub struct RawResource {
     pub computed: Vec<Spanned<RawComputed>>,
     #[serde(default)]
     pub constants: BTreeMap<String, Spanned<Vec<String>>>,
+    /// How `active: false` is stored: `{ strategy: value, … }` or `{ strategy: bit, … }`.
     #[serde(default)]
-    pub active: Option<Spanned<RawActive>>,
+    pub active: Option<Spanned<RawChoice<RawActive>>>,
     /// What DELETE does: `hard` (default), `disable` (keep the entry, deactivated), or `move` (to
     /// `archive`, deactivated when `active` is mapped).
     #[serde(default)]
-    pub delete: Option<Spanned<RawDelete>>,
-    /// Groups only: remove a deleted entry from the groups that list it, and follow renames, for
-    /// directories without a referential-integrity overlay.
+    pub delete: Option<Spanned<RawChoice<RawDelete>>>,
+    /// Groups only: who removes a deleted entry from the groups that list it, and follows renames:
+    /// `directory` (default: its referential-integrity overlay, if any) or `gateway`.
     #[serde(default)]
-    pub member_cleanup: bool,
-    /// Groups only: `refuse` (default: 400 naming the id) or `skip` (leave it out and log) for member
-    /// ids that exist nowhere.
-    #[serde(default)]
-    pub unknown_members: Option<Spanned<String>>,
+    pub member_cleanup: Option<Spanned<RawChoice<RawStrategy>>>,
     /// Users only: `ignore` (default: a SCIM password is never written), `exop` (set with the
     /// RFC 3062 Password Modify operation, so the directory hashes it) or `unicode_pwd` (Active
     /// Directory, over TLS).
     #[serde(default)]
-    pub password: Option<Spanned<String>>,
+    pub password: Option<Spanned<RawChoice<RawStrategy>>>,
     /// Users only: deactivate a user whom a group change leaves in no group at all (seed 004: access
     /// comes only from synced groups).
     #[serde(default)]
     pub deactivate_when_ungrouped: Option<Spanned<bool>>,
-    /// Groups only: what to do when a group has no members.
+    /// Groups only: what to do when a group has no members: `allow` (default), `refuse`, or
+    /// `placeholder` (keep a placeholder member DN).
     #[serde(default)]
-    pub empty_group: Option<Spanned<RawEmptyGroup>>,
+    pub empty_group: Option<Spanned<RawChoice<RawEmptyGroup>>>,
     /// Parents chosen by an attribute's value; entries move when it changes. Needs `scope: sub`.
     #[serde(default)]
     pub placement: Option<Spanned<RawPlacement>>,
     /// Numbers picked for new entries (posixAccount `uidNumber`, `gidNumber`).
     #[serde(default)]
     pub allocate: Vec<Spanned<RawAllocate>>,
+}
+
+/// An option that picks one of several behaviours, as written: the `{ strategy: …, parameters }`
+/// section, or a bare word (or boolean) of the shapes before it, which the compiler refuses with the
+/// section it should be.
+#[derive(Debug)]
+pub enum RawChoice<T> {
+    Section(T),
+    Bare(String),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for RawChoice<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ChoiceVisitor(std::marker::PhantomData))
+    }
+}
+
+struct ChoiceVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ChoiceVisitor<T> {
+    type Value = RawChoice<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a section { strategy: … }")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RawChoice::Section)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<Self::Value, E> {
+        Ok(RawChoice::Bare(word.to_string()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(RawChoice::Bare(value.to_string()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(RawChoice::Bare(value.to_string()))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(RawChoice::Bare(value.to_string()))
+    }
+}
+
+/// An option whose strategy takes no parameters (`password`, `member_cleanup`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    pub strategy: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,7 +244,7 @@ pub struct RawAttribute {
     /// directory requires; a stored value equal to it reads back as unassigned, so nothing invented
     /// shows up in SCIM.
     #[serde(default)]
-    pub placeholder: Option<String>,
+    pub fallback: Option<String>,
     /// Steps from the SCIM value to the stored one, in order (`local_part`, `lower`, `prefix: "x-"`, …).
     #[serde(default)]
     pub transform: Vec<RawStep>,
@@ -214,7 +264,7 @@ pub struct RawAttribute {
     #[serde(default, rename = "match")]
     pub match_by: Vec<String>,
     /// For a reference: `refuse` (400 naming the value) or `skip` (left out, logged) for a value that
-    /// names nobody. Default: `skip` for a manager, `refuse` for members (see `unknown_members`).
+    /// names nobody. Default: `skip` for a manager, `refuse` for members.
     #[serde(default)]
     pub unknown: Option<String>,
     /// What /Schemas says of the attribute (custom extensions; standard ones have RFC 7643's).
@@ -240,6 +290,10 @@ pub struct RawComputed {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawActive {
+    /// `value` (a marker value) or `bit` (a bit of an integer attribute); absent in the shape before
+    /// it, which inferred it from the keys and is refused.
+    #[serde(default)]
+    pub strategy: Option<String>,
     pub attribute: String,
     /// The value that marks a disabled account.
     #[serde(default)]

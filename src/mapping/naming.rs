@@ -91,23 +91,11 @@ pub fn values_after_write(entry_dn: &str, attribute: &str, stored: &[String], wr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::compile_str;
+    use crate::mapping::test_mappings::{compile, users_with};
     use crate::mapping::to_ldap::WantedAttr;
 
-    const MAPPING: &str = r#"version: 1
-users:
-  base: "ou=people,{base}"
-  object_classes: [inetOrgPerson]
-  rdn: uid
-  attributes:
-    - { scim: userName, ldap: uid }
-    - { scim: name.formatted, ldap: cn }
-"#;
-
     fn mapping() -> ResourceMapping {
-        compile_str(MAPPING, "test.yaml", "dc=x")
-            .unwrap_or_else(|e| unreachable!("{e}"))
-            .users
+        compile(&users_with(&["{ scim: name.formatted, ldap: cn }"])).users
     }
 
     fn values(list: &[&str]) -> Vec<String> {

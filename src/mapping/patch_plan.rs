@@ -91,7 +91,7 @@ fn plain_attribute<'a>(mapping: &'a ResourceMapping, path: &AttrPath) -> Option<
         && !attr.unique
         && !attr.ldap.eq_ignore_ascii_case(&mapping.rdn_attr)
         && attr.defaults.is_empty()
-        && attr.placeholder.is_none()
+        && attr.fallback.is_none()
         && attr.is_verbatim()
         && !attr.keep_other_values
         && mapping.placement.as_ref().is_none_or(|p| !attr.scim.matches_path(&p.by))
@@ -105,7 +105,7 @@ fn read_by_a_template(mapping: &ResourceMapping, attr: &AttrMap) -> bool {
     let templates = mapping
         .attrs
         .iter()
-        .flat_map(|a| a.defaults.iter().chain(a.placeholder.as_ref()))
+        .flat_map(|a| a.defaults.iter().chain(a.fallback.as_ref()))
         .chain(mapping.computed.iter().flat_map(|c| c.templates.iter()));
     templates.flat_map(|t| t.vars()).any(|var| attr.scim.matches_path(var))
         || mapping.computed.iter().any(|c| c.ldap.eq_ignore_ascii_case(&attr.ldap))
@@ -131,30 +131,21 @@ fn ldap_value(kind: ValueKind, value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::compile_str;
-
-    const MAPPING: &str = r#"version: 1
-users:
-  base: "ou=people,{base}"
-  object_classes: [inetOrgPerson]
-  rdn: uid
-  attributes:
-    - { scim: userName, ldap: uid, unique: true }
-    - { scim: title, ldap: title }
-    - { scim: name.givenName, ldap: givenName }
-    - { scim: name.familyName, ldap: sn, placeholder: "{userName}" }
-    - { scim: name.formatted, ldap: cn, default: ["{name.givenName} {name.familyName}"] }
-    - { scim: 'emails[type eq "work"].value', ldap: mail }
-    - { scim: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", ldap: departmentNumber }
-  extensions:
-    - urn: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-  active:
-    attribute: pwdAccountLockedTime
-    disabled_value: "000001010000Z"
-"#;
+    use crate::mapping::test_mappings::{compile, users_with};
 
     fn plan(ops: Value) -> Option<Vec<Modification>> {
-        let mapping = compile_str(MAPPING, "test.yaml", "dc=x").unwrap_or_else(|e| unreachable!("{e}"));
+        let users = users_with(&[
+            "{ scim: title, ldap: title }",
+            "{ scim: name.givenName, ldap: givenName }",
+            r#"{ scim: name.familyName, ldap: sn, fallback: "{userName}" }"#,
+            r#"{ scim: name.formatted, ldap: cn, default: ["{name.givenName} {name.familyName}"] }"#,
+            r#"{ scim: 'emails[type eq "work"].value', ldap: mail }"#,
+            r#"{ scim: "enterprise:department", ldap: departmentNumber }"#,
+        ]);
+        let mapping = compile(&format!(
+            "{users}  extensions:\n    - urn: \"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\"\n  \
+             active: {{ strategy: value, attribute: pwdAccountLockedTime, disabled_value: \"000001010000Z\" }}\n"
+        ));
         let ops: Vec<PatchOperation> = serde_json::from_value(ops).unwrap_or_else(|e| unreachable!("{e}"));
         direct_modifications(&mapping.users, &ops)
     }

@@ -170,7 +170,7 @@ pub fn to_ldap(
             values.extend(attr.defaults.iter().find_map(|t| t.render(resource)));
         }
         if values.is_empty() {
-            values.extend(attr.placeholder.as_ref().and_then(|t| t.render(resource)));
+            values.extend(attr.fallback.as_ref().and_then(|t| t.render(resource)));
         }
         if values.is_empty() && attr.required {
             return Err(TranslateError::Missing(attr.scim_path()));
@@ -497,32 +497,17 @@ pub fn diff(mapping: &ResourceMapping, current: &Entry, naming: Naming, attrs: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::compile_str;
     use crate::mapping::from_ldap::from_ldap;
     use crate::mapping::naming::naming;
-
-    const MAPPING: &str = r#"version: 1
-users:
-  base: "ou=people,{base}"
-  object_classes: [inetOrgPerson]
-  rdn: uid
-  attributes:
-    - { scim: userName, ldap: uid }
-    - { scim: name.familyName, ldap: sn }
-    - { scim: name.formatted, ldap: cn }
-    - { scim: 'emails[type eq "work"].value', ldap: mail, keep_other_values: true }
-groups:
-  base: "ou=groups,{base}"
-  object_classes: [groupOfNames]
-  rdn: cn
-  attributes:
-    - { scim: displayName, ldap: cn }
-    - { scim: members.value, ldap: member, type: reference }
-  empty_group: { strategy: placeholder, placeholder: "cn=empty,{base}" }
-"#;
+    use crate::mapping::test_mappings::{compile, users_with, GROUPS};
 
     fn mapping() -> crate::mapping::Mapping {
-        compile_str(MAPPING, "t.yaml", "dc=x").unwrap_or_else(|e| unreachable!("{e}"))
+        let users = users_with(&[
+            "{ scim: name.familyName, ldap: sn }",
+            "{ scim: name.formatted, ldap: cn }",
+            r#"{ scim: 'emails[type eq "work"].value', ldap: mail, keep_other_values: true }"#,
+        ]);
+        compile(&format!("{users}{GROUPS}"))
     }
 
     fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {

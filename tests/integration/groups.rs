@@ -324,7 +324,7 @@ async fn member_cleanup_follows_deletes_and_renames_without_refint() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mapping = dir.path().join("cleanup.yaml");
     let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
-    std::fs::write(&mapping, format!("{text}  member_cleanup: true\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&mapping, format!("{text}  member_cleanup: {{ strategy: gateway }}\n")).unwrap_or_else(|e| panic!("{e}"));
     let no_refint = [("SLAPD_NO_REFINT", "1")];
 
     // Without cleanup, a directory without refint keeps a dangling member: the case this option is for.
@@ -376,7 +376,10 @@ async fn unknown_members_can_be_skipped_instead_of_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mapping = dir.path().join("skip.yaml");
     let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
-    std::fs::write(&mapping, format!("{text}  unknown_members: skip\n")).unwrap_or_else(|e| panic!("{e}"));
+    let members_line = "ldap: member, type: reference }";
+    assert!(text.contains(members_line), "the shipped mapping's members line changed");
+    let skipping = text.replacen(members_line, "ldap: member, type: reference, unknown: skip }", 1);
+    std::fs::write(&mapping, skipping).unwrap_or_else(|e| panic!("{e}"));
     let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", path_str(&mapping))]).await;
     let a = gw.create_user(json!({"userName": "a"})).await;
     let unknown = "00000000-0000-0000-0000-000000000000";

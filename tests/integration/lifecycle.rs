@@ -32,7 +32,7 @@ fn first(entry: &HashMap<String, Vec<String>>, attr: &str) -> String {
 
 /// OpenLDAP and 389 DS: passwords by the Password Modify operation, as their shipped mappings say.
 fn with_exop(text: &str, strategy: &str) -> String {
-    assert!(text.contains("  rdn: uid\n") && text.contains("  password: exop\n"));
+    assert!(text.contains("  rdn: uid\n") && text.contains("  password: { strategy: exop }\n"));
     text.replacen("  rdn: uid\n", &format!("  rdn: uid\n  delete: {{ strategy: {strategy} }}\n"), 1)
 }
 
@@ -277,11 +277,15 @@ async fn delete_can_move_to_an_archive_out_of_view() {
 #[tokio::test]
 async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
     let dn = "uid=pat,ou=people,dc=example,dc=org";
-    // `password: ignore` never writes one.
+    // `password: { strategy: ignore }` never writes one.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let text = read_text(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/openldap.yaml"));
     let ignoring = dir.path().join("ignore.yaml");
-    std::fs::write(&ignoring, text.replacen("  password: exop\n", "  password: ignore\n", 1)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &ignoring,
+        text.replacen("  password: { strategy: exop }\n", "  password: { strategy: ignore }\n", 1),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let gw = Gateway::start_with(&[], &[("SCIM2LDAP__MAPPING", &ignoring.display().to_string())]).await;
     gw.create_user(json!({"userName": "pat", "password": "Placeholder-1mz050nq"})).await;
     assert!(!gw.slapd.binds(dn, "Placeholder-1mz050nq").await);

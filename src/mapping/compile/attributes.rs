@@ -1,5 +1,5 @@
 //! The `attributes` and `computed` entries: each SCIM attribute's LDAP side, its transform, its
-//! templates (defaults and placeholders), and the checks that every value can be written and read back.
+//! templates (defaults and fallbacks), and the checks that every value can be written and read back.
 
 use serde_saphyr::Spanned;
 
@@ -103,47 +103,47 @@ fn template(text: &str, line: u64, attrs: &[AttrMap], at: &At<'_>) -> Result<Tem
     Ok(template)
 }
 
-/// Gives each attribute its `default` templates and its `placeholder`. A placeholder may not name an
-/// attribute that has a placeholder itself, so that it always renders from what the client sent.
+/// Gives each attribute its `default` templates and its `fallback`. A fallback may not name an
+/// attribute that has a fallback itself, so that it always renders from what the client sent.
 pub(super) fn attach_templates(raw: &RawResource, attrs: &mut [AttrMap], at: &At<'_>) -> Result<(), MappingError> {
     // Each entry's templates are judged on their own, so that every broken one is reported at once.
     let mut problems = Problems::default();
     let mut defaults = Vec::new();
-    let mut placeholders = Vec::new();
+    let mut fallbacks = Vec::new();
     for entry in &raw.attributes {
         let line = entry.referenced.line();
         let listed: Result<Vec<Template>, MappingError> = entry.value.default.iter().map(|t| template(t, line, attrs, at)).collect();
         defaults.push(problems.keep(listed).unwrap_or_default());
-        let placeholder = entry.value.placeholder.as_deref().map(|t| template(t, line, attrs, at)).transpose();
-        placeholders.push(problems.keep(placeholder).flatten());
+        let fallback = entry.value.fallback.as_deref().map(|t| template(t, line, attrs, at)).transpose();
+        fallbacks.push(problems.keep(fallback).flatten());
     }
-    for (index, placeholder) in placeholders.iter().enumerate() {
-        let Some(template) = placeholder else { continue };
+    for (index, fallback) in fallbacks.iter().enumerate() {
+        let Some(template) = fallback else { continue };
         let line = raw.attributes[index].referenced.line();
         if attrs[index].scim.type_filter.is_some() {
             problems.push(at(
                 line,
-                "a placeholder applies to a single-valued attribute, not to a typed value".to_string(),
+                "a fallback applies to a single-valued attribute, not to a typed value".to_string(),
             ));
             continue;
         }
-        let uses_placeholder = |var: &AttrPath| {
+        let uses_fallback = |var: &AttrPath| {
             attrs
                 .iter()
-                .zip(&placeholders)
-                .any(|(other, p)| p.is_some() && other.scim.matches_path(var))
+                .zip(&fallbacks)
+                .any(|(other, f)| f.is_some() && other.scim.matches_path(var))
         };
-        if let Some(var) = template.vars().find(|v| uses_placeholder(v)) {
+        if let Some(var) = template.vars().find(|v| uses_fallback(v)) {
             problems.push(at(
                 line,
-                format!("placeholder uses '{var}', which has a placeholder itself: name an attribute the client sends"),
+                format!("fallback uses '{var}', which has a fallback itself: name an attribute the client sends"),
             ));
         }
     }
     problems.finish()?;
-    for ((attr, templates), placeholder) in attrs.iter_mut().zip(defaults).zip(placeholders) {
+    for ((attr, templates), fallback) in attrs.iter_mut().zip(defaults).zip(fallbacks) {
         attr.defaults = templates;
-        attr.placeholder = placeholder;
+        attr.fallback = fallback;
     }
     Ok(())
 }
@@ -361,7 +361,7 @@ fn compile_attribute(raw: &RawAttribute, schema: &ResourceSchema, core_urn: &str
         case_exact: raw.case_exact,
         primary: raw.primary,
         defaults: Vec::new(),
-        placeholder: None,
+        fallback: None,
         transform: compile_steps(&raw.transform)?,
         read_from: raw.read_from.clone(),
         also: raw.also.clone(),

@@ -15,6 +15,7 @@ mod attributes;
 mod options;
 mod references;
 mod schema;
+mod short_form;
 #[cfg(test)]
 mod tests;
 mod yaml;
@@ -117,7 +118,7 @@ fn unreadable(e: &std::io::Error) -> String {
 
 /// Parses and validates mapping text; `file` names it in errors.
 pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mapping, MappingError> {
-    let raw: RawMapping = serde_saphyr::from_str(text)
+    let mut raw: RawMapping = serde_saphyr::from_str(text)
         .map_err(|e| MappingError::new(file, e.location().map_or(0, |l| l.line()), yaml::plain(&e.to_string())))?;
     let at = |line: u64, message: String| MappingError::new(file, line, message);
     let mut problems = Problems::default();
@@ -128,9 +129,13 @@ pub fn compile_str(text: &str, file: &str, base_dn: &str) -> Result<super::Mappi
         ));
     }
     // Each section is compiled even when another has mistakes, so that all are reported at once.
-    let users = problems.keep(compile_resource(&raw.users, ResourceKind::User, base_dn, None, &at));
-    let groups = match &raw.groups {
-        Some(groups) => problems.keep(compile_resource(groups, ResourceKind::Group, base_dn, users.as_ref(), &at).map(Some)),
+    let users = problems
+        .keep(short_form::expand(&mut raw.users, &at))
+        .and_then(|()| problems.keep(compile_resource(&raw.users, ResourceKind::User, base_dn, None, &at)));
+    let groups = match &mut raw.groups {
+        Some(groups) => problems
+            .keep(short_form::expand(groups, &at))
+            .and_then(|()| problems.keep(compile_resource(groups, ResourceKind::Group, base_dn, users.as_ref(), &at).map(Some))),
         None => Some(None),
     };
     let dn_attribute = raw.dn_attribute.clone().unwrap_or_else(|| "entryDN".into());
@@ -224,8 +229,8 @@ fn compile_resource(
     let empty_group = options::empty_group(raw, kind, &attrs, base_dn, line, at)?;
     options::rdn_references(raw, &mut attrs, users, &empty_group, at)?;
     let delete = options::delete(raw, active.is_some(), &base, base_dn, at)?;
-    let skip_unknown_members = options::skip_unknown_members(raw, kind, at)?;
-    references::match_and_unknown(raw, &mut attrs, users, skip_unknown_members, at)?;
+    let member_cleanup = options::member_cleanup(raw, kind, &attrs, at)?;
+    references::match_and_unknown(raw, &mut attrs, users, at)?;
     let password = options::password(raw, kind, active.as_ref(), &mut schema, at)?;
     let deactivate_when_ungrouped = options::deactivate_when_ungrouped(raw, kind, at)?;
     let placement = options::placement(raw, &attrs, scope, &base, base_dn, at)?;
@@ -279,7 +284,7 @@ fn compile_resource(
         constants,
         active,
         empty_group,
-        member_cleanup: raw.member_cleanup,
+        member_cleanup,
         delete,
         password,
         deactivate_when_ungrouped,
@@ -296,7 +301,7 @@ fn location(raw: &RawResource, base_dn: &str, line: u64, at: &At<'_>) -> Result<
     if base.contains('{') {
         return Err(at(
             raw.base.referenced.line(),
-            format!("unknown placeholder in base '{}': only {{base}} is known", raw.base.value),
+            format!("unknown variable in base '{}': only {{base}} is known", raw.base.value),
         ));
     }
     let scope = match raw.scope.as_ref().map(|s| s.value.to_ascii_lowercase()) {

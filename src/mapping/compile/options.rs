@@ -2,7 +2,9 @@
 //! unknown members, passwords, placement of new entries and allocated numbers.
 
 use super::super::active::ActiveState;
-use super::super::model::RawResource;
+use serde_saphyr::Spanned;
+
+use super::super::model::{RawActive, RawChoice, RawResource};
 use super::super::{
     ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, RdnReference, ResourceKind,
     ResourceMapping, ValueKind,
@@ -18,11 +20,13 @@ pub(super) fn active(
     schema: &mut ResourceSchema,
     at: &At<'_>,
 ) -> Result<Option<ActiveMap>, MappingError> {
-    let Some(active) = &raw.active else { return Ok(None) };
-    check_ldap_name(&active.value.attribute).map_err(|m| at(active.referenced.line(), m))?;
+    let Some(choice) = &raw.active else { return Ok(None) };
+    let line = choice.referenced.line();
+    let active = section("active", choice, at)?;
+    check_ldap_name(&active.attribute).map_err(|m| at(line, m))?;
     if attrs.iter().any(|a| a.scim.is_simple("active")) {
         return Err(at(
-            active.referenced.line(),
+            line,
             "map active either in attributes or in the active section, not both".into(),
         ));
     }
@@ -31,47 +35,89 @@ pub(super) fn active(
     let mut active_def = AttributeDef::new("active", AttrType::Boolean);
     active_def.required = true;
     schema::add_core(schema, active_def);
-    let raw = &active.value;
-    let attribute = raw.attribute.clone();
-    let line = active.referenced.line();
+    let attribute = active.attribute.clone();
     let mut on_enable = Vec::new();
-    for (name, value) in &raw.on_enable {
+    for (name, value) in &active.on_enable {
         check_ldap_name(name).map_err(|m| at(line, m))?;
         if name.eq_ignore_ascii_case(&attribute) {
             return Err(at(line, format!("on_enable writes {name}, which holds the state itself")));
         }
         on_enable.push((name.clone(), value.iter().cloned().collect()));
     }
-    let state = match (&raw.disabled_value, raw.disabled_bit, raw.new_value) {
-        (Some(disabled_value), None, None) => ActiveState::Value {
-            attribute,
-            disabled_value: disabled_value.clone(),
-            enabled_value: raw.enabled_value.clone(),
-        },
-        (None, Some(bit), Some(new_value)) if raw.enabled_value.is_none() => {
-            if !bit.is_power_of_two() {
-                return Err(at(line, format!("disabled_bit {bit} is not a single bit (1, 2, 4, 8, …)")));
-            }
-            ActiveState::Bit { attribute, bit, new_value }
-        }
-        (None, Some(_), None) => {
-            return Err(at(
-                line,
-                "disabled_bit needs new_value: the attribute's value for a new enabled account (512 in Active Directory)".into(),
-            ))
-        }
-        (None, None, _) => return Err(at(line, "active needs disabled_value or disabled_bit".into())),
-        _ => {
-            return Err(at(
-                line,
-                "active takes disabled_value (with enabled_value) or disabled_bit (with new_value), not both".into(),
-            ))
-        }
-    };
+    let state = active_state(active, attribute).map_err(|m| at(line, m))?;
     Ok(Some(ActiveMap { state, on_enable }))
 }
 
-/// `empty_group` and `member_cleanup`, which apply to groups that map members.
+/// The state as the section's strategy stores it, with only that strategy's keys.
+fn active_state(active: &RawActive, attribute: String) -> Result<ActiveState, String> {
+    let has_value_keys = active.disabled_value.is_some() || active.enabled_value.is_some();
+    let has_bit_keys = active.disabled_bit.is_some() || active.new_value.is_some();
+    match active.strategy.as_deref() {
+        None if has_bit_keys => Err(format!(
+            "active now names its strategy: `active: {{ strategy: bit, attribute: {attribute}, disabled_bit: …, new_value: … }}`"
+        )),
+        None => Err(format!(
+            "active now names its strategy: `active: {{ strategy: value, attribute: {attribute}, disabled_value: … }}`"
+        )),
+        Some("value") if has_bit_keys => {
+            Err("strategy value takes disabled_value (and enabled_value), not disabled_bit or new_value".into())
+        }
+        Some("value") => {
+            let disabled_value = active
+                .disabled_value
+                .clone()
+                .ok_or("strategy value needs disabled_value: the value that marks a disabled account")?;
+            Ok(ActiveState::Value {
+                attribute,
+                disabled_value,
+                enabled_value: active.enabled_value.clone(),
+            })
+        }
+        Some("bit") if has_value_keys => Err("strategy bit takes disabled_bit and new_value, not disabled_value or enabled_value".into()),
+        Some("bit") => {
+            let bit = active
+                .disabled_bit
+                .ok_or("strategy bit needs disabled_bit: the bit that marks a disabled account (2 in Active Directory)")?;
+            let new_value = active
+                .new_value
+                .ok_or("strategy bit needs new_value: the attribute's value for a new enabled account (512 in Active Directory)")?;
+            if !bit.is_power_of_two() {
+                return Err(format!("disabled_bit {bit} is not a single bit (1, 2, 4, 8, …)"));
+            }
+            Ok(ActiveState::Bit { attribute, bit, new_value })
+        }
+        Some(other) => Err(format!("active strategy '{other}' is not value or bit")),
+    }
+}
+
+/// The section of an option that picks a behaviour. A bare word, the shape before sections, is
+/// refused with the section it is now.
+fn section<'a, T>(key: &str, choice: &'a Spanned<RawChoice<T>>, at: &At<'_>) -> Result<&'a T, MappingError> {
+    match &choice.value {
+        RawChoice::Section(section) => Ok(section),
+        RawChoice::Bare(word) => {
+            let strategy = match (key, word.as_str()) {
+                ("member_cleanup", "true") => "gateway",
+                ("member_cleanup", "false") => "directory",
+                _ => word,
+            };
+            Err(at(
+                choice.referenced.line(),
+                format!("`{key}: {word}` is now `{key}: {{ strategy: {strategy} }}`"),
+            ))
+        }
+    }
+}
+
+/// The `active` section as written, once `active` has accepted it.
+fn active_section(raw: &RawResource) -> Option<&RawActive> {
+    match raw.active.as_ref().map(|a| &a.value) {
+        Some(RawChoice::Section(active)) => Some(active),
+        _ => None,
+    }
+}
+
+/// `empty_group`, which applies to groups that map members.
 pub(super) fn empty_group(
     raw: &RawResource,
     kind: ResourceKind,
@@ -83,34 +129,27 @@ pub(super) fn empty_group(
     let empty_group = match (&raw.empty_group, kind) {
         (None, _) => EmptyGroup::Allow,
         (Some(e), ResourceKind::User) => return Err(at(e.referenced.line(), "empty_group applies to groups only".into())),
-        (Some(e), ResourceKind::Group) => match (e.value.strategy.as_str(), &e.value.placeholder) {
-            ("allow", None) => EmptyGroup::Allow,
-            ("refuse", None) => EmptyGroup::Refuse,
-            ("placeholder", Some(placeholder)) if !placeholder.trim().is_empty() => {
-                EmptyGroup::Placeholder(placeholder.replace("{base}", base_dn))
+        (Some(e), ResourceKind::Group) => {
+            let line = e.referenced.line();
+            let group = section("empty_group", e, at)?;
+            match (group.strategy.as_str(), &group.placeholder) {
+                ("allow", None) => EmptyGroup::Allow,
+                ("refuse", None) => EmptyGroup::Refuse,
+                ("placeholder", Some(placeholder)) if !placeholder.trim().is_empty() => {
+                    EmptyGroup::Placeholder(placeholder.replace("{base}", base_dn))
+                }
+                ("placeholder", _) => return Err(at(line, "strategy placeholder needs a placeholder DN".into())),
+                ("allow" | "refuse", Some(_)) => return Err(at(line, "a placeholder DN goes with strategy placeholder only".into())),
+                (other, _) => {
+                    return Err(at(
+                        line,
+                        format!("empty_group strategy '{other}' is not placeholder, allow or refuse"),
+                    ))
+                }
             }
-            ("placeholder", _) => return Err(at(e.referenced.line(), "strategy placeholder needs a placeholder DN".into())),
-            ("allow" | "refuse", Some(_)) => {
-                return Err(at(
-                    e.referenced.line(),
-                    "a placeholder DN goes with strategy placeholder only".into(),
-                ))
-            }
-            (other, _) => {
-                return Err(at(
-                    e.referenced.line(),
-                    format!("empty_group strategy '{other}' is not placeholder, allow or refuse"),
-                ))
-            }
-        },
+        }
     };
-    let maps_members = attrs
-        .iter()
-        .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"));
-    if raw.member_cleanup && (kind != ResourceKind::Group || !maps_members) {
-        return Err(at(line, "member_cleanup applies to groups that map members".into()));
-    }
-    if empty_group != EmptyGroup::Allow && !maps_members {
+    if empty_group != EmptyGroup::Allow && !maps_members(kind, attrs) {
         return Err(at(
             line,
             "empty_group needs members mapped (members.value with type: reference)".into(),
@@ -119,10 +158,36 @@ pub(super) fn empty_group(
     Ok(empty_group)
 }
 
+fn maps_members(kind: ResourceKind, attrs: &[AttrMap]) -> bool {
+    kind == ResourceKind::Group
+        && attrs
+            .iter()
+            .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"))
+}
+
+/// Whether the gateway itself removes deleted entries from the groups that list them and follows
+/// renames (`gateway`), rather than leaving that to the directory (`directory`, the default).
+pub(super) fn member_cleanup(raw: &RawResource, kind: ResourceKind, attrs: &[AttrMap], at: &At<'_>) -> Result<bool, MappingError> {
+    let Some(choice) = &raw.member_cleanup else { return Ok(false) };
+    let line = choice.referenced.line();
+    let by_gateway = match section("member_cleanup", choice, at)?.strategy.as_str() {
+        "directory" => false,
+        "gateway" => true,
+        other => return Err(at(line, format!("member_cleanup strategy '{other}' is not directory or gateway"))),
+    };
+    if by_gateway && !maps_members(kind, attrs) {
+        return Err(at(line, "member_cleanup applies to groups that map members".into()));
+    }
+    Ok(by_gateway)
+}
+
 pub(super) fn delete(raw: &RawResource, has_active: bool, base: &str, base_dn: &str, at: &At<'_>) -> Result<DeleteStrategy, MappingError> {
-    let Some(d) = &raw.delete else { return Ok(DeleteStrategy::Hard) };
-    let line = d.referenced.line();
-    Ok(match (d.value.strategy.as_str(), &d.value.archive) {
+    let Some(choice) = &raw.delete else {
+        return Ok(DeleteStrategy::Hard);
+    };
+    let line = choice.referenced.line();
+    let d = section("delete", choice, at)?;
+    Ok(match (d.strategy.as_str(), &d.archive) {
         ("hard", None) => DeleteStrategy::Hard,
         ("disable", None) if has_active => DeleteStrategy::Disable,
         ("disable", None) => return Err(at(line, "delete strategy disable needs the active section".into())),
@@ -139,16 +204,6 @@ pub(super) fn delete(raw: &RawResource, has_active: bool, base: &str, base_dn: &
     })
 }
 
-/// Whether member ids that exist nowhere are left out (`skip`) rather than refused.
-pub(super) fn skip_unknown_members(raw: &RawResource, kind: ResourceKind, at: &At<'_>) -> Result<bool, MappingError> {
-    match raw.unknown_members.as_ref().map(|u| (u.referenced.line(), u.value.as_str())) {
-        None | Some((_, "refuse")) => Ok(false),
-        Some((_, "skip")) if kind == ResourceKind::Group => Ok(true),
-        Some((line, "skip")) => Err(at(line, "unknown_members applies to groups only".into())),
-        Some((line, other)) => Err(at(line, format!("unknown_members '{other}' is not refuse or skip"))),
-    }
-}
-
 /// How a SCIM password is written, if at all; a written one is advertised as write-only.
 pub(super) fn password(
     raw: &RawResource,
@@ -157,21 +212,25 @@ pub(super) fn password(
     schema: &mut ResourceSchema,
     at: &At<'_>,
 ) -> Result<Option<PasswordWrite>, MappingError> {
-    let written = match raw.password.as_ref().map(|p| (p.referenced.line(), p.value.as_str())) {
-        None | Some((_, "ignore")) => None,
-        Some((line, "exop" | "unicode_pwd")) if kind != ResourceKind::User => {
-            return Err(at(line, "password applies to users only".into()))
+    let written = match &raw.password {
+        None => None,
+        Some(choice) => {
+            let line = choice.referenced.line();
+            match section("password", choice, at)?.strategy.as_str() {
+                "ignore" => None,
+                "exop" | "unicode_pwd" if kind != ResourceKind::User => return Err(at(line, "password applies to users only".into())),
+                "exop" => Some(PasswordWrite::Exop),
+                "unicode_pwd" => Some(PasswordWrite::UnicodePwd),
+                other => return Err(at(line, format!("password strategy '{other}' is not ignore, exop or unicode_pwd"))),
+            }
         }
-        Some((_, "exop")) => Some(PasswordWrite::Exop),
-        Some((_, "unicode_pwd")) => Some(PasswordWrite::UnicodePwd),
-        Some((line, other)) => return Err(at(line, format!("password '{other}' is not ignore, exop or unicode_pwd"))),
     };
     if let Some(ActiveState::Bit { attribute, .. }) = active.map(|a| &a.state) {
         if attribute.eq_ignore_ascii_case("userAccountControl") && written != Some(PasswordWrite::UnicodePwd) {
             let line = raw.active.as_ref().map_or(0, |a| a.referenced.line());
             return Err(at(
                 line,
-                "Active Directory enables no account without a password: add `password: unicode_pwd` (the gateway sets a random password when the IdP sends none)".into(),
+                "Active Directory enables no account without a password: add `password: { strategy: unicode_pwd }` (the gateway sets a random password when the IdP sends none)".into(),
             ));
         }
     }
@@ -242,9 +301,10 @@ pub(super) fn disabled_parent(
     base_dn: &str,
     at: &At<'_>,
 ) -> Result<Option<String>, MappingError> {
-    let Some(active) = &raw.active else { return Ok(None) };
-    let Some(parent) = &active.value.move_to else { return Ok(None) };
-    let line = active.referenced.line();
+    let (Some(active), Some(line)) = (active_section(raw), raw.active.as_ref().map(|a| a.referenced.line())) else {
+        return Ok(None);
+    };
+    let Some(parent) = &active.move_to else { return Ok(None) };
     let parent = parent.replace("{base}", base_dn);
     if scope != Scope::Sub {
         return Err(at(
@@ -288,7 +348,7 @@ pub(super) fn rdn_references(
                 if matches!(empty_group, EmptyGroup::Placeholder(_)) {
                     return Err(at(
                         line,
-                        "store: rdn cannot hold a placeholder DN: use empty_group allow or refuse".into(),
+                        "store: rdn cannot hold a placeholder DN: use empty_group strategy allow or refuse".into(),
                     ));
                 }
                 attr.by_rdn = Some(RdnReference {

@@ -12,7 +12,6 @@ pub(super) fn match_and_unknown(
     raw: &RawResource,
     attrs: &mut [AttrMap],
     users: Option<&ResourceMapping>,
-    skip_unknown_members: bool,
     at: &At<'_>,
 ) -> Result<(), MappingError> {
     let mut resolved: Vec<(usize, Vec<String>, bool)> = Vec::new();
@@ -31,7 +30,8 @@ pub(super) fn match_and_unknown(
         }
         let is_members = attr.scim.urn.is_none() && attr.scim.name.eq_ignore_ascii_case("members");
         let skip = match raw_attr.unknown.as_deref() {
-            None if is_members => skip_unknown_members,
+            // A member dropped silently would be a group that grants less than the IdP says.
+            None if is_members => false,
             None => true,
             Some("skip") => true,
             Some("refuse") => false,

@@ -54,10 +54,25 @@ pub(super) fn plain(message: &str) -> String {
         .map_or_else(|| reason.to_string(), |(_, meant)| meant.to_string())
 }
 
+/// Keys of the shapes before the current one, with what replaced them.
+const REPLACED_KEYS: &[(&str, &str)] = &[
+    (
+        "placeholder",
+        "an attribute's `placeholder: \"{userName}\"` is now `fallback: \"{userName}\"` (a placeholder is the member DN of an empty group only: `empty_group: { strategy: placeholder, placeholder: DN }`)",
+    ),
+    (
+        "unknown_members",
+        "`unknown_members: skip` is now `unknown: skip` on the members.value entry: `{ scim: members.value, ldap: member, type: reference, unknown: skip }`",
+    ),
+];
+
 /// `unknown field `colour`, expected one of base, scope, …` (after its first backtick) as an unknown
 /// key with the nearest known one and the list of those the section takes.
 fn unknown_key(rest: &str) -> String {
     let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+    if let Some((_, now)) = REPLACED_KEYS.iter().find(|(old, _)| *old == key) {
+        return (*now).to_string();
+    }
     let expected = expected.trim_start_matches(',').trim();
     let known = expected
         .strip_prefix("expected one of ")
