@@ -103,13 +103,13 @@ fn load_mapping(config: &Config, target: &Target<'_>) -> Result<mapping::Mapping
     }
     if mapping.users.password == Some(PasswordWrite::UnicodePwd) && !target.ldap.is_encrypted() {
         return Err(format!(
-            "{}: `password: unicode_pwd` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",
+            "{}: `password: {{ strategy: unicode_pwd }}` needs an encrypted connection, as Active Directory accepts passwords over TLS only: set ldap.url to ldaps://… or ldap.starttls: true",
             target.mapping.display()
         ));
     }
     if mapping.users.password == Some(PasswordWrite::Exop) && !target.ldap.keeps_secrets() && !target.ldap.allow_plaintext_passwords {
         return Err(format!(
-            "{}: `password: exop` would send passwords unencrypted to {}: use ldaps://, ldapi:// or ldap.starttls: true, or set ldap.allow_plaintext_passwords: true",
+            "{}: `password: {{ strategy: exop }}` would send passwords unencrypted to {}: use ldaps://, ldapi:// or ldap.starttls: true, or set ldap.allow_plaintext_passwords: true",
             target.mapping.display(),
             target.ldap.url
         ));
