@@ -21,8 +21,7 @@ pub(crate) fn users_with(entries: &[&str]) -> String {
         .fold(USERS.to_string(), |text, entry| format!("{text}    - {entry}\n"))
 }
 
-/// `groupOfNames` groups under `ou=groups` whose members are DNs, with a placeholder member (the class
-/// needs one).
+/// `groupOfNames` groups under `ou=groups` whose members are DNs (7 lines, for a test to add options).
 pub(crate) const GROUPS: &str = r#"groups:
   base: "ou=groups,{base}"
   object_classes: [groupOfNames]
@@ -30,7 +29,6 @@ pub(crate) const GROUPS: &str = r#"groups:
   attributes:
     - { scim: displayName, ldap: cn }
     - { scim: members.value, ldap: member, type: reference }
-  empty_group: { strategy: placeholder, placeholder: "cn=empty,{base}" }
 "#;
 
 /// The mapping the text describes, under the base DN `dc=x`.

@@ -507,7 +507,9 @@ mod tests {
             "{ scim: name.formatted, ldap: cn }",
             r#"{ scim: 'emails[type eq "work"].value', ldap: mail, keep_other_values: true }"#,
         ]);
-        compile(&format!("{users}{GROUPS}"))
+        compile(&format!(
+            "{users}{GROUPS}  empty_group: {{ strategy: placeholder, placeholder: \"cn=empty,{{base}}\" }}\n"
+        ))
     }
 
     fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {

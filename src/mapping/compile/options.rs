@@ -1,9 +1,10 @@
 //! The resource-level options of a mapping: how `active` is stored, what DELETE does, empty groups and
-//! unknown members, passwords, placement of new entries and allocated numbers.
+//! member cleanup, passwords, placement of new entries and allocated numbers. Each option that picks a
+//! behaviour is a `{ strategy: … }` section.
 
-use super::super::active::ActiveState;
 use serde_saphyr::Spanned;
 
+use super::super::active::ActiveState;
 use super::super::model::{RawActive, RawChoice, RawResource};
 use super::super::{
     ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, RdnReference, ResourceKind,

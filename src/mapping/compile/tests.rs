@@ -1,7 +1,7 @@
 //! Every mistake the compiler catches, with its line and reason.
 
 use super::*;
-use crate::mapping::test_mappings::users_with;
+use crate::mapping::test_mappings::{compile, users_with, GROUPS};
 
 /// Users whose family name defaults to the userName (line 8).
 fn good() -> String {
@@ -429,16 +429,6 @@ fn a_missing_or_unreadable_file_is_said_as_such() {
     assert_eq!(err, Some(format!("{}: is a directory, not a mapping file", dir.path().display())));
 }
 
-/// Groups of `groupOfNames` entries whose members are DNs (lines 9 to 15 after `good()`).
-const GROUPS: &str = r#"groups:
-  base: "ou=groups,{base}"
-  object_classes: [groupOfNames]
-  rdn: cn
-  attributes:
-    - { scim: displayName, ldap: cn }
-    - { scim: members.value, ldap: member, type: reference }
-"#;
-
 #[test]
 fn the_shapes_before_are_refused_with_the_one_that_replaced_them() {
     let good = good();
@@ -510,7 +500,7 @@ fn every_option_that_picks_a_behaviour_is_a_strategy_section() {
            delete: { strategy: disable }\n";
     let groups = GROUPS.replace("type: reference }", "type: reference, unknown: skip }")
         + "  member_cleanup: { strategy: gateway }\n  empty_group: { strategy: placeholder, placeholder: \"cn=empty,{base}\" }\n";
-    let mapping = compile_str(&format!("{users}{groups}"), "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+    let mapping = compile(&format!("{users}{groups}"));
     let users = &mapping.users;
     assert_eq!(users.password, Some(crate::ldap::PasswordWrite::Exop));
     assert!(matches!(users.delete, crate::mapping::DeleteStrategy::Disable));
@@ -521,7 +511,7 @@ fn every_option_that_picks_a_behaviour_is_a_strategy_section() {
     assert_eq!(groups.empty_group, crate::mapping::EmptyGroup::Placeholder("cn=empty,dc=x".into()));
     assert!(groups.members().is_some_and(|m| m.skip_unknown));
     // The defaults: members that name nobody are refused, and cleanup is left to the directory.
-    let plain = compile_str(&format!("{}{GROUPS}", good()), "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+    let plain = compile(&format!("{}{GROUPS}", good()));
     let plain = plain.groups.unwrap_or_else(|| panic!("no groups"));
     assert!(!plain.member_cleanup && plain.members().is_some_and(|m| !m.skip_unknown));
 }
@@ -549,9 +539,9 @@ fn extension_attributes_may_be_named_by_the_extension_s_name() {
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:",
         "urn:example:hubstaff:User:",
     );
-    let full = compile_str(&full, "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+    let full = compile(&full);
     for (enterprise, custom) in [("enterprise:", "hubstaff:"), ("EnterpriseUser:", "Hubstaff:")] {
-        let short = compile_str(&with_extensions(enterprise, custom), "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+        let short = compile(&with_extensions(enterprise, custom));
         assert_eq!(format!("{:?}", short.users), format!("{:?}", full.users), "{enterprise} {custom}");
     }
     let department = full.users.attrs.iter().find(|a| a.ldap == "departmentNumber");
