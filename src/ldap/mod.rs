@@ -8,6 +8,8 @@ pub mod dn;
 pub mod dry_run;
 pub mod entry;
 pub mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod filter;
 pub mod guid;
 pub mod id_cache;

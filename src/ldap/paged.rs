@@ -17,7 +17,7 @@ use crate::metrics::Metrics;
 const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 
 pub struct PagedSearch {
-    ldap: Ldap,
+    source: Source,
     request: SearchRequest,
     cookie: Vec<u8>,
     finished: bool,
@@ -28,10 +28,26 @@ pub struct PagedSearch {
     sorted_by: Option<String>,
 }
 
+/// Where the pages come from: the directory, or (for a fake directory) entries already listed.
+enum Source {
+    Server(Ldap),
+    Listed(std::vec::IntoIter<Entry>),
+}
+
 impl PagedSearch {
     pub(super) fn new(ldap: Ldap, request: SearchRequest, timeout: Duration) -> Self {
+        Self::over(Source::Server(ldap), request, timeout)
+    }
+
+    /// A paged search that serves `entries` (what `request` matched) page by page from memory: for a
+    /// directory that is not a server, such as the fake one of the unit tests.
+    pub fn from_entries(entries: Vec<Entry>, request: SearchRequest) -> Self {
+        Self::over(Source::Listed(entries.into_iter()), request, Duration::ZERO)
+    }
+
+    fn over(source: Source, request: SearchRequest, timeout: Duration) -> Self {
         PagedSearch {
-            ldap,
+            source,
             request,
             cookie: Vec::new(),
             finished: false,
@@ -71,6 +87,14 @@ impl PagedSearch {
     }
 
     async fn read_page(&mut self, size: i32) -> Result<Vec<Entry>, LdapError> {
+        let ldap = match &mut self.source {
+            Source::Server(ldap) => ldap,
+            Source::Listed(rest) => {
+                let page: Vec<Entry> = rest.by_ref().take(usize::try_from(size).unwrap_or(0).max(1)).collect();
+                self.finished = rest.as_slice().is_empty();
+                return Ok(page);
+            }
+        };
         let mut controls: Vec<RawControl> = vec![PagedResults {
             size,
             cookie: self.cookie.clone(),
@@ -78,8 +102,7 @@ impl PagedSearch {
         .into()];
         controls.extend(self.sorted_by.as_deref().map(super::vlv::sort_by));
         let filter = self.request.filter.to_string();
-        let (entries, result) = self
-            .ldap
+        let (entries, result) = ldap
             .with_timeout(self.timeout)
             .with_controls(controls)
             .search(&self.request.base, self.request.scope.into(), &filter, &self.request.attrs)
@@ -90,7 +113,7 @@ impl PagedSearch {
         self.finished = self.cookie.is_empty();
         let mut entries = entries_of("paged search", entries)?;
         for entry in entries.iter_mut().filter(|e| e.has_ranges()) {
-            super::ranged::complete(&mut self.ldap, self.timeout, entry).await?;
+            super::ranged::complete(ldap, self.timeout, entry).await?;
         }
         Ok(entries)
     }
