@@ -226,8 +226,27 @@ impl FakeDirectory {
         Ok(state)
     }
 
+    /// Whether `entry` matches `filter` as slapd decides it: `objectClass=person` holds for an entry
+    /// of a class derived from `person` too, whether or not the entry lists `person`.
+    fn matches(&self, filter: &LdapFilter, entry: &Entry) -> bool {
+        let classes = entry.get("objectClass");
+        let inherited: Vec<String> = self
+            .schema
+            .class_names()
+            .filter(|ancestor| !classes.iter().any(|c| c.eq_ignore_ascii_case(ancestor)))
+            .filter(|ancestor| classes.iter().any(|c| self.schema.derives_from(c, ancestor)))
+            .map(str::to_string)
+            .collect();
+        if inherited.is_empty() {
+            return overlay::matches(filter, entry);
+        }
+        let mut view = entry.clone();
+        view.set("objectClass", inherited);
+        overlay::matches(filter, &view)
+    }
+
     /// The entries `request` finds, in the directory's order, shown with the attributes it asks for.
-    fn find(state: &State, operation: Operation, request: &SearchRequest) -> Result<Vec<Entry>> {
+    fn find(&self, state: &State, operation: Operation, request: &SearchRequest) -> Result<Vec<Entry>> {
         if request.base.is_empty() && request.scope == Scope::Base {
             return Ok(vec![shown(&root_dse(), &request.attrs)]);
         }
@@ -238,7 +257,7 @@ impl FakeDirectory {
             .entries
             .values()
             .filter(|s| overlay::in_scope(&s.entry.dn, &request.base, request.scope))
-            .filter(|s| overlay::matches(&request.filter, &s.entry))
+            .filter(|s| self.matches(&request.filter, &s.entry))
             .collect();
         found.sort_by_key(|s| s.order);
         Ok(found.into_iter().map(|s| shown(&s.entry, &request.attrs)).collect())
@@ -252,7 +271,7 @@ impl FakeDirectory {
             .get(&key)
             .map(|s| s.entry.clone())
             .ok_or_else(|| refused(Operation::Modify, rc::NO_SUCH_OBJECT, "no such object"))?;
-        if assertion.is_some_and(|a| !overlay::matches(a, &entry)) {
+        if assertion.is_some_and(|a| !self.matches(a, &entry)) {
             return Err(refused(Operation::Modify, rc::ASSERTION_FAILED, "assertion failed"));
         }
         overlay::apply(&mut entry, mods).map_err(|code| refused(Operation::Modify, code, "modify refused"))?;
@@ -308,7 +327,7 @@ impl FakeDirectory {
 impl Directory for FakeDirectory {
     async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
         let state = self.begin(Operation::Search)?;
-        let found = Self::find(&state, Operation::Search, request)?;
+        let found = self.find(&state, Operation::Search, request)?;
         let asked = usize::try_from(request.size_limit).ok().filter(|l| *l > 0);
         let limit = match (asked, state.size_limit) {
             (Some(a), Some(s)) => Some(a.min(s)),
@@ -323,17 +342,17 @@ impl Directory for FakeDirectory {
 
     async fn search_all(&self, request: &SearchRequest, _page_size: i32) -> Result<Vec<Entry>> {
         let state = self.begin(Operation::SearchAll)?;
-        Self::find(&state, Operation::SearchAll, request)
+        self.find(&state, Operation::SearchAll, request)
     }
 
     async fn count(&self, request: &SearchRequest, _page_size: i32, _order_by: &str) -> Result<usize> {
         let state = self.begin(Operation::Count)?;
-        Ok(Self::find(&state, Operation::Count, &request.clone().names_only())?.len())
+        Ok(self.find(&state, Operation::Count, &request.clone().names_only())?.len())
     }
 
     async fn paged_search(&self, request: &SearchRequest) -> Result<PagedSearch> {
         let state = self.begin(Operation::PagedSearch)?;
-        let found = Self::find(&state, Operation::PagedSearch, request)?;
+        let found = self.find(&state, Operation::PagedSearch, request)?;
         Ok(PagedSearch::from_entries(found, request.clone()))
     }
 

@@ -163,6 +163,12 @@ async fn searches_scope_filter_project_and_limit() {
         Some(2)
     );
     assert_eq!(directory.count(&base, 1, "createTimestamp").await.ok(), Some(2));
+    let by_superclass = directory
+        .search(&people(LdapFilter::eq("objectClass", "person"), &["objectClass"]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(by_superclass.len(), 2, "inetOrgPerson entries are persons");
+    assert_eq!(by_superclass[0].get("objectClass"), strings(&["inetOrgPerson"]), "as stored");
     let missing = SearchRequest::new("ou=nowhere,dc=x", Scope::One, LdapFilter::any(), Vec::new());
     assert_eq!(code(directory.search(&missing).await), Some(rc::NO_SUCH_OBJECT));
     let limited = directory.with_size_limit(1);
