@@ -20,6 +20,8 @@ mod reading;
 mod references;
 mod resources;
 mod takeover;
+#[cfg(test)]
+mod tests;
 mod view;
 
 pub use allocate::log_allocations;
