@@ -159,6 +159,11 @@ impl FakeDirectory {
         self
     }
 
+    /// The schema it judges writes by, as the service reads a directory's at startup.
+    pub fn schema(&self) -> Arc<Subschema> {
+        self.schema.clone()
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
