@@ -148,3 +148,43 @@ async fn a_large_list_is_counted_and_read_ahead_from_one_paged_search() {
     assert_eq!(user_names(&second)[0], "p100");
     assert_eq!(directory.operations(), [], "the next page was read ahead");
 }
+
+#[tokio::test]
+async fn a_server_size_limit_below_the_matches_still_lists_them_all_by_paged_search() {
+    let directory = directory_with(&people_ldif("s", 5)).with_size_limit(3);
+    let svc = service_over(directory.clone());
+    let page = ok(list(&svc, ResourceKind::User, &query(None)).await);
+    assert_eq!(user_names(&page), ["s0", "s1", "s2", "s3", "s4"]);
+    assert_eq!(page.total, 5);
+    assert_eq!(
+        directory.count_of(Operation::PagedSearch),
+        1,
+        "after the plain search hit the limit"
+    );
+}
+
+#[tokio::test]
+async fn sorted_lists_order_by_the_mapped_attribute_either_way() {
+    let svc = service_over(directory_with(STAFF));
+    let sorted = |descending| ListQuery {
+        sort_by: Some("name.familyName".into()),
+        descending,
+        ..query(None)
+    };
+    assert_eq!(
+        user_names(&ok(list(&svc, ResourceKind::User, &sorted(false)).await)),
+        ["alice", "bob", "jlegacy"]
+    );
+    assert_eq!(
+        user_names(&ok(list(&svc, ResourceKind::User, &sorted(true)).await)),
+        ["jlegacy", "bob", "alice"]
+    );
+    let unknown = ListQuery {
+        sort_by: Some("nickName".into()),
+        ..query(None)
+    };
+    assert_eq!(
+        refused(list(&svc, ResourceKind::User, &unknown).await),
+        scim_error(400, Some("invalidValue"))
+    );
+}

@@ -151,3 +151,40 @@ async fn operations_on_what_is_not_there_are_400_with_the_patch_error_s_type() {
     assert_eq!(directory.count_of(Operation::Modify), 0);
     assert_eq!(directory.values(&user_dn("bob"), "title"), ["Engineer"]);
 }
+
+#[tokio::test]
+async fn an_entry_without_the_mapping_s_auxiliary_class_gets_it_for_what_needs_it() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let dn = user_dn("alice");
+    let id = id_at(&directory, &dn);
+    assert_eq!(
+        directory.values(&dn, "objectClass"),
+        ["inetOrgPerson"],
+        "loaded without extensibleObject"
+    );
+    let ops = json!([{"op": "add", "path": "externalId", "value": "okta-alice"}]);
+    let user = ok(patch(&svc, ResourceKind::User, &id, ops, None).await).unwrap_or_default();
+    assert_eq!(user["externalId"], "okta-alice");
+    assert_eq!(directory.values(&dn, "uniqueIdentifier"), ["okta-alice"]);
+    assert_eq!(directory.values(&dn, "objectClass"), ["inetOrgPerson", "extensibleObject"]);
+    // Refused for the class (65), then sent again with it.
+    assert_eq!(directory.count_of(Operation::Modify), 2);
+}
+
+#[tokio::test]
+async fn a_group_renamed_by_patch_keeps_its_members_and_its_id() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let id = id_at(&directory, &group_dn("Staff"));
+    // Entra's rename, then Okta's with the read-only id inside the value.
+    let entra = json!([{"op": "Replace", "path": "displayName", "value": "Crew"}]);
+    ok(patch(&svc, ResourceKind::Group, &id, entra, None).await);
+    let okta = json!([{"op": "replace", "value": {"id": id, "displayName": "Crew EMEA"}}]);
+    ok(patch(&svc, ResourceKind::Group, &id, okta, None).await);
+    assert!(directory.entry(&group_dn("Staff")).is_none() && directory.entry(&group_dn("Crew")).is_none());
+    assert_eq!(id_at(&directory, &group_dn("Crew EMEA")), id);
+    assert_eq!(members_in(&directory, &group_dn("Crew EMEA")), [user_dn("alice"), user_dn("bob")]);
+    assert_eq!(directory.values(&user_dn("bob"), "memberOf"), [group_dn("Crew EMEA")]);
+    assert_eq!(directory.count_of(Operation::Rename), 2);
+}

@@ -84,3 +84,19 @@ async fn if_match_with_another_version_is_412_and_changes_nothing() {
     assert_eq!(directory.values(&user_dn("bob"), "title"), ["Manager"]);
     assert_ne!(updated["meta"]["version"].as_str(), Some(version.as_str()), "a new version");
 }
+
+#[tokio::test]
+async fn a_user_name_another_user_holds_is_409_and_nothing_is_renamed() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let bob = id_at(&directory, &user_dn("bob"));
+    assert_eq!(
+        refused(replace(&svc, ResourceKind::User, &bob, json!({"userName": "Alice"}), None).await),
+        scim_error(409, Some("uniqueness"))
+    );
+    assert_eq!(id_at(&directory, &user_dn("bob")), bob);
+    assert_eq!(
+        (directory.count_of(Operation::Rename), directory.count_of(Operation::Modify)),
+        (0, 0)
+    );
+}

@@ -2,6 +2,7 @@
 //! integration sandbox, the one place a test `Service` is built, and thin wrappers around the use
 //! cases that answer what a client would see (a resource, or an RFC 7644 error).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -115,10 +116,14 @@ pub fn service_over(directory: FakeDirectory) -> Service {
     service_with(directory, |text| text, ServiceLimits::default())
 }
 
-/// The one place a test `Service` is built: over `directory`, with the shipped mapping after `edit`
-/// and `limits`.
+/// The one place a test `Service` is built: over `directory` and its schema, with the shipped
+/// mapping after `edit` and `limits`.
 pub fn service_with(directory: FakeDirectory, edit: impl FnOnce(String) -> String, limits: ServiceLimits) -> Service {
-    Service::builder(openldap_mapping(edit), Arc::new(directory)).limits(limits).build()
+    let schema = directory.schema();
+    Service::builder(openldap_mapping(edit), Arc::new(directory))
+        .limits(limits)
+        .schema(schema, HashSet::new())
+        .build()
 }
 
 fn answer<T>(outcome: crate::service::error::Result<T>) -> Answer<T> {
