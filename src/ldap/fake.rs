@@ -403,6 +403,15 @@ impl Directory for FakeDirectory {
     }
 
     async fn modify(&self, entry_dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
+        // As the LDAP client does: no changes, no modify request (and no new version), just a read.
+        if mods.is_empty() {
+            let state = self.begin(Operation::Search)?;
+            let request = SearchRequest::entry(entry_dn, LdapFilter::any(), read_back.to_vec());
+            return self
+                .find(&state, Operation::Search, &request)?
+                .pop()
+                .ok_or_else(|| refused(Operation::Search, rc::NO_SUCH_OBJECT, "no such object"));
+        }
         self.modify_entry(entry_dn, mods, assertion, read_back)
     }
 

@@ -126,6 +126,17 @@ async fn modifies_check_assertions_values_and_the_rdn() {
     assert_eq!(after.get("title"), strings(&["T"]));
     assert_ne!(after.get("entryCSN"), before.as_slice(), "a write is a new version");
     assert_eq!(directory.count_of(Operation::Modify), 6);
+    let csn = after.get("entryCSN").to_vec();
+    let unchanged = directory
+        .modify(dn, &[], None, &strings(&["entryCSN"]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unchanged.get("entryCSN"), csn.as_slice(), "no changes, no new version");
+    assert_eq!(
+        directory.count_of(Operation::Modify),
+        6,
+        "and no modify request, as the client sends none"
+    );
 }
 
 #[tokio::test]
