@@ -35,6 +35,20 @@ async fn filters_match_as_the_directory_matches_them() {
 }
 
 #[tokio::test]
+async fn an_idp_s_probe_is_one_search_that_reads_the_matches_whole() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let found = ok(list(&svc, ResourceKind::User, &query(Some(r#"userName eq "jlegacy""#))).await);
+    assert_eq!((user_names(&found), found.total), (vec!["jlegacy".to_string()], 1));
+    assert_eq!(found.resources[0]["name"]["formatted"], "Jane Legacy");
+    assert_eq!(directory.operations(), [Operation::Search]);
+    directory.reset_operations();
+    let none = ok(list(&svc, ResourceKind::User, &query(Some(r#"userName eq "nobody""#))).await);
+    assert_eq!((none.resources.len(), none.total), (0, 0));
+    assert_eq!(directory.operations(), [Operation::Search]);
+}
+
+#[tokio::test]
 async fn pages_are_cut_by_start_index_and_count_with_the_total_of_all() {
     let directory = directory_with(&people_ldif("u", 5));
     let svc = service_over(directory.clone());

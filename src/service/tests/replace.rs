@@ -100,3 +100,18 @@ async fn a_user_name_another_user_holds_is_409_and_nothing_is_renamed() {
         (0, 0)
     );
 }
+
+#[tokio::test]
+async fn a_put_that_changes_nothing_writes_nothing_and_keeps_the_version() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let id = id_at(&directory, &user_dn("bob"));
+    let current = ok(get(&svc, ResourceKind::User, &id).await);
+    let body = serde_json::Value::Object(current.clone());
+    let again = ok(replace(&svc, ResourceKind::User, &id, body, None).await);
+    assert_eq!(again["meta"]["version"], current["meta"]["version"]);
+    assert_eq!(
+        (directory.count_of(Operation::Modify), directory.count_of(Operation::Rename)),
+        (0, 0)
+    );
+}
