@@ -1,7 +1,7 @@
 //! An in-memory directory for unit tests: the `Directory` operations over entries in a map, answering
 //! with the RFC 4511 result codes a real server gives where the service's path depends on them (an
 //! add onto an existing name is 68, a delete of a value that is not there 16, an assertion that does
-//! not hold 122, a search past its size limit 4), with the operational attributes OpenLDAP generates
+//! not hold 122, a search past its size limit 4, a class's required attribute removed 65), with the operational attributes OpenLDAP generates
 //! (`entryUUID`, `entryCSN`, `entryDN`, timestamps) and its memberof and refint overlays as the
 //! integration sandbox runs them. Writes are simulated by `overlay`'s functions, as `explain` does.
 //!
@@ -299,9 +299,20 @@ impl FakeDirectory {
         Ok(state.entries.get(&key).map(|s| shown(&s.entry, read_back)).unwrap_or_default())
     }
 
-    /// 65 when the entry lacks an attribute its classes require, or holds one they do not allow.
+    /// 65 when the entry lacks an attribute its classes require, or holds one they do not allow; 19
+    /// for several values of a single-valued attribute.
     fn check_schema(&self, operation: Operation, entry: &Entry) -> Result<()> {
         let classes = entry.get("objectClass");
+        if let Some(crowded) = entry
+            .names()
+            .find(|n| entry.get(n).len() > 1 && self.schema.attribute(n).is_some_and(|a| a.single_value))
+        {
+            return Err(refused(
+                operation,
+                rc::CONSTRAINT_VIOLATION,
+                &format!("attribute '{crowded}' cannot have multiple values"),
+            ));
+        }
         if let Some(missing) = classes
             .iter()
             .flat_map(|class| self.schema.required(class))

@@ -112,6 +112,12 @@ async fn modifies_check_assertions_values_and_the_rdn() {
         code(directory.modify_if("uid=gone,ou=people,dc=x", &set_title, None).await),
         Some(rc::NO_SUCH_OBJECT)
     );
+    let two_names = [Modification::Add("displayName".into(), strings(&["Ada", "Countess"]))];
+    assert_eq!(
+        code(directory.modify_if(dn, &two_names, None).await),
+        Some(rc::CONSTRAINT_VIOLATION),
+        "displayName is single-valued"
+    );
     let rename_by_replace = [Modification::Replace("uid".into(), strings(&["other"]))];
     assert_eq!(
         code(directory.modify_if(dn, &rename_by_replace, None).await),
@@ -125,7 +131,7 @@ async fn modifies_check_assertions_values_and_the_rdn() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after.get("title"), strings(&["T"]));
     assert_ne!(after.get("entryCSN"), before.as_slice(), "a write is a new version");
-    assert_eq!(directory.count_of(Operation::Modify), 6);
+    assert_eq!(directory.count_of(Operation::Modify), 7);
     let csn = after.get("entryCSN").to_vec();
     let unchanged = directory
         .modify(dn, &[], None, &strings(&["entryCSN"]))
@@ -134,7 +140,7 @@ async fn modifies_check_assertions_values_and_the_rdn() {
     assert_eq!(unchanged.get("entryCSN"), csn.as_slice(), "no changes, no new version");
     assert_eq!(
         directory.count_of(Operation::Modify),
-        6,
+        7,
         "and no modify request, as the client sends none"
     );
 }
