@@ -115,3 +115,27 @@ async fn a_put_that_changes_nothing_writes_nothing_and_keeps_the_version() {
         (0, 0)
     );
 }
+
+#[tokio::test]
+async fn a_value_gone_between_the_read_and_the_write_is_read_again_and_written_again() {
+    let directory = directory_with(STAFF);
+    let svc = service_over(directory.clone());
+    let id = id_at(&directory, &user_dn("alice"));
+    // The first modify finds a value it deletes already gone (16), as after another client's write.
+    directory.fail_next(Operation::Modify, rc::NO_SUCH_ATTRIBUTE);
+    let user = ok(replace(
+        &svc,
+        ResourceKind::User,
+        &id,
+        json!({"userName": "alice", "title": "Director"}),
+        None,
+    )
+    .await);
+    assert_eq!(user["title"], "Director");
+    assert_eq!(directory.values(&user_dn("alice"), "title"), ["Director"]);
+    assert!(
+        directory.values(&user_dn("alice"), "mail").is_empty(),
+        "what the PUT left out is removed"
+    );
+    assert_eq!(directory.count_of(Operation::Modify), 2);
+}
