@@ -17,6 +17,7 @@ pub mod rc {
     pub const UNWILLING_TO_PERFORM: u32 = 53;
     pub const NAMING_VIOLATION: u32 = 64;
     pub const OBJECT_CLASS_VIOLATION: u32 = 65;
+    pub const NOT_ALLOWED_ON_NON_LEAF: u32 = 66;
     pub const NOT_ALLOWED_ON_RDN: u32 = 67;
     pub const ENTRY_ALREADY_EXISTS: u32 = 68;
     pub const UNDEFINED_ATTRIBUTE_TYPE: u32 = 17;

@@ -26,9 +26,6 @@ use super::schema::Subschema;
 
 type Result<T> = std::result::Result<T, LdapError>;
 
-/// RFC 4511's notAllowedOnNonLeaf, which the gateway never reacts to (so `rc` lacks it).
-pub const NOT_ALLOWED_ON_NON_LEAF: u32 = 66;
-
 /// Attributes the directory keeps itself: shown only when named or asked for with `+`.
 const OPERATIONAL: [&str; 9] = [
     "entryUUID",
@@ -448,7 +445,11 @@ impl Directory for FakeDirectory {
             return Err(refused(Operation::Rename, rc::NO_SUCH_OBJECT, "new superior does not exist"));
         }
         if has_children(&state, &key) {
-            return Err(refused(Operation::Rename, NOT_ALLOWED_ON_NON_LEAF, "subtree rename not supported"));
+            return Err(refused(
+                Operation::Rename,
+                rc::NOT_ALLOWED_ON_NON_LEAF,
+                "subtree rename not supported",
+            ));
         }
         let mut moved = moved;
         stamp_modified(&mut state, &mut moved);
@@ -475,7 +476,7 @@ impl Directory for FakeDirectory {
         if has_children(&state, &key) {
             return Err(refused(
                 Operation::Delete,
-                NOT_ALLOWED_ON_NON_LEAF,
+                rc::NOT_ALLOWED_ON_NON_LEAF,
                 "subordinate objects must be deleted first",
             ));
         }

@@ -234,7 +234,7 @@ async fn renames_deletes_and_the_overlays() {
         code(directory.rename(ada, "cn=g", Some("ou=groups,dc=x")).await),
         Some(rc::ENTRY_ALREADY_EXISTS)
     );
-    assert_eq!(code(directory.delete("ou=people,dc=x").await), Some(NOT_ALLOWED_ON_NON_LEAF));
+    assert_eq!(code(directory.delete("ou=people,dc=x").await), Some(rc::NOT_ALLOWED_ON_NON_LEAF));
     directory.rename(ada, "uid=ada2", None).await.unwrap_or_else(|e| panic!("{e}"));
     let moved = "uid=ada2,ou=people,dc=x";
     assert_eq!(directory.values(moved, "uid"), strings(&["ada2"]));

@@ -131,20 +131,20 @@ fn answer<T>(outcome: crate::service::error::Result<T>) -> Answer<T> {
 }
 
 pub async fn get(svc: &Service, kind: ResourceKind, id: &str) -> Answer<Map<String, Value>> {
-    answer(svc.get(kind, id, false, BASE_URL).await)
+    answer(async { svc.view(kind, BASE_URL)?.get(id, false).await }.await)
 }
 
 pub async fn list(svc: &Service, kind: ResourceKind, query: &ListQuery) -> Answer<Page> {
-    answer(svc.list(kind, query, false, BASE_URL).await)
+    answer(async { svc.view(kind, BASE_URL)?.list(query, false).await }.await)
 }
 
 pub async fn create(svc: &Service, kind: ResourceKind, body: Value) -> Answer<Map<String, Value>> {
-    answer(svc.create(kind, &body, BASE_URL).await)
+    answer(async { svc.view(kind, BASE_URL)?.create(&body).await }.await)
 }
 
 pub async fn replace(svc: &Service, kind: ResourceKind, id: &str, body: Value, if_match: Option<&str>) -> Answer<Map<String, Value>> {
     let if_match = if_match.map(IfMatch::parse);
-    answer(svc.replace(kind, id, &body, if_match.as_ref(), BASE_URL).await)
+    answer(async { svc.view(kind, BASE_URL)?.replace(id, &body, if_match.as_ref()).await }.await)
 }
 
 /// A PATCH of `operations` (the `Operations` array); `None` when the service answers no content.
@@ -161,12 +161,12 @@ pub async fn patch(
     });
     let request: PatchRequest = serde_json::from_value(body).unwrap_or_else(|e| panic!("{e}"));
     let if_match = if_match.map(IfMatch::parse);
-    answer(svc.patch(kind, id, &request, if_match.as_ref(), BASE_URL).await)
+    answer(async { svc.view(kind, BASE_URL)?.patch(id, &request, if_match.as_ref()).await }.await)
 }
 
 pub async fn delete(svc: &Service, kind: ResourceKind, id: &str, if_match: Option<&str>) -> Answer<()> {
     let if_match = if_match.map(IfMatch::parse);
-    answer(svc.delete(kind, id, if_match.as_ref()).await)
+    answer(async { svc.view(kind, BASE_URL)?.delete(id, if_match.as_ref()).await }.await)
 }
 
 /// A list query for `filter` (none for every resource), from the first.
