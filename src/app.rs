@@ -63,14 +63,9 @@ async fn build_target(
         .map_err(|e| format!("{e} ({})", target.ldap.url))?;
     crate::readiness::at_startup(&directory, &mapping, &crate::readiness::Context::of(target)).await?;
     let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
-    let service = service(
-        config,
-        mapping,
-        Arc::new(Measured::new(directory, metrics.clone())),
-        metrics.clone(),
-    )
-    .schema(Arc::new(schema), unordered)
-    .build();
+    let schema = Arc::new(schema);
+    let directory = for_mode(target, &mapping, Measured::new(directory, metrics.clone()), &schema, &metrics).await?;
+    let service = service(config, mapping, directory, metrics.clone()).schema(schema, unordered).build();
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
@@ -115,6 +110,23 @@ fn load_mapping(config: &Config, target: &Target<'_>) -> Result<mapping::Mapping
         ));
     }
     Ok(mapping)
+}
+
+/// The target's directory as its requests use it: the directory itself, or in shadow mode a shadow
+/// of it that writes nothing and records the plan (replayed from the plan file first).
+async fn for_mode(
+    target: &Target<'_>,
+    mapping: &mapping::Mapping,
+    directory: Measured<LdapDirectory>,
+    schema: &Arc<Subschema>,
+    metrics: &Arc<Metrics>,
+) -> Result<Arc<dyn Directory>, String> {
+    let (crate::config::Mode::Shadow, Some(plan)) = (target.mode, &target.shadow.plan) else {
+        return Ok(Arc::new(directory));
+    };
+    let settings = mapping::shadow::settings(mapping, plan.clone(), target.shadow.max_entries, target.name);
+    let shadow = crate::ldap::shadow::Shadow::open(directory, schema.clone(), settings, metrics.clone()).await?;
+    Ok(Arc::new(shadow))
 }
 
 /// Fits a mapping to the directory's schema (see `narrow_type_filters`) and answers the mapped

@@ -22,6 +22,8 @@ enum Line {
 #[derive(Default)]
 struct Record {
     caller: Option<String>,
+    /// Method, path and request id, for what records the writes elsewhere (shadow mode's plan).
+    request: Option<(String, String, String)>,
     lines: Vec<Line>,
 }
 
@@ -76,6 +78,25 @@ pub fn set_caller(name: &str) {
     let _ = RECORD.try_with(|r| r.borrow_mut().caller = Some(name.to_string()));
 }
 
+/// Names the current request (method, path and its `x-request-id`), when a record is open.
+pub fn set_request(method: &str, path: &str, request_id: &str) {
+    let _ = RECORD.try_with(|r| r.borrow_mut().request = Some((method.into(), path.into(), request_id.into())));
+}
+
+/// The current request in a line for people: `PATCH /scim/v2/Users/… by entra (request 8c1…)`;
+/// `None` outside a named request.
+pub fn request_line() -> Option<String> {
+    RECORD
+        .try_with(|r| {
+            let r = r.borrow();
+            let (method, path, request_id) = r.request.as_ref()?;
+            let caller = r.caller.as_deref().unwrap_or("-");
+            Some(format!("{method} {path} by {caller} (request {request_id})"))
+        })
+        .ok()
+        .flatten()
+}
+
 /// Notes a directory write of the current request: the operation, the entry, the attribute names
 /// and its outcome (`ok`, or the LDAP result name such as `noSuchObject`).
 pub fn note_write(op: &str, dn: &str, attributes: &[&str], outcome: &str) {
@@ -113,6 +134,18 @@ mod tests {
             writes,
             "add uid=a,dc=x [objectClass,uid] result=ok; modify cn=g,dc=x [member] result=ok"
         );
+    }
+
+    #[tokio::test]
+    async fn the_request_line_names_method_path_caller_and_request_id() {
+        assert_eq!(request_line(), None);
+        let (line, _, _) = recorded(async {
+            set_request("PATCH", "/scim/v2/Users/1", "r-1");
+            set_caller("entra");
+            request_line()
+        })
+        .await;
+        assert_eq!(line.as_deref(), Some("PATCH /scim/v2/Users/1 by entra (request r-1)"));
     }
 
     #[tokio::test]

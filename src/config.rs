@@ -20,6 +20,11 @@ pub struct Config {
     pub mapping: PathBuf,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// `live` (default) or `shadow`: read the directory, write nothing, record the plan.
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub shadow: ShadowConfig,
     /// Further targets, each served at `/scim/v2/<name>` with its own directory, mapping and tokens.
     #[serde(default)]
     pub targets: Vec<TargetConfig>,
@@ -40,6 +45,10 @@ pub struct TargetConfig {
     pub mapping: PathBuf,
     #[serde(default)]
     pub auth: AuthConfig,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub shadow: ShadowConfig,
 }
 
 /// A target as served: the path under `/scim/v2` (empty for the default one) and its settings.
@@ -48,6 +57,39 @@ pub struct Target<'a> {
     pub ldap: &'a LdapSettings,
     pub mapping: &'a Path,
     pub auth: &'a AuthConfig,
+    pub mode: Mode,
+    pub shadow: &'a ShadowConfig,
+}
+
+/// Whether a target writes to its directory.
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Live,
+    /// Reads the directory, writes nothing: every request is answered as the live gateway would, the
+    /// writes it would make are kept in memory for the requests after it, and appended to the plan.
+    Shadow,
+}
+
+/// Shadow mode: where the plan goes, and how much it may hold in memory.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShadowConfig {
+    /// The LDIF change file (RFC 2849) the writes are appended to, and replayed from at startup.
+    pub plan: Option<PathBuf>,
+    /// Most entries the shadow holds changed (added, modified, renamed or deleted); writes beyond
+    /// are refused with 503 until the plan is applied or set aside.
+    pub max_entries: usize,
+}
+
+impl Default for ShadowConfig {
+    fn default() -> Self {
+        ShadowConfig {
+            plan: None,
+            max_entries: 100_000,
+        }
+    }
 }
 
 /// Names a target may not take: they are SCIM endpoints under `/scim/v2` themselves.
@@ -243,6 +285,8 @@ impl Config {
             ldap,
             mapping: &self.mapping,
             auth: &self.auth,
+            mode: self.mode,
+            shadow: &self.shadow,
         });
         default
             .into_iter()
@@ -251,6 +295,8 @@ impl Config {
                 ldap: &t.ldap,
                 mapping: &t.mapping,
                 auth: &t.auth,
+                mode: t.mode,
+                shadow: &t.shadow,
             }))
             .collect()
     }
@@ -313,6 +359,14 @@ impl Config {
             }
             if target.ldap.pool_size == 0 {
                 return Err(ConfigError(format!("{at}ldap.pool_size must be at least 1")));
+            }
+            if target.mode == Mode::Shadow && target.shadow.plan.is_none() {
+                return Err(ConfigError(format!(
+                    "{at}mode: shadow needs shadow.plan (SCIM2LDAP__SHADOW__PLAN), the file the writes it would make are recorded in"
+                )));
+            }
+            if target.mode == Mode::Shadow && target.shadow.max_entries == 0 {
+                return Err(ConfigError(format!("{at}shadow.max_entries must be at least 1")));
             }
         }
         Ok(())
@@ -435,6 +489,35 @@ mod tests {
         let no_password = with(&[("SCIM2LDAP__LDAP__BIND_DN", "cn=a")]).err().unwrap_or_default();
         assert!(no_password.contains("without ldap.bind_password"), "{no_password}");
         assert_eq!(with(&[("SCIM2LDAP__LDAP__ALLOW_ANONYMOUS", "true")]), Ok(()));
+    }
+
+    #[test]
+    fn shadow_mode_needs_a_plan_file() {
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("SCIM2LDAP__LDAP__URL", "ldap://x"),
+                ("SCIM2LDAP__LDAP__BASE_DN", "dc=x"),
+                ("SCIM2LDAP__LDAP__BIND_DN", "cn=a"),
+                ("SCIM2LDAP__LDAP__BIND_PASSWORD", "pw"),
+                ("SCIM2LDAP__AUTH__TOKEN", "0123456789abcdef0123"),
+            ];
+            pairs.extend_from_slice(extra);
+            Config::load_from(None, env(&pairs)).map_err(|e| e.to_string())
+        };
+        let live = with(&[]).map(|c| (c.mode, c.shadow.plan.clone()));
+        assert_eq!(live.ok(), Some((Mode::Live, None)));
+        let no_plan = with(&[("SCIM2LDAP__MODE", "shadow")]).err().unwrap_or_default();
+        assert!(no_plan.contains("SCIM2LDAP__SHADOW__PLAN"), "{no_plan}");
+        let shadow = with(&[
+            ("SCIM2LDAP__MODE", "shadow"),
+            ("SCIM2LDAP__SHADOW__PLAN", "/tmp/plan.ldif"),
+            ("SCIM2LDAP__SHADOW__MAX_ENTRIES", "50"),
+        ]);
+        let shadow = shadow.map(|c| {
+            let targets = c.targets();
+            (targets[0].mode, targets[0].shadow.plan.clone(), targets[0].shadow.max_entries)
+        });
+        assert_eq!(shadow.ok(), Some((Mode::Shadow, Some(PathBuf::from("/tmp/plan.ldif")), 50)));
     }
 
     #[test]

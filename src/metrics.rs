@@ -62,6 +62,11 @@ const HELP: &[(&str, &str, &str)] = &[
         "SCIM id to DN cache entries evicted or expired",
     ),
     (
+        "scim2ldap_shadow_plan_changes",
+        "gauge",
+        "Shadow mode: changes in the plan, by target and change (add, modify, rename, delete, deactivation, password)",
+    ),
+    (
         "scim2ldap_config_reloads_total",
         "counter",
         "Reloads of the configuration and mappings, by result (ok, failed)",

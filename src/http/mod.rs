@@ -155,7 +155,17 @@ async fn audited(request: Request, next: Next) -> Response {
     if method == axum::http::Method::GET || path.ends_with("/.search") {
         return next.run(request).await;
     }
-    let (response, caller, writes) = crate::audit::recorded(next.run(request)).await;
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let named = async {
+        crate::audit::set_request(method.as_str(), &path, &request_id);
+        next.run(request).await
+    };
+    let (response, caller, writes) = crate::audit::recorded(named).await;
     tracing::info!(
         target: "scim2ldap::audit",
         caller = caller.as_deref().unwrap_or("-"),

@@ -12,6 +12,7 @@ pub mod from_ldap;
 mod model;
 pub mod naming;
 pub mod patch_plan;
+pub mod shadow;
 mod suggest;
 pub mod takeover;
 pub mod template;

@@ -1,0 +1,765 @@
+//! Shadow mode: a `Directory` shared by all requests of a target that reads the directory it wraps
+//! and performs no write. Each write is judged as the directory would judge it (68 on a taken name,
+//! 32 on a missing entry or parent, 20 and 16 on values, 65 by the schema's required attributes, 122
+//! on an assertion), kept for the reads after it (in memory, bounded by `max_entries`) and appended
+//! to the plan (`plan`, LDIF) with a comment naming the request. At startup the plan is replayed, so
+//! that the IdP keeps seeing what it was answered.
+//!
+//! Reads merge what the shadow holds with the directory's answers: created entries (with made-up,
+//! stable ids and timestamps, as the directory would add them), changed ones as changed, renamed ones
+//! at their new name only, deleted ones gone. What the directory does by itself on a write is
+//! approximated where the gateway reads it back: references follow renames and deletes (referential
+//! integrity) and back-links (`memberOf`) follow group members. Once the shadow holds anything,
+//! listings are read by id rather than with a paged search or a VLV window, which it cannot merge.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use super::directory::{read_entry, Directory, Window};
+use super::dn;
+use super::entry::Entry;
+use super::error::{rc, LdapError};
+use super::filter::LdapFilter;
+use super::ldif::{self, Change, Record};
+use super::overlay;
+use super::paged::PagedSearch;
+use super::plan::{PlanFile, DEACTIVATION_NOTE, PASSWORD_NOTE};
+use super::request::{Modification, PasswordWrite, Scope, SearchRequest};
+use super::schema::Subschema;
+use crate::audit;
+use crate::metrics::Metrics;
+
+type Result<T> = std::result::Result<T, LdapError>;
+
+/// Attributes whose values never reach the plan nor the shadow's memory.
+const SECRET_ATTRIBUTES: [&str; 2] = ["userPassword", "unicodePwd"];
+
+/// The plan's counts on `/metrics`, by kind of change.
+const CHANGES_GAUGE: &str = "scim2ldap_shadow_plan_changes";
+
+/// What the directory adds to an entry by itself, which the gateway reads back: attribute names only.
+#[derive(Debug, Clone, Default)]
+pub struct Generated {
+    /// Attributes that hold a created entry's id (a made-up UUID): `entryUUID`.
+    pub ids: Vec<String>,
+    /// Set once, when the entry is created: `createTimestamp`.
+    pub created: Vec<String>,
+    /// Set on every write: `modifyTimestamp`.
+    pub modified: Vec<String>,
+    /// Changed on every write (a version, such as `entryCSN`).
+    pub versions: Vec<String>,
+}
+
+/// An attribute the directory keeps by itself from others' values: `memberOf` from groups' `member`.
+#[derive(Debug, Clone)]
+pub struct BackLink {
+    pub back: String,
+    pub forward: Vec<String>,
+}
+
+/// How a shadow behaves; built from the mapping by the caller (this layer knows no SCIM).
+#[derive(Debug, Clone)]
+pub struct ShadowSettings {
+    pub plan: std::path::PathBuf,
+    pub max_entries: usize,
+    pub generated: Generated,
+    /// Attributes holding DNs that the directory keeps right across renames and deletes.
+    pub references: Vec<String>,
+    pub back_links: Vec<BackLink>,
+    /// Matches a deactivated account, to mark the writes that deactivate one.
+    pub deactivated: Option<LdapFilter>,
+    /// The `target` label of the metrics.
+    pub label: String,
+}
+
+/// What the shadow holds about one entry: as it would be stored now, or gone.
+struct Slot {
+    /// When the shadow first touched it, to list created entries in the order they came.
+    order: u64,
+    entry: Option<Entry>,
+}
+
+#[derive(Default)]
+struct State {
+    /// By normalized DN.
+    slots: HashMap<String, Slot>,
+    /// Old normalized DN → new DN, for references to renamed entries.
+    renamed: HashMap<String, String>,
+    /// Records in the plan: numbers the next one, whose number seeds the ids of an entry it creates.
+    records: u64,
+    next_order: u64,
+}
+
+/// One write's effect on the state, decided before the plan is written and applied after.
+enum Effect {
+    Put(Entry),
+    Remove(String),
+    Move { from: String, to: Entry },
+    Nothing,
+}
+
+pub struct Shadow<D> {
+    inner: D,
+    schema: Arc<Subschema>,
+    settings: ShadowSettings,
+    state: Mutex<State>,
+    /// Held for the whole of each write, so that each is judged on what the ones before it left, as
+    /// the directory would; holds the plan, `None` while it is replayed.
+    writing: tokio::sync::Mutex<Option<PlanFile>>,
+    metrics: Arc<Metrics>,
+    /// The counts this shadow added to the gauges, taken back when it is dropped (a reload replays).
+    counted: Mutex<HashMap<&'static str, i64>>,
+    full_logged: AtomicBool,
+}
+
+impl<D: Directory> Shadow<D> {
+    /// A shadow of `inner`, with what the plan file holds replayed (writes that no longer apply to
+    /// the directory are logged and left out).
+    pub async fn open(
+        inner: D,
+        schema: Arc<Subschema>,
+        settings: ShadowSettings,
+        metrics: Arc<Metrics>,
+    ) -> std::result::Result<Self, String> {
+        let (plan, records) = PlanFile::open(&settings.plan)?;
+        let shadow = Shadow {
+            inner,
+            schema,
+            settings,
+            state: Mutex::new(State::default()),
+            writing: tokio::sync::Mutex::new(None),
+            metrics,
+            counted: Mutex::new(HashMap::new()),
+            full_logged: AtomicBool::new(false),
+        };
+        let replayed = records.len();
+        for record in records {
+            if let Err(e) = shadow.replay(&record).await {
+                tracing::warn!(dn = record.change.dn(), error = %e, "a write of the shadow plan no longer applies to the directory; left out");
+            }
+        }
+        *shadow.writing.lock().await = Some(plan);
+        tracing::info!(plan = %shadow.settings.plan.display(), replayed, "shadow mode: nothing is written to the directory");
+        Ok(shadow)
+    }
+
+    async fn replay(&self, record: &Record) -> Result<()> {
+        let outcome = match &record.change {
+            Change::Add { dn, attrs } => self.judge_add(dn, attrs).await,
+            Change::Modify { dn, mods } => self.judge_modify(dn, mods, None).await,
+            Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await,
+            Change::Delete { dn } => self.judge_delete(dn).await,
+        };
+        let effect = match outcome {
+            Ok(effect) => effect,
+            Err(e) => {
+                self.with_state(|s| s.records += 1);
+                return Err(e);
+            }
+        };
+        self.count(&record.change, record.comments.iter().any(|c| c == DEACTIVATION_NOTE));
+        self.commit(effect);
+        Ok(())
+    }
+
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        self.state.lock().ok().map(|mut s| f(&mut s))
+    }
+
+    /// The entry at `entry_dn` with all its attributes, as the shadow leaves it; `None` when it does
+    /// not exist.
+    async fn stored(&self, entry_dn: &str) -> Result<Option<Entry>> {
+        let key = dn::normalize(entry_dn);
+        let everything = ["*".to_string(), "+".to_string()];
+        if let Some(held) = self.with_state(|s| s.slots.get(&key).map(|slot| slot.entry.clone())).flatten() {
+            return Ok(held.map(|e| self.viewed(e, &everything)));
+        }
+        match read_entry(&self.inner, entry_dn, &everything).await {
+            Err(e) if e.result_code() == Some(rc::NO_SUCH_OBJECT) => Ok(None),
+            other => Ok(other?.map(|e| self.viewed(e, &everything))),
+        }
+    }
+
+    async fn target(&self, op: &'static str, entry_dn: &str) -> Result<Entry> {
+        self.stored(entry_dn).await?.ok_or_else(|| refused(op, rc::NO_SUCH_OBJECT))
+    }
+
+    /// Refuses a write once the shadow holds `max_entries`, logged once.
+    fn admit(&self, op: &'static str) -> Result<()> {
+        let held = self.with_state(|s| s.slots.len()).unwrap_or(0);
+        if held < self.settings.max_entries {
+            return Ok(());
+        }
+        if !self.full_logged.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                held,
+                plan = %self.settings.plan.display(),
+                "shadow mode holds shadow.max_entries changed entries: further writes are refused (503) until the plan is applied or set aside and the gateway restarted"
+            );
+        }
+        Err(LdapError::Result {
+            op,
+            rc: rc::UNAVAILABLE,
+            text: "shadow mode holds as many changed entries as shadow.max_entries allows".into(),
+        })
+    }
+
+    async fn judge_add(&self, entry_dn: &str, attrs: &[(String, Vec<String>)]) -> Result<Effect> {
+        if self.stored(entry_dn).await?.is_some() {
+            return Err(refused("add", rc::ENTRY_ALREADY_EXISTS));
+        }
+        let (_, parent) = dn::split_first(entry_dn);
+        if !parent.is_empty() && self.stored(parent).await?.is_none() {
+            return Err(refused("add", rc::NO_SUCH_OBJECT));
+        }
+        let mut entry = Entry::from_parts(entry_dn.to_string(), without_secrets(attrs).into_iter().collect());
+        let all: Vec<&str> = attrs.iter().map(|(name, _)| name.as_str()).collect();
+        if overlay::lacks_required(&self.schema, &entry, &all) {
+            return Err(refused("add", rc::OBJECT_CLASS_VIOLATION));
+        }
+        let record = self.with_state(|s| s.records).unwrap_or(0);
+        let generated = &self.settings.generated;
+        for name in &generated.ids {
+            entry.set(name, vec![made_up_id(entry_dn, record)]);
+        }
+        for name in &generated.created {
+            entry.set(name, vec![timestamp()]);
+        }
+        self.stamp(&mut entry, record);
+        Ok(Effect::Put(entry))
+    }
+
+    async fn judge_modify(&self, entry_dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<Effect> {
+        let mut entry = self.target("modify", entry_dn).await?;
+        if assertion.is_some_and(|a| !overlay::matches(a, &entry)) {
+            return Err(refused("modify", rc::ASSERTION_FAILED));
+        }
+        overlay::apply(&mut entry, mods).map_err(|code| refused("modify", code))?;
+        if overlay::lacks_required(&self.schema, &entry, &modified(mods)) {
+            return Err(refused("modify", rc::OBJECT_CLASS_VIOLATION));
+        }
+        for name in SECRET_ATTRIBUTES {
+            entry.set(name, Vec::new());
+        }
+        self.stamp(&mut entry, self.with_state(|s| s.records).unwrap_or(0));
+        Ok(Effect::Put(entry))
+    }
+
+    async fn judge_rename(&self, entry_dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<Effect> {
+        let entry = self.target("modrdn", entry_dn).await?;
+        let mut moved = overlay::renamed(&entry, new_rdn, new_parent).ok_or_else(|| refused("modrdn", rc::INVALID_DN_SYNTAX))?;
+        let same_name = dn::normalize(&moved.dn) == dn::normalize(entry_dn);
+        if !same_name && self.stored(&moved.dn).await?.is_some() {
+            return Err(refused("modrdn", rc::ENTRY_ALREADY_EXISTS));
+        }
+        self.stamp(&mut moved, self.with_state(|s| s.records).unwrap_or(0));
+        Ok(Effect::Move {
+            from: entry_dn.to_string(),
+            to: moved,
+        })
+    }
+
+    async fn judge_delete(&self, entry_dn: &str) -> Result<Effect> {
+        self.target("delete", entry_dn).await?;
+        Ok(Effect::Remove(entry_dn.to_string()))
+    }
+
+    /// Sets what the directory changes on every write: the modification time and the version.
+    fn stamp(&self, entry: &mut Entry, record: u64) {
+        let generated = &self.settings.generated;
+        let now = timestamp();
+        for name in &generated.modified {
+            entry.set(name, vec![now.clone()]);
+        }
+        for name in &generated.versions {
+            // As OpenLDAP writes a CSN: time, then a change count that tells writes of one second apart.
+            let csn = format!("{}.000000Z#{record:06x}#000#000000", now.trim_end_matches('Z'));
+            entry.set(name, vec![csn]);
+        }
+    }
+
+    fn commit(&self, effect: Effect) {
+        if matches!(effect, Effect::Nothing) {
+            return;
+        }
+        self.with_state(|s| {
+            s.records += 1;
+            match effect {
+                Effect::Put(entry) => put(s, entry),
+                Effect::Remove(entry_dn) => remove(s, &entry_dn),
+                Effect::Move { from, to } => {
+                    let from_key = dn::normalize(&from);
+                    for target in s.renamed.values_mut().filter(|t| dn::normalize(t) == from_key) {
+                        *target = to.dn.clone();
+                    }
+                    s.renamed.insert(from_key, to.dn.clone());
+                    remove(s, &from);
+                    put(s, to);
+                }
+                Effect::Nothing => {}
+            }
+        });
+    }
+
+    /// Performs a write on the shadow: judged, recorded in the plan, then kept; refused as the
+    /// directory would refuse it, or with 503 when the shadow is full or the plan cannot be written.
+    async fn write(
+        &self,
+        op: &'static str,
+        change: Change,
+        assertion: Option<&LdapFilter>,
+        audited: (&str, &[&str]),
+    ) -> Result<Option<Entry>> {
+        let mut plan = self.writing.lock().await;
+        let outcome: Result<Option<Entry>> = async {
+            self.admit(op)?;
+            let effect = match &change {
+                Change::Add { dn, attrs } => self.judge_add(dn, attrs).await?,
+                Change::Modify { dn, mods } => self.judge_modify(dn, mods, assertion).await?,
+                Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await?,
+                Change::Delete { dn } => self.judge_delete(dn).await?,
+            };
+            let deactivates = self.deactivates(&change, &effect).await;
+            let mut comments = vec![request_comment()];
+            let mut recorded = change.clone();
+            if let Change::Add { attrs, .. } = &mut recorded {
+                if attrs.len() != without_secrets(attrs).len() {
+                    comments.push(PASSWORD_NOTE.into());
+                }
+                *attrs = without_secrets(attrs);
+            }
+            if let Change::Modify { mods, .. } = &mut recorded {
+                let kept: Vec<Modification> = mods.iter().filter(|m| !is_secret(modified_name(m))).cloned().collect();
+                if kept.len() != mods.len() {
+                    comments.push(PASSWORD_NOTE.into());
+                }
+                *mods = kept;
+            }
+            if deactivates {
+                comments.push(DEACTIVATION_NOTE.into());
+            }
+            comments.extend(assertion.map(|a| format!("only if the entry matches {a} (the Assertion control is not in LDIF)")));
+            let empty_modify = matches!(&recorded, Change::Modify { mods, .. } if mods.is_empty());
+            let text = if empty_modify {
+                ldif::comment_lines(&comments) + "\n"
+            } else {
+                ldif::write_record(&Record {
+                    comments,
+                    change: recorded.clone(),
+                })
+            };
+            let file = plan.as_mut().ok_or_else(|| unavailable(op, "the shadow plan is not open".into()))?;
+            file.append(&text).map_err(|e| {
+                tracing::error!(error = %e, "shadow mode cannot write its plan; the write is refused");
+                unavailable(op, e)
+            })?;
+            if !empty_modify {
+                self.count(&recorded, deactivates);
+            }
+            let kept = match &effect {
+                Effect::Put(entry) => Some(entry.clone()),
+                _ => None,
+            };
+            self.commit(if empty_modify { Effect::Nothing } else { effect });
+            Ok(kept)
+        }
+        .await;
+        let (audited_dn, attributes) = audited;
+        let result = match &outcome {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.outcome_name(),
+        };
+        audit::note_write(op, audited_dn, attributes, &result);
+        outcome
+    }
+
+    /// Whether a modify leaves an account deactivated that was not.
+    async fn deactivates(&self, change: &Change, effect: &Effect) -> bool {
+        let (Some(filter), Change::Modify { dn, .. }, Effect::Put(after)) = (&self.settings.deactivated, change, effect) else {
+            return false;
+        };
+        let before = self.stored(dn).await.ok().flatten();
+        overlay::matches(filter, after) && !before.is_some_and(|b| overlay::matches(filter, &b))
+    }
+
+    fn count(&self, change: &Change, deactivates: bool) {
+        let kind = match change {
+            Change::Add { .. } => "add",
+            Change::Modify { .. } => "modify",
+            Change::Rename { .. } => "rename",
+            Change::Delete { .. } => "delete",
+        };
+        self.gauge(kind);
+        if deactivates {
+            self.gauge("deactivation");
+        }
+    }
+
+    fn gauge(&self, change: &'static str) {
+        self.metrics
+            .add_to_gauge(CHANGES_GAUGE, &[("target", &self.settings.label), ("change", change)], 1);
+        if let Ok(mut counted) = self.counted.lock() {
+            *counted.entry(change).or_default() += 1;
+        }
+    }
+
+    /// The entry as the directory would show it after the shadow's writes: references to renamed or
+    /// deleted entries followed, back-links recomputed where `attrs` asks for them.
+    fn viewed(&self, entry: Entry, attrs: &[String]) -> Entry {
+        self.with_state(|s| self.view(s, entry.clone(), attrs)).unwrap_or(entry)
+    }
+
+    fn view(&self, state: &State, mut entry: Entry, attrs: &[String]) -> Entry {
+        if state.slots.is_empty() {
+            return entry;
+        }
+        for name in &self.settings.references {
+            let values = entry.get(name);
+            if values.is_empty() {
+                continue;
+            }
+            let followed: Vec<String> = values.iter().filter_map(|v| follow(state, v)).collect();
+            if followed != values {
+                let name = entry.names().find(|n| n.eq_ignore_ascii_case(name)).unwrap_or(name).to_string();
+                entry.set(&name, Vec::new());
+                entry.set(&name, followed);
+            }
+        }
+        let own = dn::normalize(&entry.dn);
+        for link in &self.settings.back_links {
+            let asked = attrs.is_empty() || attrs.iter().any(|a| a == "+" || a.eq_ignore_ascii_case(&link.back));
+            if !asked && entry.get(&link.back).is_empty() {
+                continue;
+            }
+            let mut values = entry.get(&link.back).to_vec();
+            for (key, slot) in &state.slots {
+                let lists = slot
+                    .entry
+                    .as_ref()
+                    .is_some_and(|holder| link.forward.iter().any(|f| holder.get(f).iter().any(|m| dn::normalize(m) == own)));
+                let at = values.iter().position(|v| dn::normalize(v) == *key);
+                match (lists, at, &slot.entry) {
+                    (true, None, Some(holder)) => values.push(holder.dn.clone()),
+                    (false, Some(i), _) => {
+                        values.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+            let name = entry
+                .names()
+                .find(|n| n.eq_ignore_ascii_case(&link.back))
+                .unwrap_or(&link.back)
+                .to_string();
+            entry.set(&name, Vec::new());
+            entry.set(&name, values);
+        }
+        entry
+    }
+
+    /// The answer to `request` given what the directory `found`: entries the shadow holds as it holds
+    /// them (in the directory's place, or after the directory's answers in the order they were
+    /// created), where they are in scope and match.
+    fn merged(&self, request: &SearchRequest, found: Vec<Entry>) -> Vec<Entry> {
+        let Ok(state) = self.state.lock() else { return found };
+        if state.slots.is_empty() {
+            return found;
+        }
+        let everything = ["*".to_string(), "+".to_string()];
+        let held = |entry: &Entry| {
+            let viewed = self.view(&state, entry.clone(), &everything);
+            let wanted = overlay::in_scope(&viewed.dn, &request.base, request.scope) && overlay::matches(&request.filter, &viewed);
+            wanted.then(|| overlay::projected(&self.view(&state, entry.clone(), &request.attrs), &request.attrs))
+        };
+        let mut shown = HashSet::new();
+        let mut answer = Vec::with_capacity(found.len());
+        for entry in found {
+            let key = dn::normalize(&entry.dn);
+            match state.slots.get(&key) {
+                None => answer.push(self.view(&state, entry, &request.attrs)),
+                Some(slot) => {
+                    if let Some(shown_entry) = slot.entry.as_ref().and_then(held) {
+                        shown.insert(key);
+                        answer.push(shown_entry);
+                    }
+                }
+            }
+        }
+        let mut rest: Vec<(u64, Entry)> = state
+            .slots
+            .iter()
+            .filter(|(key, _)| !shown.contains(*key))
+            .filter_map(|(_, slot)| Some((slot.order, held(slot.entry.as_ref()?)?)))
+            .collect();
+        rest.sort_by_key(|(order, _)| *order);
+        answer.extend(rest.into_iter().map(|(_, e)| e));
+        answer
+    }
+
+    fn holds_anything(&self) -> bool {
+        self.with_state(|s| !s.slots.is_empty()).unwrap_or(true)
+    }
+}
+
+impl<D> Drop for Shadow<D> {
+    fn drop(&mut self) {
+        if let Ok(counted) = self.counted.lock() {
+            for (change, count) in counted.iter() {
+                self.metrics
+                    .add_to_gauge(CHANGES_GAUGE, &[("target", &self.settings.label), ("change", change)], -count);
+            }
+        }
+    }
+}
+
+fn put(state: &mut State, entry: Entry) {
+    let key = dn::normalize(&entry.dn);
+    let order = match state.slots.get(&key) {
+        Some(slot) => slot.order,
+        None => {
+            state.next_order += 1;
+            state.next_order
+        }
+    };
+    state.slots.insert(key, Slot { order, entry: Some(entry) });
+}
+
+fn remove(state: &mut State, entry_dn: &str) {
+    let key = dn::normalize(entry_dn);
+    let order = state.slots.get(&key).map_or(state.next_order, |slot| slot.order);
+    state.slots.insert(key, Slot { order, entry: None });
+}
+
+/// A reference after the shadow's renames and deletes: the new DN, the same, or `None` when gone.
+fn follow(state: &State, value: &str) -> Option<String> {
+    let key = dn::normalize(value);
+    if let Some(new_dn) = state.renamed.get(&key) {
+        return Some(new_dn.clone());
+    }
+    match state.slots.get(&key) {
+        Some(Slot { entry: None, .. }) => None,
+        _ => Some(value.to_string()),
+    }
+}
+
+/// A UUID that stands for the id the directory would give the entry created by the plan's record
+/// number `record` at `entry_dn`: the same at every replay of the plan.
+fn made_up_id(entry_dn: &str, record: u64) -> String {
+    let digest = Sha256::digest(format!("scim2ldap shadow {record} {}", dn::normalize(entry_dn)).as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    // Version 4 and the RFC 9562 variant, as a random UUID would have.
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+/// Now as an LDAP generalized time.
+fn timestamp() -> String {
+    let format = time::macros::format_description!("[year][month][day][hour][minute][second]Z");
+    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
+}
+
+fn is_secret(name: &str) -> bool {
+    SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+fn without_secrets(attrs: &[(String, Vec<String>)]) -> Vec<(String, Vec<String>)> {
+    attrs.iter().filter(|(name, _)| !is_secret(name)).cloned().collect()
+}
+
+fn modified_name(m: &Modification) -> &str {
+    match m {
+        Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name,
+    }
+}
+
+fn modified(mods: &[Modification]) -> Vec<&str> {
+    mods.iter().map(modified_name).collect()
+}
+
+/// The request the write belongs to, for the plan's comment.
+fn request_comment() -> String {
+    audit::request_line().unwrap_or_else(|| "a write outside a SCIM request".into())
+}
+
+/// The error the directory would answer, marked as foreseen rather than received.
+fn refused(op: &'static str, code: u32) -> LdapError {
+    LdapError::Result {
+        op,
+        rc: code,
+        text: "(as the directory would answer; shadow mode)".into(),
+    }
+}
+
+fn unavailable(op: &'static str, text: String) -> LdapError {
+    LdapError::Result {
+        op,
+        rc: rc::UNAVAILABLE,
+        text,
+    }
+}
+
+#[async_trait]
+impl<D: Directory> Directory for Shadow<D> {
+    async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
+        if request.scope == Scope::Base {
+            let key = dn::normalize(&request.base);
+            if let Some(held) = self.with_state(|s| s.slots.get(&key).map(|slot| slot.entry.is_some())).flatten() {
+                // An entry the shadow holds is answered from it: the directory has not got it as it is.
+                if !held {
+                    return Err(refused("search", rc::NO_SUCH_OBJECT));
+                }
+                return Ok(self.merged(request, Vec::new()));
+            }
+        }
+        let found = match self.inner.search(request).await {
+            // Below an entry only the shadow has, the directory finds nothing.
+            Err(e) if e.result_code() == Some(rc::NO_SUCH_OBJECT) => match self.stored(&request.base).await? {
+                Some(_) => Vec::new(),
+                None => return Err(e),
+            },
+            other => other?,
+        };
+        let answer = self.merged(request, found);
+        let limit = usize::try_from(request.size_limit).unwrap_or(0);
+        if limit > 0 && answer.len() > limit {
+            return Err(refused("search", rc::SIZE_LIMIT_EXCEEDED));
+        }
+        Ok(answer)
+    }
+
+    async fn search_all(&self, request: &SearchRequest, page_size: i32) -> Result<Vec<Entry>> {
+        let found = self.inner.search_all(request, page_size).await?;
+        Ok(self.merged(request, found))
+    }
+
+    async fn count(&self, request: &SearchRequest, page_size: i32, order_by: &str) -> Result<usize> {
+        if !self.holds_anything() {
+            return self.inner.count(request, page_size, order_by).await;
+        }
+        Ok(self.search_all(&request.clone().names_only(), page_size).await?.len())
+    }
+
+    async fn paged_search(&self, request: &SearchRequest) -> Result<PagedSearch> {
+        if !self.holds_anything() {
+            return self.inner.paged_search(request).await;
+        }
+        Err(LdapError::Result {
+            op: "paged search",
+            rc: rc::UNWILLING_TO_PERFORM,
+            text: "shadow mode reads listings by id once it holds changes".into(),
+        })
+    }
+
+    fn offers_vlv(&self) -> bool {
+        self.inner.offers_vlv()
+    }
+
+    async fn window(&self, request: &SearchRequest, sorted_by: &str, offset: usize, count: usize) -> Result<Option<Window>> {
+        if !self.holds_anything() {
+            return self.inner.window(request, sorted_by, offset, count).await;
+        }
+        Ok(None)
+    }
+
+    async fn add(&self, dn: &str, attrs: &[(String, Vec<String>)], read_back: &[String]) -> Result<Entry> {
+        let names: Vec<&str> = attrs.iter().map(|(name, _)| name.as_str()).collect();
+        let change = Change::Add {
+            dn: dn.to_string(),
+            attrs: attrs.to_vec(),
+        };
+        let added = self.write("add", change, None, (dn, &names)).await?;
+        let added = added.ok_or_else(|| refused("add", rc::NO_SUCH_OBJECT))?;
+        Ok(overlay::projected(&self.viewed(added, read_back), read_back))
+    }
+
+    async fn modify(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>, read_back: &[String]) -> Result<Entry> {
+        let change = Change::Modify {
+            dn: dn.to_string(),
+            mods: mods.to_vec(),
+        };
+        let modified_entry = self.write("modify", change, assertion, (dn, &modified(mods))).await?;
+        let entry = modified_entry.ok_or_else(|| refused("modify", rc::NO_SUCH_OBJECT))?;
+        Ok(overlay::projected(&self.viewed(entry, read_back), read_back))
+    }
+
+    async fn modify_if(&self, dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<()> {
+        let change = Change::Modify {
+            dn: dn.to_string(),
+            mods: mods.to_vec(),
+        };
+        self.write("modify", change, assertion, (dn, &modified(mods))).await.map(|_| ())
+    }
+
+    async fn rename(&self, dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<()> {
+        let change = Change::Rename {
+            dn: dn.to_string(),
+            new_rdn: new_rdn.to_string(),
+            new_superior: new_parent.map(str::to_string),
+        };
+        let to = format!("{dn} -> {new_rdn}{}", new_parent.map(|p| format!(",{p}")).unwrap_or_default());
+        self.write("modrdn", change, None, (&to, &[])).await.map(|_| ())
+    }
+
+    async fn delete(&self, dn: &str) -> Result<()> {
+        let change = Change::Delete { dn: dn.to_string() };
+        self.write("delete", change, None, (dn, &[])).await.map(|_| ())
+    }
+
+    async fn set_password(&self, dn: &str, _password: &str, how: PasswordWrite) -> Result<()> {
+        let mut plan = self.writing.lock().await;
+        let outcome = async {
+            self.admit("password modify")?;
+            self.target("password modify", dn).await?;
+            let how = match how {
+                PasswordWrite::Exop => "the Password Modify operation (RFC 3062)",
+                PasswordWrite::UnicodePwd => "a replace of unicodePwd",
+            };
+            let comments = [request_comment(), PASSWORD_NOTE.to_string(), format!("(for {dn}, with {how})")];
+            let file = plan
+                .as_mut()
+                .ok_or_else(|| unavailable("password modify", "the shadow plan is not open".into()))?;
+            file.append(&(ldif::comment_lines(&comments) + "\n"))
+                .map_err(|e| unavailable("password modify", e))?;
+            self.gauge("password");
+            Ok(())
+        }
+        .await;
+        let result = outcome.as_ref().map_or_else(LdapError::outcome_name, |()| "ok".to_string());
+        audit::note_write("password modify", dn, &[], &result);
+        outcome
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.inner.ping().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_ids_are_uuids_stable_for_a_record_and_a_name() {
+        let id = made_up_id("uid=a,ou=people,dc=x", 3);
+        assert_eq!(id, made_up_id("UID=a, ou=people,dc=x", 3));
+        assert_ne!(id, made_up_id("uid=a,ou=people,dc=x", 4));
+        let parsed = uuid::Uuid::parse_str(&id).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.get_version_num(), 4);
+    }
+
+    #[test]
+    fn references_follow_renames_and_deletes() {
+        let mut state = State::default();
+        remove(&mut state, "uid=gone,dc=x");
+        state.renamed.insert("uid=old,dc=x".into(), "uid=new,dc=x".into());
+        assert_eq!(follow(&state, "UID=gone,dc=x"), None);
+        assert_eq!(follow(&state, "uid=old,dc=x").as_deref(), Some("uid=new,dc=x"));
+        assert_eq!(follow(&state, "uid=kept,dc=x").as_deref(), Some("uid=kept,dc=x"));
+    }
+}
