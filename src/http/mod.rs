@@ -161,8 +161,13 @@ async fn audited(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    // The path as the client sent it, with the base path that routing took off.
+    let full_path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| path.clone(), |uri| uri.path().to_string());
     let named = async {
-        crate::audit::set_request(method.as_str(), &path, &request_id);
+        crate::audit::set_request(method.as_str(), &full_path, &request_id);
         next.run(request).await
     };
     let (response, caller, writes) = crate::audit::recorded(named).await;

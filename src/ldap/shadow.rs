@@ -52,6 +52,8 @@ pub struct Generated {
     pub modified: Vec<String>,
     /// Changed on every write (a version, such as `entryCSN`).
     pub versions: Vec<String>,
+    /// Hold the entry's own DN, by which references are resolved: `entryDN`.
+    pub dns: Vec<String>,
 }
 
 /// An attribute the directory keeps by itself from others' values: `memberOf` from groups' `member`.
@@ -218,7 +220,7 @@ impl<D: Directory> Shadow<D> {
         }
         let mut entry = Entry::from_parts(entry_dn.to_string(), without_secrets(attrs).into_iter().collect());
         let all: Vec<&str> = attrs.iter().map(|(name, _)| name.as_str()).collect();
-        if overlay::lacks_required(&self.schema, &entry, &all) {
+        if overlay::lacks_required(&self.schema, &entry, &all) || self.disallows(&entry, &all) {
             return Err(refused("add", rc::OBJECT_CLASS_VIOLATION));
         }
         let record = self.with_state(|s| s.records).unwrap_or(0);
@@ -228,6 +230,9 @@ impl<D: Directory> Shadow<D> {
         }
         for name in &generated.created {
             entry.set(name, vec![timestamp()]);
+        }
+        for name in &generated.dns {
+            entry.set(name, vec![entry_dn.to_string()]);
         }
         self.stamp(&mut entry, record);
         Ok(Effect::Put(entry))
@@ -239,7 +244,7 @@ impl<D: Directory> Shadow<D> {
             return Err(refused("modify", rc::ASSERTION_FAILED));
         }
         overlay::apply(&mut entry, mods).map_err(|code| refused("modify", code))?;
-        if overlay::lacks_required(&self.schema, &entry, &modified(mods)) {
+        if overlay::lacks_required(&self.schema, &entry, &modified(mods)) || self.disallows(&entry, &modified(mods)) {
             return Err(refused("modify", rc::OBJECT_CLASS_VIOLATION));
         }
         for name in SECRET_ATTRIBUTES {
@@ -266,6 +271,15 @@ impl<D: Directory> Shadow<D> {
     async fn judge_delete(&self, entry_dn: &str) -> Result<Effect> {
         self.target("delete", entry_dn).await?;
         Ok(Effect::Remove(entry_dn.to_string()))
+    }
+
+    /// Whether `entry` holds one of the attributes `written` that none of its classes allows, which
+    /// the directory refuses (object class violation, 65): the gateway then adds a class and retries.
+    fn disallows(&self, entry: &Entry, written: &[&str]) -> bool {
+        let classes = entry.get("objectClass");
+        written
+            .iter()
+            .any(|name| !entry.get(name).is_empty() && !self.schema.allows(classes, name))
     }
 
     /// Sets what the directory changes on every write: the modification time and the version.

@@ -20,6 +20,7 @@ pub fn settings(mapping: &Mapping, plan: PathBuf, max_entries: usize, label: &st
         push_new(&mut generated.modified, &m.meta.last_modified);
         push_new(&mut generated.versions, &m.meta.version);
     }
+    push_new(&mut generated.dns, &mapping.dn_attribute);
     // A time kept as the version too (whenChanged) stays a time.
     let times: Vec<String> = generated
         .created
@@ -85,6 +86,7 @@ mod tests {
         assert_eq!(shadow.generated.created, ["createTimestamp"]);
         assert_eq!(shadow.generated.modified, ["modifyTimestamp"]);
         assert_eq!(shadow.generated.versions, ["entryCSN"]);
+        assert_eq!(shadow.generated.dns, ["entryDN"]);
         assert_eq!(shadow.references, ["manager", "member"]);
         assert_eq!(shadow.back_links.len(), 1);
         assert_eq!(

@@ -22,6 +22,7 @@ mod patch;
 mod queries;
 mod readiness;
 mod replicas;
+mod shadow;
 mod takeover;
 mod tls;
 mod users;
