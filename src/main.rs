@@ -1,4 +1,4 @@
-//! The `scim2ldap` command: `serve`, `token new`, `check`, `explain`, `check-mapping`.
+//! The `scim2ldap` command: `serve`, `token new`, `check`, `explain`, `check-mapping`, `plan summary`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 use scim2ldap::config::{Config, LogFormat};
 
 mod check_command;
+mod plan_command;
 
 #[derive(Parser)]
 #[command(name = "scim2ldap", version, about = "SCIM 2.0 service provider in front of an LDAP directory")]
@@ -65,6 +66,18 @@ enum Command {
         #[arg(long, default_value = "dc=example,dc=org")]
         base_dn: String,
     },
+    /// Shadow mode's plan (the LDIF of the writes a shadow gateway would have made).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Counts what the plan would change: adds, modifies by attribute, renames, deactivations,
+    /// deletes, and the entries it touches most.
+    Summary { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -96,6 +109,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check { config, data, json } => report(check_command::run(config, data, json)),
+        Command::Plan {
+            command: PlanCommand::Summary { file },
+        } => report(plan_command::summary(&file)),
         Command::Explain {
             config,
             target,
@@ -236,7 +252,9 @@ fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
             tracing::info!(listen = %config.server.listen, mapping = %target.mapping.display(), directory = %target.ldap.url,
                 "scim2ldap serving {}", path.trim_end_matches('/'));
         }
-        match scim2ldap::http::serve_live(listener, live, shutdown_signal()).await {
+        let served = scim2ldap::http::serve_live(listener, live, shutdown_signal()).await;
+        plan_command::log_at_shutdown(&config);
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!("server failed: {e}");

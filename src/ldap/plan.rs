@@ -67,7 +67,7 @@ impl PlanFile {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub adds: usize,
-    /// Modify records, and how many of them change each attribute.
+    /// Modify records, and how many of them change each attribute (by its first spelling).
     pub modifies: usize,
     pub modified_attributes: BTreeMap<String, usize>,
     pub renames: usize,
@@ -95,10 +95,19 @@ impl Summary {
             Change::Add { .. } => self.adds += 1,
             Change::Modify { mods, .. } => {
                 self.modifies += 1;
-                let mut names: Vec<String> = mods.iter().map(|m| modified_name(m).to_ascii_lowercase()).collect();
-                names.dedup();
+                let mut names: Vec<&str> = Vec::new();
+                for name in mods.iter().map(modified_name) {
+                    if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        names.push(name);
+                    }
+                }
                 for name in names {
-                    *self.modified_attributes.entry(name).or_default() += 1;
+                    // Counted under the spelling first met.
+                    let known = self.modified_attributes.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned();
+                    *self
+                        .modified_attributes
+                        .entry(known.unwrap_or_else(|| name.to_string()))
+                        .or_default() += 1;
                 }
             }
             Change::Rename { .. } => self.renames += 1,
@@ -194,7 +203,7 @@ dn: uid=b,ou=people,dc=x\nchangetype: delete\n\n";
                 .iter()
                 .map(|(n, c)| (n.as_str(), *c))
                 .collect::<Vec<_>>(),
-            [("member", 1), ("pwdaccountlockedtime", 1), ("title", 1)]
+            [("member", 1), ("pwdAccountLockedTime", 1), ("title", 1)]
         );
         assert_eq!(summary.most_touched(2), [("uid=a,ou=people,dc=x", 3), ("cn=g,ou=groups,dc=x", 1)]);
         let text = summary.render(1);

@@ -417,7 +417,23 @@ async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_re
     );
     let text = std::fs::read_to_string(&plan).unwrap_or_else(|e| panic!("{e}"));
     assert!(text.contains("# POST /scim/v2/Users by env (request "), "{text}");
-    assert!(text.contains("# deactivates the account"), "{text}");
+    let summary = scim2ldap::ldap::plan::Summary::of_text(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (summary.adds, summary.renames, summary.deactivations, summary.deletes),
+        (3, 1, 1, 1),
+        "{text}"
+    );
+    let metrics = twins.shadow.raw(Method::GET, "/metrics", None, None).await;
+    let metrics = metrics.text().await.unwrap_or_default();
+    for (change, count) in [
+        ("add", summary.adds),
+        ("modify", summary.modifies),
+        ("deactivation", 1),
+        ("delete", 1),
+    ] {
+        let line = format!("scim2ldap_shadow_plan_changes{{target=\"\",change=\"{change}\"}} {count}");
+        assert!(metrics.contains(&line), "{line} in:\n{metrics}");
+    }
 
     // A restarted shadow replays its plan: the same ids, the same answers.
     let shadow_grace = twins.to_shadow(&grace);
