@@ -130,11 +130,10 @@ pub fn read(text: &str) -> Result<Vec<Record>, LdifError> {
         let number = records.len() + 1;
         let parsed = parse_record(lines).map_err(|reason| LdifError { record: number, reason })?;
         lines.clear();
+        // Comments before the `version:` line are about the file, not about a record.
+        let comments = std::mem::take(comments);
         if let Some(change) = parsed {
-            records.push(Record {
-                comments: std::mem::take(comments),
-                change,
-            });
+            records.push(Record { comments, change });
         }
         Ok(())
     };
@@ -328,7 +327,7 @@ mod tests {
 
     #[test]
     fn written_records_read_back_the_same() {
-        let text: String = format!("version: 1\n\n{}", records().iter().map(write_record).collect::<String>());
+        let text: String = format!("# a plan\nversion: 1\n\n{}", records().iter().map(write_record).collect::<String>());
         assert_eq!(read(&text), Ok(records()));
     }
 

@@ -12,13 +12,13 @@
 //! integrity) and back-links (`memberOf`) follow group members. Once the shadow holds anything,
 //! listings are read by id rather than with a paged search or a VLV window, which it cannot merge.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 
+use self::state::{made_up_id, timestamp, State};
 use super::directory::{read_entry, Directory, Window};
 use super::dn;
 use super::entry::Entry;
@@ -32,6 +32,8 @@ use super::request::{Modification, PasswordWrite, Scope, SearchRequest};
 use super::schema::Subschema;
 use crate::audit;
 use crate::metrics::Metrics;
+
+mod state;
 
 type Result<T> = std::result::Result<T, LdapError>;
 
@@ -76,24 +78,6 @@ pub struct ShadowSettings {
     pub deactivated: Option<LdapFilter>,
     /// The `target` label of the metrics.
     pub label: String,
-}
-
-/// What the shadow holds about one entry: as it would be stored now, or gone.
-struct Slot {
-    /// When the shadow first touched it, to list created entries in the order they came.
-    order: u64,
-    entry: Option<Entry>,
-}
-
-#[derive(Default)]
-struct State {
-    /// By normalized DN.
-    slots: HashMap<String, Slot>,
-    /// Old normalized DN → new DN, for references to renamed entries.
-    renamed: HashMap<String, String>,
-    /// Records in the plan: numbers the next one, whose number seeds the ids of an entry it creates.
-    records: u64,
-    next_order: u64,
 }
 
 /// One write's effect on the state, decided before the plan is written and applied after.
@@ -163,7 +147,7 @@ impl<D: Directory> Shadow<D> {
                 return Err(e);
             }
         };
-        self.count(&record.change, record.comments.iter().any(|c| c == DEACTIVATION_NOTE));
+        self.count_change(&record.change, record.comments.iter().any(|c| c == DEACTIVATION_NOTE));
         self.commit(effect);
         Ok(())
     }
@@ -177,7 +161,7 @@ impl<D: Directory> Shadow<D> {
     async fn stored(&self, entry_dn: &str) -> Result<Option<Entry>> {
         let key = dn::normalize(entry_dn);
         let everything = ["*".to_string(), "+".to_string()];
-        if let Some(held) = self.with_state(|s| s.slots.get(&key).map(|slot| slot.entry.clone())).flatten() {
+        if let Some(held) = self.with_state(|s| s.held(&key).map(|e| e.cloned())).flatten() {
             return Ok(held.map(|e| self.viewed(e, &everything)));
         }
         match read_entry(&self.inner, entry_dn, &everything).await {
@@ -303,17 +287,9 @@ impl<D: Directory> Shadow<D> {
         self.with_state(|s| {
             s.records += 1;
             match effect {
-                Effect::Put(entry) => put(s, entry),
-                Effect::Remove(entry_dn) => remove(s, &entry_dn),
-                Effect::Move { from, to } => {
-                    let from_key = dn::normalize(&from);
-                    for target in s.renamed.values_mut().filter(|t| dn::normalize(t) == from_key) {
-                        *target = to.dn.clone();
-                    }
-                    s.renamed.insert(from_key, to.dn.clone());
-                    remove(s, &from);
-                    put(s, to);
-                }
+                Effect::Put(entry) => s.put(entry),
+                Effect::Remove(entry_dn) => s.remove(&entry_dn),
+                Effect::Move { from, to } => s.moved(&from, to),
                 Effect::Nothing => {}
             }
         });
@@ -372,7 +348,7 @@ impl<D: Directory> Shadow<D> {
                 unavailable(op, e)
             })?;
             if !empty_modify {
-                self.count(&recorded, deactivates);
+                self.count_change(&recorded, deactivates);
             }
             let kept = match &effect {
                 Effect::Put(entry) => Some(entry.clone()),
@@ -400,7 +376,7 @@ impl<D: Directory> Shadow<D> {
         overlay::matches(filter, after) && !before.is_some_and(|b| overlay::matches(filter, &b))
     }
 
-    fn count(&self, change: &Change, deactivates: bool) {
+    fn count_change(&self, change: &Change, deactivates: bool) {
         let kind = match change {
             Change::Add { .. } => "add",
             Change::Modify { .. } => "modify",
@@ -424,94 +400,15 @@ impl<D: Directory> Shadow<D> {
     /// The entry as the directory would show it after the shadow's writes: references to renamed or
     /// deleted entries followed, back-links recomputed where `attrs` asks for them.
     fn viewed(&self, entry: Entry, attrs: &[String]) -> Entry {
-        self.with_state(|s| self.view(s, entry.clone(), attrs)).unwrap_or(entry)
+        self.with_state(|s| s.view(&self.settings, entry.clone(), attrs)).unwrap_or(entry)
     }
 
-    fn view(&self, state: &State, mut entry: Entry, attrs: &[String]) -> Entry {
-        if state.slots.is_empty() {
-            return entry;
-        }
-        for name in &self.settings.references {
-            let values = entry.get(name);
-            if values.is_empty() {
-                continue;
-            }
-            let followed: Vec<String> = values.iter().filter_map(|v| follow(state, v)).collect();
-            if followed != values {
-                let name = entry.names().find(|n| n.eq_ignore_ascii_case(name)).unwrap_or(name).to_string();
-                entry.set(&name, Vec::new());
-                entry.set(&name, followed);
-            }
-        }
-        let own = dn::normalize(&entry.dn);
-        for link in &self.settings.back_links {
-            let asked = attrs.is_empty() || attrs.iter().any(|a| a == "+" || a.eq_ignore_ascii_case(&link.back));
-            if !asked && entry.get(&link.back).is_empty() {
-                continue;
-            }
-            let mut values = entry.get(&link.back).to_vec();
-            for (key, slot) in &state.slots {
-                let lists = slot
-                    .entry
-                    .as_ref()
-                    .is_some_and(|holder| link.forward.iter().any(|f| holder.get(f).iter().any(|m| dn::normalize(m) == own)));
-                let at = values.iter().position(|v| dn::normalize(v) == *key);
-                match (lists, at, &slot.entry) {
-                    (true, None, Some(holder)) => values.push(holder.dn.clone()),
-                    (false, Some(i), _) => {
-                        values.remove(i);
-                    }
-                    _ => {}
-                }
-            }
-            let name = entry
-                .names()
-                .find(|n| n.eq_ignore_ascii_case(&link.back))
-                .unwrap_or(&link.back)
-                .to_string();
-            entry.set(&name, Vec::new());
-            entry.set(&name, values);
-        }
-        entry
-    }
-
-    /// The answer to `request` given what the directory `found`: entries the shadow holds as it holds
-    /// them (in the directory's place, or after the directory's answers in the order they were
-    /// created), where they are in scope and match.
+    /// The answer to `request` given what the directory `found`, with what the shadow holds.
     fn merged(&self, request: &SearchRequest, found: Vec<Entry>) -> Vec<Entry> {
-        let Ok(state) = self.state.lock() else { return found };
-        if state.slots.is_empty() {
-            return found;
+        match self.state.lock() {
+            Ok(state) => state.merged(&self.settings, request, found),
+            Err(_) => found,
         }
-        let everything = ["*".to_string(), "+".to_string()];
-        let held = |entry: &Entry| {
-            let viewed = self.view(&state, entry.clone(), &everything);
-            let wanted = overlay::in_scope(&viewed.dn, &request.base, request.scope) && overlay::matches(&request.filter, &viewed);
-            wanted.then(|| overlay::projected(&self.view(&state, entry.clone(), &request.attrs), &request.attrs))
-        };
-        let mut shown = HashSet::new();
-        let mut answer = Vec::with_capacity(found.len());
-        for entry in found {
-            let key = dn::normalize(&entry.dn);
-            match state.slots.get(&key) {
-                None => answer.push(self.view(&state, entry, &request.attrs)),
-                Some(slot) => {
-                    if let Some(shown_entry) = slot.entry.as_ref().and_then(held) {
-                        shown.insert(key);
-                        answer.push(shown_entry);
-                    }
-                }
-            }
-        }
-        let mut rest: Vec<(u64, Entry)> = state
-            .slots
-            .iter()
-            .filter(|(key, _)| !shown.contains(*key))
-            .filter_map(|(_, slot)| Some((slot.order, held(slot.entry.as_ref()?)?)))
-            .collect();
-        rest.sort_by_key(|(order, _)| *order);
-        answer.extend(rest.into_iter().map(|(_, e)| e));
-        answer
     }
 
     fn holds_anything(&self) -> bool {
@@ -528,54 +425,6 @@ impl<D> Drop for Shadow<D> {
             }
         }
     }
-}
-
-fn put(state: &mut State, entry: Entry) {
-    let key = dn::normalize(&entry.dn);
-    let order = match state.slots.get(&key) {
-        Some(slot) => slot.order,
-        None => {
-            state.next_order += 1;
-            state.next_order
-        }
-    };
-    state.slots.insert(key, Slot { order, entry: Some(entry) });
-}
-
-fn remove(state: &mut State, entry_dn: &str) {
-    let key = dn::normalize(entry_dn);
-    let order = state.slots.get(&key).map_or(state.next_order, |slot| slot.order);
-    state.slots.insert(key, Slot { order, entry: None });
-}
-
-/// A reference after the shadow's renames and deletes: the new DN, the same, or `None` when gone.
-fn follow(state: &State, value: &str) -> Option<String> {
-    let key = dn::normalize(value);
-    if let Some(new_dn) = state.renamed.get(&key) {
-        return Some(new_dn.clone());
-    }
-    match state.slots.get(&key) {
-        Some(Slot { entry: None, .. }) => None,
-        _ => Some(value.to_string()),
-    }
-}
-
-/// A UUID that stands for the id the directory would give the entry created by the plan's record
-/// number `record` at `entry_dn`: the same at every replay of the plan.
-fn made_up_id(entry_dn: &str, record: u64) -> String {
-    let digest = Sha256::digest(format!("scim2ldap shadow {record} {}", dn::normalize(entry_dn)).as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    // Version 4 and the RFC 9562 variant, as a random UUID would have.
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    uuid::Uuid::from_bytes(bytes).to_string()
-}
-
-/// Now as an LDAP generalized time.
-fn timestamp() -> String {
-    let format = time::macros::format_description!("[year][month][day][hour][minute][second]Z");
-    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
 }
 
 fn is_secret(name: &str) -> bool {
@@ -623,7 +472,7 @@ impl<D: Directory> Directory for Shadow<D> {
     async fn search(&self, request: &SearchRequest) -> Result<Vec<Entry>> {
         if request.scope == Scope::Base {
             let key = dn::normalize(&request.base);
-            if let Some(held) = self.with_state(|s| s.slots.get(&key).map(|slot| slot.entry.is_some())).flatten() {
+            if let Some(held) = self.with_state(|s| s.held(&key).map(|e| e.is_some())).flatten() {
                 // An entry the shadow holds is answered from it: the directory has not got it as it is.
                 if !held {
                     return Err(refused("search", rc::NO_SUCH_OBJECT));
@@ -755,25 +604,4 @@ impl<D: Directory> Directory for Shadow<D> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn made_up_ids_are_uuids_stable_for_a_record_and_a_name() {
-        let id = made_up_id("uid=a,ou=people,dc=x", 3);
-        assert_eq!(id, made_up_id("UID=a, ou=people,dc=x", 3));
-        assert_ne!(id, made_up_id("uid=a,ou=people,dc=x", 4));
-        let parsed = uuid::Uuid::parse_str(&id).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(parsed.get_version_num(), 4);
-    }
-
-    #[test]
-    fn references_follow_renames_and_deletes() {
-        let mut state = State::default();
-        remove(&mut state, "uid=gone,dc=x");
-        state.renamed.insert("uid=old,dc=x".into(), "uid=new,dc=x".into());
-        assert_eq!(follow(&state, "UID=gone,dc=x"), None);
-        assert_eq!(follow(&state, "uid=old,dc=x").as_deref(), Some("uid=new,dc=x"));
-        assert_eq!(follow(&state, "uid=kept,dc=x").as_deref(), Some("uid=kept,dc=x"));
-    }
-}
+mod tests;
