@@ -461,3 +461,21 @@ fn patch(ops: Value) -> Value {
     body.insert("Operations".into(), ops);
     Value::Object(body)
 }
+
+#[tokio::test]
+async fn a_full_shadow_answers_writes_with_503_and_keeps_answering_reads() {
+    let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan_dir.path().join("plan.ldif");
+    let settings = [
+        ("SCIM2LDAP__MODE", "shadow"),
+        ("SCIM2LDAP__SHADOW__PLAN", plan.to_str().unwrap_or_default()),
+        ("SCIM2LDAP__SHADOW__MAX_ENTRIES", "1"),
+    ];
+    let gw = Gateway::start_with(&[DATA], &settings).await;
+    let ada = gw.create_user(json!({"userName": "ada"})).await;
+    let (status, refused) = gw.post("/Users", json!({"userName": "grace"})).await;
+    crate::support::assert_scim_error(status, &refused, 503, None);
+    let (status, found) = gw.get(&format!("/Users/{ada}")).await;
+    assert_eq!((status, found["userName"].clone()), (200, json!("ada")));
+    assert!(gw.slapd.find("(uid=ada)").await.is_empty(), "nothing written");
+}

@@ -210,13 +210,13 @@ impl<D: Directory> Shadow<D> {
         let record = self.with_state(|s| s.records).unwrap_or(0);
         let generated = &self.settings.generated;
         for name in &generated.ids {
-            entry.set(name, vec![made_up_id(entry_dn, record)]);
+            replace(&mut entry, name, vec![made_up_id(entry_dn, record)]);
         }
         for name in &generated.created {
-            entry.set(name, vec![timestamp()]);
+            replace(&mut entry, name, vec![timestamp()]);
         }
         for name in &generated.dns {
-            entry.set(name, vec![entry_dn.to_string()]);
+            replace(&mut entry, name, vec![entry_dn.to_string()]);
         }
         self.stamp(&mut entry, record);
         Ok(Effect::Put(entry))
@@ -271,12 +271,17 @@ impl<D: Directory> Shadow<D> {
         let generated = &self.settings.generated;
         let now = timestamp();
         for name in &generated.modified {
-            entry.set(name, vec![now.clone()]);
+            replace(entry, name, vec![now.clone()]);
         }
         for name in &generated.versions {
-            // As OpenLDAP writes a CSN: time, then a change count that tells writes of one second apart.
-            let csn = format!("{}.000000Z#{record:06x}#000#000000", now.trim_end_matches('Z'));
-            entry.set(name, vec![csn]);
+            let version = match entry.first(name).map(|v| v.trim().parse::<u64>()) {
+                // A change number (389 DS's entryUSN, AD's uSNChanged) grows.
+                Some(Ok(number)) => (number + 1).to_string(),
+                None if !name.eq_ignore_ascii_case("entryCSN") => (record + 1).to_string(),
+                // As OpenLDAP writes a CSN: time, then a change count that tells writes of one second apart.
+                _ => format!("{}.000000Z#{record:06x}#000#000000", now.trim_end_matches('Z')),
+            };
+            replace(entry, name, vec![version]);
         }
     }
 
@@ -425,6 +430,12 @@ impl<D> Drop for Shadow<D> {
             }
         }
     }
+}
+
+/// Sets `name` to `values` (`Entry::set` adds to what is there).
+fn replace(entry: &mut Entry, name: &str, values: Vec<String>) {
+    entry.set(name, Vec::new());
+    entry.set(name, values);
 }
 
 fn is_secret(name: &str) -> bool {

@@ -358,3 +358,26 @@ async fn a_search_the_shadow_s_entries_push_past_its_size_limit_is_refused() {
     assert_eq!(shadow.search(&any.clone().limited(2)).await.map(|f| f.len()).ok(), Some(2));
     assert_eq!(code(shadow.search(&any.limited(1)).await), Some(rc::SIZE_LIMIT_EXCEEDED));
 }
+
+#[tokio::test]
+async fn every_write_changes_the_version_and_the_modification_time_is_set() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let writes = Arc::new(AtomicUsize::new(0));
+    let shadow = open(&dir.path().join("plan.ldif"), 10, &writes).await;
+    let bjensen = "uid=bjensen,ou=people,dc=x";
+    let read_back = strings(&["entryCSN", "modifyTimestamp"]);
+    let title = |t: &str| [Modification::Replace("title".into(), strings(&[t]))];
+    let first = shadow
+        .modify(bjensen, &title("a"), None, &read_back)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = shadow
+        .modify(bjensen, &title("b"), None, &read_back)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        first.first("entryCSN").is_some() && first.first("modifyTimestamp").is_some(),
+        "{first:?}"
+    );
+    assert_ne!(first.first("entryCSN"), second.first("entryCSN"));
+}
