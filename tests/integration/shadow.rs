@@ -121,8 +121,8 @@ fn normalize(value: &mut Value) {
     }
 }
 
-/// The users and groups of a directory, as comparable text: every user attribute, plus the
-/// operational ones the gateway writes or reads (lock, memberships), values sorted.
+/// The users and groups of a directory, as comparable text: every user attribute but the password,
+/// plus the operational ones the gateway writes or reads (lock, memberships), values sorted.
 async fn people_and_groups(directory: &Slapd) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut all = BTreeMap::new();
     let filter = "(|(objectClass=inetOrgPerson)(objectClass=groupOfNames))";
@@ -137,7 +137,8 @@ async fn people_and_groups(directory: &Slapd) -> BTreeMap<String, BTreeMap<Strin
             .unwrap_or_default();
         let attrs: BTreeMap<String, Vec<String>> = entry
             .into_iter()
-            .filter(|(name, _)| name != "entrydn")
+            // Passwords never reach the plan: the IdP sets them at its next cycle.
+            .filter(|(name, _)| name != "entrydn" && name != "userpassword")
             .map(|(name, mut values)| {
                 values.sort();
                 (name, values)
@@ -478,4 +479,86 @@ async fn a_full_shadow_answers_writes_with_503_and_keeps_answering_reads() {
     let (status, found) = gw.get(&format!("/Users/{ada}")).await;
     assert_eq!((status, found["userName"].clone()), (200, json!("ada")));
     assert!(gw.slapd.find("(uid=ada)").await.is_empty(), "nothing written");
+}
+
+/// Okta's shapes: the exists-check with paging, a create with a password, a full PUT, pathless
+/// deactivation and reactivation, group push by `replace` of members and removal by filter, import.
+#[tokio::test]
+async fn okta_s_cycle_is_answered_alike_and_its_plan_holds_no_password() {
+    let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan_dir.path().join("plan.ldif");
+    let plan_setting = plan.to_str().unwrap_or_default().to_string();
+    let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
+    let (live, shadow) = tokio::join!(Gateway::start_with(&[DATA], &[]), Gateway::start_with(&[DATA], &shadow_settings));
+    let untouched = everything(&shadow.slapd).await;
+    let mut twins = Twins {
+        live,
+        shadow,
+        ids: Vec::new(),
+    };
+    let name = "okta.user@example.org";
+    let (_, probe) = twins
+        .step(Method::GET, &format!("{}&startIndex=1&count=100", filter_by_user_name(name)), None)
+        .await;
+    assert_eq!(probe["totalResults"], 0);
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
+        "name": {"givenName": "Okta", "familyName": "User"}, "emails": [{"primary": true, "value": name, "type": "work"}],
+        "displayName": "Okta User", "active": true, "password": "Placeholder-1!x"});
+    let (status, created) = twins.step(Method::POST, "/Users", Some(user)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = id_of(&created);
+    let path = format!("/Users/{id}");
+    let (_, mut full) = twins.step(Method::GET, &path, None).await;
+    full["title"] = json!("Engineer");
+    if let Some(resource) = full.as_object_mut() {
+        resource.remove("meta");
+    }
+    let (status, _) = twins.step(Method::PUT, &path, Some(full)).await;
+    assert_eq!(status, 200);
+    for active in [false, true] {
+        let (status, _) = twins
+            .step(
+                Method::PATCH,
+                &path,
+                Some(patch(json!([{"op": "replace", "value": {"active": active}}]))),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (_, jsmith) = twins.step(Method::GET, &filter_by_user_name("jsmith"), None).await;
+    let jsmith = id_of(&jsmith["Resources"][0]);
+    let (status, group) = twins
+        .step(
+            Method::POST,
+            "/Groups",
+            Some(json!({"displayName": "Okta Group", "members": [{"value": id}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let group_path = format!("/Groups/{}", id_of(&group));
+    let replaced = json!([{"op": "replace", "path": "members", "value": [{"value": id}, {"value": jsmith}]}]);
+    let (status, _) = twins.step(Method::PATCH, &group_path, Some(patch(replaced))).await;
+    assert!(status == 200 || status == 204, "{status}");
+    let removal = json!([{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]);
+    let (status, _) = twins.step(Method::PATCH, &group_path, Some(patch(removal))).await;
+    assert!(status == 200 || status == 204, "{status}");
+    twins.step(Method::GET, &group_path, None).await;
+    twins.step(Method::GET, &path, None).await;
+    let (_, imported) = twins.step(Method::GET, "/Users?startIndex=1&count=100", None).await;
+    assert_eq!(imported["totalResults"], 3, "{imported}");
+    twins.step(Method::GET, "/Groups?startIndex=1&count=100", None).await;
+
+    assert_eq!(
+        everything(&twins.shadow.slapd).await,
+        untouched,
+        "the shadow's directory is unchanged"
+    );
+    let text = std::fs::read_to_string(&plan).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!text.contains("Placeholder-1!x"), "{text}");
+    assert!(text.contains(scim2ldap::ldap::plan::PASSWORD_NOTE), "{text}");
+    ldapmodify(&twins.shadow.slapd, &plan);
+    assert_eq!(
+        people_and_groups(&twins.shadow.slapd).await,
+        people_and_groups(&twins.live.slapd).await
+    );
 }
