@@ -562,3 +562,51 @@ async fn okta_s_cycle_is_answered_alike_and_its_plan_holds_no_password() {
         people_and_groups(&twins.live.slapd).await
     );
 }
+
+/// The user names of every page of `/Users` (pages of 100), checking each page's total.
+async fn paged_user_names(gw: &Gateway, total: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    for start in (1..=total).step_by(100) {
+        let (status, page) = gw.get(&format!("/Users?startIndex={start}&count=100")).await;
+        assert_eq!(
+            (status, page["totalResults"].clone()),
+            (200, json!(total)),
+            "page at {start}: {page}"
+        );
+        names.extend(page["Resources"].as_array().into_iter().flatten().filter_map(name_of));
+    }
+    names.sort();
+    names
+}
+
+/// Beyond the one-search size (1,000), listings page over the directory: in shadow mode they are
+/// read by id once it holds changes, with the same totals and, page by page, the same users.
+#[tokio::test]
+async fn large_listings_over_a_shadow_count_and_page_its_changes() {
+    let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = data_dir.path().join("many.ldif");
+    std::fs::write(&data, crate::support::people_ldif("p", 1100)).unwrap_or_else(|e| panic!("{e}"));
+    let data = [data.to_str().unwrap_or_default()];
+    let plan = data_dir.path().join("plan.ldif");
+    let plan_setting = plan.to_str().unwrap_or_default().to_string();
+    let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
+    let (live, shadow) = tokio::join!(Gateway::start_with(&data, &[]), Gateway::start_with(&data, &shadow_settings));
+    let mut twins = Twins {
+        live,
+        shadow,
+        ids: Vec::new(),
+    };
+    let (status, _) = twins.step(Method::POST, "/Users", Some(json!({"userName": "newcomer"}))).await;
+    assert_eq!(status, 201);
+    let (_, leaver) = twins.step(Method::GET, &filter_by_user_name("p7"), None).await;
+    let (status, _) = twins
+        .step(Method::DELETE, &format!("/Users/{}", id_of(&leaver["Resources"][0])), None)
+        .await;
+    assert_eq!(status, 204);
+    twins.step(Method::GET, &filter_by_user_name("newcomer"), None).await;
+    let live_names = paged_user_names(&twins.live, 1100).await;
+    let shadow_names = paged_user_names(&twins.shadow, 1100).await;
+    assert_eq!(shadow_names.len(), 1100, "no user twice, none missing");
+    assert_eq!(shadow_names, live_names);
+    assert!(shadow_names.contains(&"newcomer".to_string()) && !shadow_names.contains(&"p7".to_string()));
+}
