@@ -19,6 +19,13 @@ const HEADER: &str = "# scim2ldap shadow plan: the writes the live gateway would
 # Review it with `scim2ldap plan summary FILE`; apply it with `ldapmodify -f FILE` to the unchanged directory.\n\
 version: 1\n\n";
 
+/// What a plan file held when it was opened.
+pub struct Written {
+    pub records: Vec<Record>,
+    /// Passwords it notes would be set (never their values).
+    pub passwords: usize,
+}
+
 /// The plan file, open for appending.
 pub struct PlanFile {
     path: PathBuf,
@@ -26,9 +33,9 @@ pub struct PlanFile {
 }
 
 impl PlanFile {
-    /// Opens `path` for appending (created with a header when new) and answers the records already in
+    /// Opens `path` for appending (created with a header when new) and answers what is already in
     /// it, for the shadow to replay.
-    pub fn open(path: &Path) -> Result<(PlanFile, Vec<Record>), String> {
+    pub fn open(path: &Path) -> Result<(PlanFile, Written), String> {
         let shown = path.display();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -50,7 +57,10 @@ impl PlanFile {
                 path: path.to_path_buf(),
                 file,
             },
-            records,
+            Written {
+                records,
+                passwords: password_notes(&text),
+            },
         ))
     }
 
@@ -85,11 +95,11 @@ impl Summary {
         for record in ldif::read(text)? {
             summary.count(&record);
         }
-        summary.passwords = text.lines().filter(|l| l.trim_start_matches(['#', ' ']) == PASSWORD_NOTE).count();
+        summary.passwords = password_notes(text);
         Ok(summary)
     }
 
-    /// Counts one record (its password notes aside: see `count_password`).
+    /// Counts one record (password notes are counted from the text: see `of_text`).
     pub fn count(&mut self, record: &Record) {
         match &record.change {
             Change::Add { .. } => self.adds += 1,
@@ -124,10 +134,6 @@ impl Summary {
         touched.1 += 1;
     }
 
-    pub fn count_password(&mut self) {
-        self.passwords += 1;
-    }
-
     /// The `limit` entries with the most records, most first (then by DN).
     pub fn most_touched(&self, limit: usize) -> Vec<(&str, usize)> {
         let mut all: Vec<(&str, usize)> = self.touched.values().map(|(d, n)| (d.as_str(), *n)).collect();
@@ -159,6 +165,11 @@ impl Summary {
         }
         out
     }
+}
+
+/// How many passwords a plan's text notes would be set.
+fn password_notes(text: &str) -> usize {
+    text.lines().filter(|l| l.trim_start_matches(['#', ' ']) == PASSWORD_NOTE).count()
 }
 
 fn modified_name(m: &Modification) -> &str {
@@ -218,13 +229,13 @@ dn: uid=b,ou=people,dc=x\nchangetype: delete\n\n";
     fn a_new_plan_file_starts_with_a_header_and_keeps_what_is_appended() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("plan.ldif");
-        let (mut plan, records) = PlanFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert!(records.is_empty());
+        let (mut plan, written) = PlanFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(written.records.is_empty());
         plan.append("dn: uid=a,dc=x\nchangetype: delete\n\n")
             .unwrap_or_else(|e| panic!("{e}"));
         drop(plan);
-        let (_, records) = PlanFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(records.len(), 1);
+        let (_, written) = PlanFile::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written.records.len(), 1);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(text.starts_with("# scim2ldap shadow plan"), "{text}");
         assert_eq!(text.matches("version: 1").count(), 1, "{text}");

@@ -1,7 +1,7 @@
 //! Shadow mode: a `Directory` shared by all requests of a target that reads the directory it wraps
 //! and performs no write. Each write is judged as the directory would judge it (68 on a taken name,
-//! 32 on a missing entry or parent, 20 and 16 on values, 65 by the schema's required attributes, 122
-//! on an assertion), kept for the reads after it (in memory, bounded by `max_entries`) and appended
+//! 32 on a missing entry or parent, 20 and 16 on values, 65 by the schema: a required attribute
+//! removed, an attribute no class of the entry allows; 122 on an assertion), kept for the reads after it (in memory, bounded by `max_entries`) and appended
 //! to the plan (`plan`, LDIF) with a comment naming the request. At startup the plan is replayed, so
 //! that the IdP keeps seeing what it was answered.
 //!
@@ -85,7 +85,6 @@ enum Effect {
     Put(Entry),
     Remove(String),
     Move { from: String, to: Entry },
-    Nothing,
 }
 
 pub struct Shadow<D> {
@@ -111,7 +110,7 @@ impl<D: Directory> Shadow<D> {
         settings: ShadowSettings,
         metrics: Arc<Metrics>,
     ) -> std::result::Result<Self, String> {
-        let (plan, records) = PlanFile::open(&settings.plan)?;
+        let (plan, written) = PlanFile::open(&settings.plan)?;
         let shadow = Shadow {
             inner,
             schema,
@@ -122,8 +121,11 @@ impl<D: Directory> Shadow<D> {
             counted: Mutex::new(HashMap::new()),
             full_logged: AtomicBool::new(false),
         };
-        let replayed = records.len();
-        for record in records {
+        let replayed = written.records.len();
+        for _ in 0..written.passwords {
+            shadow.gauge("password");
+        }
+        for record in written.records {
             if let Err(e) = shadow.replay(&record).await {
                 tracing::warn!(dn = record.change.dn(), error = %e, "a write of the shadow plan no longer applies to the directory; left out");
             }
@@ -134,13 +136,7 @@ impl<D: Directory> Shadow<D> {
     }
 
     async fn replay(&self, record: &Record) -> Result<()> {
-        let outcome = match &record.change {
-            Change::Add { dn, attrs } => self.judge_add(dn, attrs).await,
-            Change::Modify { dn, mods } => self.judge_modify(dn, mods, None).await,
-            Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await,
-            Change::Delete { dn } => self.judge_delete(dn).await,
-        };
-        let effect = match outcome {
+        let effect = match self.judge(&record.change, None).await {
             Ok(effect) => effect,
             Err(e) => {
                 self.with_state(|s| s.records += 1);
@@ -150,6 +146,16 @@ impl<D: Directory> Shadow<D> {
         self.count_change(&record.change, record.comments.iter().any(|c| c == DEACTIVATION_NOTE));
         self.commit(effect);
         Ok(())
+    }
+
+    /// What `change` would do, or the directory's refusal.
+    async fn judge(&self, change: &Change, assertion: Option<&LdapFilter>) -> Result<Effect> {
+        match change {
+            Change::Add { dn, attrs } => self.judge_add(dn, attrs).await,
+            Change::Modify { dn, mods } => self.judge_modify(dn, mods, assertion).await,
+            Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await,
+            Change::Delete { dn } => self.judge_delete(dn).await,
+        }
     }
 
     fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
@@ -286,16 +292,12 @@ impl<D: Directory> Shadow<D> {
     }
 
     fn commit(&self, effect: Effect) {
-        if matches!(effect, Effect::Nothing) {
-            return;
-        }
         self.with_state(|s| {
             s.records += 1;
             match effect {
                 Effect::Put(entry) => s.put(entry),
                 Effect::Remove(entry_dn) => s.remove(&entry_dn),
                 Effect::Move { from, to } => s.moved(&from, to),
-                Effect::Nothing => {}
             }
         });
     }
@@ -312,54 +314,32 @@ impl<D: Directory> Shadow<D> {
         let mut plan = self.writing.lock().await;
         let outcome: Result<Option<Entry>> = async {
             self.admit(op)?;
-            let effect = match &change {
-                Change::Add { dn, attrs } => self.judge_add(dn, attrs).await?,
-                Change::Modify { dn, mods } => self.judge_modify(dn, mods, assertion).await?,
-                Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await?,
-                Change::Delete { dn } => self.judge_delete(dn).await?,
-            };
+            let effect = self.judge(&change, assertion).await?;
             let deactivates = self.deactivates(&change, &effect).await;
-            let mut comments = vec![request_comment()];
-            let mut recorded = change.clone();
-            if let Change::Add { attrs, .. } = &mut recorded {
-                if attrs.len() != without_secrets(attrs).len() {
-                    comments.push(PASSWORD_NOTE.into());
-                }
-                *attrs = without_secrets(attrs);
-            }
-            if let Change::Modify { mods, .. } = &mut recorded {
-                let kept: Vec<Modification> = mods.iter().filter(|m| !is_secret(modified_name(m))).cloned().collect();
-                if kept.len() != mods.len() {
-                    comments.push(PASSWORD_NOTE.into());
-                }
-                *mods = kept;
-            }
-            if deactivates {
-                comments.push(DEACTIVATION_NOTE.into());
-            }
-            comments.extend(assertion.map(|a| format!("only if the entry matches {a} (the Assertion control is not in LDIF)")));
-            let empty_modify = matches!(&recorded, Change::Modify { mods, .. } if mods.is_empty());
-            let text = if empty_modify {
-                ldif::comment_lines(&comments) + "\n"
-            } else {
-                ldif::write_record(&Record {
+            let (comments, recorded) = for_the_plan(&change, assertion, deactivates);
+            let text = match &recorded {
+                Some(change) => ldif::write_record(&Record {
                     comments,
-                    change: recorded.clone(),
-                })
+                    change: change.clone(),
+                }),
+                None => ldif::comment_lines(&comments) + "\n",
             };
             let file = plan.as_mut().ok_or_else(|| unavailable(op, "the shadow plan is not open".into()))?;
             file.append(&text).map_err(|e| {
                 tracing::error!(error = %e, "shadow mode cannot write its plan; the write is refused");
                 unavailable(op, e)
             })?;
-            if !empty_modify {
-                self.count_change(&recorded, deactivates);
-            }
             let kept = match &effect {
                 Effect::Put(entry) => Some(entry.clone()),
                 _ => None,
             };
-            self.commit(if empty_modify { Effect::Nothing } else { effect });
+            match recorded {
+                Some(change) => {
+                    self.count_change(&change, deactivates);
+                    self.commit(effect);
+                }
+                None => self.gauge("password"),
+            }
             Ok(kept)
         }
         .await;
@@ -430,6 +410,35 @@ impl<D> Drop for Shadow<D> {
             }
         }
     }
+}
+
+/// The plan's comments for a write (the request, and what people should know) and its change record
+/// without secret values; no record when it writes nothing but a password.
+fn for_the_plan(change: &Change, assertion: Option<&LdapFilter>, deactivates: bool) -> (Vec<String>, Option<Change>) {
+    let mut comments = vec![request_comment()];
+    let mut recorded = change.clone();
+    let secret_dropped = match &mut recorded {
+        Change::Add { attrs, .. } => {
+            let before = attrs.len();
+            *attrs = without_secrets(attrs);
+            before != attrs.len()
+        }
+        Change::Modify { mods, .. } => {
+            let before = mods.len();
+            mods.retain(|m| !is_secret(modified_name(m)));
+            before != mods.len()
+        }
+        Change::Rename { .. } | Change::Delete { .. } => false,
+    };
+    if secret_dropped {
+        comments.push(PASSWORD_NOTE.into());
+    }
+    if deactivates {
+        comments.push(DEACTIVATION_NOTE.into());
+    }
+    comments.extend(assertion.map(|a| format!("only if the entry matches {a} (the Assertion control is not in LDIF)")));
+    let nothing_else = matches!(&recorded, Change::Modify { mods, .. } if mods.is_empty());
+    (comments, (!nothing_else).then_some(recorded))
 }
 
 /// Sets `name` to `values` (`Entry::set` adds to what is there).
