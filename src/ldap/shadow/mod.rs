@@ -251,6 +251,11 @@ impl<D: Directory> Shadow<D> {
         if !same_name && self.stored(&moved.dn).await?.is_some() {
             return Err(refused("modrdn", rc::ENTRY_ALREADY_EXISTS));
         }
+        if let Some(parent) = new_parent {
+            if self.stored(parent).await?.is_none() {
+                return Err(refused("modrdn", rc::NO_SUCH_OBJECT));
+            }
+        }
         self.stamp(&mut moved, self.with_state(|s| s.records).unwrap_or(0));
         Ok(Effect::Move {
             from: entry_dn.to_string(),

@@ -248,6 +248,10 @@ async fn writes_are_refused_as_the_directory_would_refuse_them() {
     );
     let absent = [Modification::Delete("mail".into(), strings(&["x@y"]))];
     assert_eq!(code(shadow.modify_if(bjensen, &absent, None).await), Some(rc::NO_SUCH_ATTRIBUTE));
+    assert_eq!(
+        code(shadow.rename(bjensen, "uid=babs", Some("ou=nowhere,dc=x")).await),
+        Some(rc::NO_SUCH_OBJECT)
+    );
     shadow.rename(bjensen, "uid=babs", None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         code(shadow.modify_if(bjensen, &title, None).await),
