@@ -385,3 +385,25 @@ async fn every_write_changes_the_version_and_the_modification_time_is_set() {
     );
     assert_ne!(first.first("entryCSN"), second.first("entryCSN"));
 }
+
+#[tokio::test]
+async fn a_replayed_write_that_no_longer_applies_is_left_out_and_later_ids_stay_the_same() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let plan = dir.path().join("plan.ldif");
+    let text = "dn: uid=bjensen,ou=people,dc=x\nchangetype: add\nuid: bjensen\n\ndn: uid=ada,ou=people,dc=x\nchangetype: add\nuid: ada\n\n";
+    std::fs::write(&plan, text).unwrap_or_else(|e| panic!("{e}"));
+    let writes = Arc::new(AtomicUsize::new(0));
+    let shadow = open(&plan, 10, &writes).await;
+    let found = shadow
+        .search(&users(LdapFilter::eq("uid", "ada")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let expected = made_up_id("uid=ada,ou=people,dc=x", 1);
+    assert_eq!(found.first().and_then(|e| e.first("entryUUID")), Some(expected.as_str()));
+    let bjensen = shadow
+        .search(&users(LdapFilter::eq("uid", "bjensen")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bjensen.len(), 1, "the directory's entry, untouched");
+    assert_eq!(bjensen[0].first("entryUUID"), Some("11111111-1111-4111-8111-111111111111"));
+}
