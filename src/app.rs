@@ -65,7 +65,9 @@ async fn build_target(
     let (unordered, schema) = fit_to_directory(&mut mapping, target.mapping, &directory).await?;
     let schema = Arc::new(schema);
     let directory = for_mode(target, &mapping, Measured::new(directory, metrics.clone()), &schema, &metrics).await?;
-    let service = service(config, mapping, directory, metrics.clone()).schema(schema, unordered).build();
+    let service = service(config, mapping, directory, metrics.clone())
+        .schema(schema, unordered)
+        .build();
     let suffix = if target.name.is_empty() {
         String::new()
     } else {
