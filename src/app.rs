@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{AuthConfig, Config, Target};
-use crate::http::{App, AppState, JwtVerifier, TokenHash, Tokens, SCIM_BASE};
+use crate::http::{App, AppState, JwtVerifier, TargetState, TokenHash, Tokens, SCIM_BASE};
 use crate::ldap::schema::Subschema;
 use crate::ldap::{Directory, LdapDirectory, Measured, PasswordWrite};
 use crate::mapping;
@@ -73,7 +73,7 @@ async fn build_target(
     } else {
         format!("/{}", target.name)
     };
-    Ok(AppState {
+    Ok(AppState::new(TargetState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
         base_path: format!("{SCIM_BASE}{suffix}"),
@@ -88,7 +88,7 @@ async fn build_target(
         bulk_max_operations: config.server.bulk_max_operations,
         in_flight,
         metrics,
-    })
+    }))
 }
 
 /// Loads `target`'s mapping with the server's settings applied, refusing a password mapping the

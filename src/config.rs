@@ -131,6 +131,21 @@ pub struct ServerConfig {
     /// Refuse (400) attributes the mapping does not store instead of ignoring them, in POST, PUT
     /// and PATCH alike.
     pub refuse_unmapped: bool,
+    /// Threads serving requests; 0 picks half the CPUs this process may use (at least one). A
+    /// request is short work that mostly waits on the directory, and each further thread adds
+    /// wake-ups across threads: on 2 CPUs shared with slapd, one thread served a GET with about
+    /// two thirds of the CPU that two threads used, and faster.
+    pub worker_threads: usize,
+}
+
+impl ServerConfig {
+    /// The number of threads that serve requests (`worker_threads`, or its default).
+    pub fn request_threads(&self) -> usize {
+        match self.worker_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -146,6 +161,7 @@ impl Default for ServerConfig {
             bulk_max_operations: 1000,
             max_concurrent_requests: 256,
             refuse_unmapped: false,
+            worker_threads: 0,
         }
     }
 }

@@ -168,11 +168,15 @@ fn report(outcome: Result<ExitCode, String>) -> ExitCode {
     })
 }
 
-fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, String> {
-    let mut builder = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
+/// A runtime of `threads` workers, or one on the calling thread.
+fn runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = match threads {
+        Some(threads) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads);
+            builder
+        }
+        None => tokio::runtime::Builder::new_current_thread(),
     };
     builder.enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))
 }
@@ -189,7 +193,7 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut body)
             .map_err(|e| format!("cannot read the request body from stdin: {e}"))?;
     }
-    let runtime = runtime(false)?;
+    let runtime = runtime(None)?;
     Ok(runtime.block_on(async {
         let (service, directory) = match scim2ldap::app::dry_run_service(&config, target).await {
             Ok(built) => built,
@@ -222,7 +226,7 @@ fn explain(config_file: Option<PathBuf>, target_name: &str, method: &str, path: 
 fn serve(config_file: Option<PathBuf>) -> Result<ExitCode, String> {
     let config = Config::load(config_file.as_deref()).map_err(|e| e.to_string())?;
     init_tracing(&config);
-    let runtime = runtime(true)?;
+    let runtime = runtime(Some(config.server.request_threads()))?;
     Ok(runtime.block_on(async move {
         let app = match scim2ldap::app::build(&config).await {
             Ok(s) => s,

@@ -94,12 +94,12 @@ pub fn route_label(matched: Option<&str>) -> &str {
 }
 
 /// The `status` label of a response: its code, which the gateway itself chose (so one of a few), or
-/// `other` for anything outside 100..=599.
-pub fn status_label(status: u16) -> String {
-    if (100..=599).contains(&status) {
-        status.to_string()
+/// `other` for anything above 599 (a status code is at least 100).
+pub fn status_label(status: &axum::http::StatusCode) -> &str {
+    if status.as_u16() <= 599 {
+        status.as_str()
     } else {
-        "other".to_string()
+        "other"
     }
 }
 
@@ -129,10 +129,23 @@ impl Metrics {
         Self::default()
     }
 
+    /// Changes a series, made when new. An existing series is found among its metric's without
+    /// allocating (several updates per request): only a new one copies its label values.
     fn update(&self, name: &'static str, labels: &[(&'static str, &str)], new: fn() -> Series, change: impl FnOnce(&mut Series)) {
-        let key = (name, labels.iter().map(|(k, v)| (*k, (*v).to_string())).collect());
-        if let Ok(mut series) = self.series.lock() {
-            change(series.entry(key).or_insert_with(new));
+        let Ok(mut series) = self.series.lock() else { return };
+        let same_labels =
+            |stored: &Labels| stored.len() == labels.len() && stored.iter().zip(labels).all(|((sk, sv), (k, v))| sk == k && sv == v);
+        let existing = series
+            .range_mut((name, Vec::new())..)
+            .take_while(|((stored, _), _)| *stored == name)
+            .find(|((_, stored), _)| same_labels(stored))
+            .map(|(_, value)| value);
+        match existing {
+            Some(value) => change(value),
+            None => {
+                let key = (name, labels.iter().map(|(k, v)| (*k, (*v).to_string())).collect());
+                change(series.entry(key).or_insert_with(new));
+            }
         }
     }
 
@@ -246,8 +259,9 @@ mod tests {
         assert_eq!(route_label(Some("/scim/v2/Users/{id}")), "/scim/v2/Users/{id}");
         assert_eq!(route_label(Some("/scim/v2/{*__private__axum_fallback}")), "unmatched");
         assert_eq!(route_label(None), "unmatched");
-        assert_eq!(status_label(404), "404");
-        assert_eq!(status_label(1000), "other");
+        let status = |code| axum::http::StatusCode::from_u16(code).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status_label(&status(404)), "404");
+        assert_eq!(status_label(&status(999)), "other");
     }
 
     #[test]

@@ -45,9 +45,27 @@ pub struct App {
     pub request_timeout: Duration,
 }
 
-/// What a target's handlers share.
+/// What a target's handlers share, behind one reference count: every extractor and middleware that
+/// takes the state clones it, several times per request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<TargetState>);
+
+impl AppState {
+    pub fn new(state: TargetState) -> Self {
+        AppState(Arc::new(state))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = TargetState;
+
+    fn deref(&self) -> &TargetState {
+        &self.0
+    }
+}
+
+/// A target's service, tokens and settings.
+pub struct TargetState {
     /// Shared, so that the state each request gets is a cheap clone.
     pub service: Arc<Service>,
     pub tokens: Arc<Tokens>,
@@ -187,19 +205,21 @@ async fn audited(request: Request, next: Next) -> Response {
 /// values (`crate::metrics::route_label`), so that junk requests add no series. Routing has happened
 /// when a `Router::layer` middleware runs.
 async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>();
-    let route = crate::metrics::route_label(matched.map(MatchedPath::as_str)).to_string();
+    // A clone of the matched template is a reference count, not a copy of the text.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = crate::metrics::route_label(matched.as_ref().map(MatchedPath::as_str));
     let method = crate::metrics::method_label(request.method().as_str());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    let status = crate::metrics::status_label(response.status().as_u16());
+    let code = response.status();
+    let status = crate::metrics::status_label(&code);
     metrics.increment(
         "scim2ldap_http_requests_total",
-        &[("route", &route), ("method", method), ("status", &status)],
+        &[("route", route), ("method", method), ("status", status)],
     );
     metrics.observe(
         "scim2ldap_http_request_seconds",
-        &[("route", &route), ("method", method)],
+        &[("route", route), ("method", method)],
         started.elapsed(),
     );
     response
