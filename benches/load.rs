@@ -1,7 +1,8 @@
 //! Load benchmark: the gateway (its release binary, as its own process) against raw LDAP through
 //! ldap3, on the same slapd in the same run, at concurrency 1, 16 and 64, for create, read by id,
-//! lookup by userName, and a one-attribute PATCH. Prints ops/s, p50/p99, the gateway/raw ratio and the
-//! gateway's peak RSS. Run: scripts/bench-load.sh
+//! lookup by userName, and a one-attribute PATCH. Prints ops/s, p50/p99, the gateway/raw ratio, the CPU
+//! each operation cost the gateway and slapd (from /proc, so on Linux), and the gateway's peak RSS.
+//! Run: scripts/bench-load.sh
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -112,15 +113,36 @@ struct Run {
     ops_per_second: f64,
     p50: Duration,
     p99: Duration,
+    /// CPU per operation, in µs, of the gateway and of slapd.
+    gateway_cpu_us: f64,
+    slapd_cpu_us: f64,
+}
+
+/// The processes whose CPU time a run charges to its operations.
+#[derive(Clone, Copy)]
+struct Watched {
+    gateway: u32,
+    slapd: u32,
+}
+
+/// User plus system CPU time of a process so far, in seconds; 0 where /proc cannot say.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) in parentheses; utime and stime are
+    // the 14th and 15th fields, counted in USER_HZ ticks, which Linux fixes at 100 per second.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Runs `OPS` calls of `op(i)` with `concurrency` workers and times each.
-async fn measure<F, Fut>(concurrency: usize, op: F) -> Run
+async fn measure<F, Fut>(watched: Watched, concurrency: usize, op: F) -> Run
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send,
 {
     let op = Arc::new(op);
+    let cpu_before = (cpu_seconds(watched.gateway), cpu_seconds(watched.slapd));
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|worker| {
@@ -141,11 +163,14 @@ where
         samples.extend(worker.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let per_op_us = |before: f64, pid: u32| (cpu_seconds(pid) - before) * 1e6 / OPS as f64;
     let s = stats(samples);
     Run {
         ops_per_second: OPS as f64 / elapsed.as_secs_f64(),
         p50: s.p50,
         p99: s.p99,
+        gateway_cpu_us: per_op_us(cpu_before.0, watched.gateway),
+        slapd_cpu_us: per_op_us(cpu_before.1, watched.slapd),
     }
 }
 
@@ -169,14 +194,17 @@ async fn find_one(mut ldap: Ldap, filter: String) {
 
 fn row(name: &str, concurrency: usize, gateway: &Run, raw: &Run) {
     println!(
-        "| {name:<22} | {concurrency:>3} | {:>8.0} | {:>6.2} | {:>6.2} | {:>8.0} | {:>6.2} | {:>6.2} | {:>5.2} |",
+        "| {name:<22} | {concurrency:>3} | {:>8.0} | {:>6.2} | {:>6.2} | {:>8.0} | {:>6.2} | {:>6.2} | {:>5.2} | {:>6.0} | {:>8.0} | {:>8.0} |",
         gateway.ops_per_second,
         ms(gateway.p50),
         ms(gateway.p99),
         raw.ops_per_second,
         ms(raw.p50),
         ms(raw.p99),
-        gateway.ops_per_second / raw.ops_per_second
+        gateway.ops_per_second / raw.ops_per_second,
+        gateway.gateway_cpu_us,
+        gateway.slapd_cpu_us,
+        raw.slapd_cpu_us,
     );
 }
 
@@ -185,6 +213,10 @@ async fn main() {
     let (slapd, _dir) = slapd_with_users(USERS).await;
     let gateway = start_gateway(&slapd).await;
     let base = Arc::new(gateway.base.clone());
+    let watched = Watched {
+        gateway: gateway.child.id(),
+        slapd: slapd.pid(),
+    };
     let mut raw_pool: Vec<Ldap> = Vec::new();
     for _ in 0..RAW_CONNECTIONS {
         raw_pool.push(raw_ldap(&slapd).await);
@@ -213,13 +245,20 @@ async fn main() {
     let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
 
     println!("\nscim2ldap vs raw LDAP (ldap3, {RAW_CONNECTIONS} connections), {OPS} operations per cell, {USERS} users");
-    println!("| operation              |   c | gw ops/s | gw p50 | gw p99 | raw op/s | rw p50 | rw p99 | ratio |");
-    println!("| ---------------------- | --: | -------: | -----: | -----: | -------: | -----: | -----: | ----: |");
+    println!(
+        "CPU per operation in µs: the gateway's (gw cpu), slapd's for the gateway's request (sl gw), slapd's for the raw one (sl raw)"
+    );
+    println!(
+        "| operation              |   c | gw ops/s | gw p50 | gw p99 | raw op/s | rw p50 | rw p99 | ratio | gw cpu |    sl gw |   sl raw |"
+    );
+    println!(
+        "| ---------------------- | --: | -------: | -----: | -----: | -------: | -----: | -----: | ----: | -----: | -------: | -------: |"
+    );
     let mut peak_at_64 = 0.0;
     for concurrency in CONCURRENCY {
         // POST /Users vs add.
         let (h, b) = (http.clone(), base.clone());
-        let gw = measure(concurrency, move |i| {
+        let gw = measure(watched, concurrency, move |i| {
             let (h, b) = (h.clone(), b.clone());
             async move {
                 let body = json!({"userName": format!("g{concurrency}-{i}"), "name": {"givenName": "Load", "familyName": "Test"},
@@ -229,7 +268,7 @@ async fn main() {
         })
         .await;
         let r = raw.clone();
-        let rw = measure(concurrency, move |i| {
+        let rw = measure(watched, concurrency, move |i| {
             let mut ldap = r(i);
             async move {
                 let uid = format!("r{concurrency}-{i}");
@@ -258,13 +297,13 @@ async fn main() {
 
         // GET /Users/{id} vs a search by entryUUID.
         let (h, b, i2) = (http.clone(), base.clone(), ids.clone());
-        let gw = measure(concurrency, move |i| {
+        let gw = measure(watched, concurrency, move |i| {
             let (h, b, id) = (h.clone(), b.clone(), i2[(i * 7919) % USERS].clone());
             call(h.get(format!("{b}/Users/{id}")), 200)
         })
         .await;
         let (r, i2) = (raw.clone(), ids.clone());
-        let rw = measure(concurrency, move |i| {
+        let rw = measure(watched, concurrency, move |i| {
             find_one(r(i), format!("(entryUUID={})", i2[(i * 7919) % USERS]))
         })
         .await;
@@ -272,18 +311,21 @@ async fn main() {
 
         // GET /Users?filter=userName eq vs a search by uid.
         let (h, b) = (http.clone(), base.clone());
-        let gw = measure(concurrency, move |i| {
+        let gw = measure(watched, concurrency, move |i| {
             let user = (i * 104_729) % USERS;
             call(h.get(format!("{b}/Users?filter=userName%20eq%20%22u{user}%22")), 200)
         })
         .await;
         let r = raw.clone();
-        let rw = measure(concurrency, move |i| find_one(r(i), format!("(uid=u{})", (i * 104_729) % USERS))).await;
+        let rw = measure(watched, concurrency, move |i| {
+            find_one(r(i), format!("(uid=u{})", (i * 104_729) % USERS))
+        })
+        .await;
         row("GET ?filter=userName eq", concurrency, &gw, &rw);
 
         // PATCH replace title vs modify.
         let (h, b, i2) = (http.clone(), base.clone(), ids.clone());
-        let gw = measure(concurrency, move |i| {
+        let gw = measure(watched, concurrency, move |i| {
             let (h, b, id) = (h.clone(), b.clone(), i2[(i * 31) % USERS].clone());
             async move {
                 let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -293,7 +335,7 @@ async fn main() {
         })
         .await;
         let r = raw.clone();
-        let rw = measure(concurrency, move |i| {
+        let rw = measure(watched, concurrency, move |i| {
             let mut ldap = r(i);
             async move {
                 let title = format!("raw {concurrency} {i}");

@@ -76,13 +76,15 @@ impl Slapd {
         let _ = self.child.wait();
     }
 
+    /// The slapd process (the load benchmark reads its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops (SIGSTOP) or resumes (SIGCONT) slapd: a directory that accepts connections but answers
     /// nothing, as a hung server would.
     pub fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status();
+        let sent = Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} slapd");
     }
 
