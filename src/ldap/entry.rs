@@ -25,6 +25,16 @@ impl Entry {
         }
     }
 
+    /// An entry written out in a test: its DN and each attribute with its values.
+    #[cfg(test)]
+    pub fn with(dn: &str, attrs: &[(&str, &[&str])]) -> Self {
+        let mut entry = Entry::new(dn);
+        for (name, values) in attrs {
+            entry.set(name, values.iter().map(|v| v.to_string()).collect());
+        }
+        entry
+    }
+
     pub fn from_parts(dn: String, attrs: HashMap<String, Vec<String>>) -> Self {
         let mut entry = Entry {
             dn,

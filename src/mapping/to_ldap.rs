@@ -513,11 +513,7 @@ mod tests {
     }
 
     fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {
-        let mut out = Entry::new(entry_dn);
-        for (name, values) in attrs {
-            out.set(name, values.iter().map(|v| v.to_string()).collect());
-        }
-        out
+        Entry::with(entry_dn, attrs)
     }
 
     fn strings(values: &[&str]) -> Vec<String> {

@@ -192,11 +192,7 @@ mod tests {
     use crate::ldap::shadow::{BackLink, Generated};
 
     fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {
-        let mut e = Entry::new(entry_dn);
-        for (name, values) in attrs {
-            e.set(name, values.iter().map(|v| v.to_string()).collect());
-        }
-        e
+        Entry::with(entry_dn, attrs)
     }
 
     fn settings() -> ShadowSettings {

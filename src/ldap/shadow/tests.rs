@@ -77,11 +77,7 @@ impl Directory for Stored {
 }
 
 fn entry(entry_dn: &str, attrs: &[(&str, &[&str])]) -> Entry {
-    let mut e = Entry::new(entry_dn);
-    for (name, values) in attrs {
-        e.set(name, values.iter().map(|v| v.to_string()).collect());
-    }
-    e
+    Entry::with(entry_dn, attrs)
 }
 
 fn attrs(pairs: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
