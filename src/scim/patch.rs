@@ -99,7 +99,7 @@ fn apply_one(resource: &mut Map<String, Value>, op: &PatchOperation, schema: &Re
                 return apply_extension(resource, op.op, ext, op.value.as_ref(), schema);
             }
             let path = PatchPath::parse(text).map_err(|e| PatchError::new(ScimType::InvalidPath, e.to_string()))?;
-            apply_path(resource, op.op, &path, op.value.clone(), schema, true)
+            apply_path(resource, op.op, &path, op.value.clone(), schema, Named::ByPath)
         }
         None => {
             if op.op == OpKind::Remove {
@@ -122,7 +122,7 @@ fn apply_one(resource: &mut Map<String, Value>, op: &PatchOperation, schema: &Re
                 let attr =
                     AttrPath::parse(key).ok_or_else(|| PatchError::new(ScimType::InvalidPath, format!("invalid attribute '{key}'")))?;
                 let path = PatchPath { attr, filter: None };
-                apply_path(resource, op.op, &path, Some(value.clone()), schema, false)?;
+                apply_path(resource, op.op, &path, Some(value.clone()), schema, Named::ByValueKey)?;
             }
             Ok(())
         }
@@ -159,7 +159,7 @@ fn apply_extension(
             },
             filter: None,
         };
-        apply_path(resource, op, &path, Some(inner_value.clone()), schema, false)?;
+        apply_path(resource, op, &path, Some(inner_value.clone()), schema, Named::ByValueKey)?;
     }
     Ok(())
 }
@@ -188,24 +188,38 @@ fn container<'a>(resource: &'a mut Map<String, Value>, urn: Option<&str>, create
     }
 }
 
-fn apply_path(
-    resource: &mut Map<String, Value>,
-    op: OpKind,
-    path: &PatchPath,
-    value: Option<Value>,
-    schema: &ResourceSchema,
-    explicit: bool,
-) -> Result<(), PatchError> {
+/// How an operation names the attribute it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// By its `path`: a read-only or unknown attribute is the client's mistake.
+    ByPath,
+    /// As a key of a pathless operation's value, where clients send whole resources: read-only
+    /// attributes among them are skipped.
+    ByValueKey,
+}
+
+/// The attribute (and sub-attribute) a path names, in the resource's schema.
+struct Target<'s> {
+    /// The extension's URN when the attribute is an extension's; `None` for the core schema.
+    urn: Option<&'s str>,
+    def: &'s AttributeDef,
+    sub: Option<&'s AttributeDef>,
+}
+
+/// What `path` names; `None` when the operation is to be skipped (a read-only or unknown attribute
+/// named in a pathless value, an unknown one where unmapped attributes are ignored).
+fn resolve<'s>(path: &PatchPath, schema: &'s ResourceSchema, named: Named) -> Result<Option<Target<'s>>, PatchError> {
     let attr = &path.attr;
+    let read_only = |what: String| match named {
+        Named::ByPath => Err(PatchError::new(ScimType::Mutability, format!("'{what}' is read-only"))),
+        Named::ByValueKey => Ok(None),
+    };
+    let unmapped = || super::unmapped::unmapped(schema, &attr.to_string(), named == Named::ByPath).map(|()| None);
     if attr.urn.is_none() && is_common_read_only(&attr.name) {
-        return if explicit {
-            Err(PatchError::new(ScimType::Mutability, format!("'{}' is read-only", attr.name)))
-        } else {
-            Ok(())
-        };
+        return read_only(attr.name.clone());
     }
     let Some(schema_def) = schema.schema_for(attr.urn.as_deref()) else {
-        return super::unmapped::unmapped(schema, &attr.to_string(), explicit);
+        return unmapped();
     };
     let urn = attr
         .urn
@@ -213,25 +227,36 @@ fn apply_path(
         .filter(|u| !u.eq_ignore_ascii_case(&schema.core.id))
         .map(|_| schema_def.id.as_str());
     let Some(def) = schema_def.attribute(&attr.name) else {
-        return super::unmapped::unmapped(schema, &attr.to_string(), explicit);
+        return unmapped();
     };
-    let sub_def = match &attr.sub {
+    let sub = match &attr.sub {
         Some(sub) => match def.sub(sub) {
             Some(sub_def) => Some(sub_def),
-            None => return super::unmapped::unmapped(schema, &attr.to_string(), explicit),
+            None => return unmapped(),
         },
         None => None,
     };
-    let target_mutability = sub_def.map_or(def.mutability, |s| s.mutability);
-    if matches!(target_mutability, Mutability::ReadOnly) {
-        return if explicit {
-            Err(PatchError::new(ScimType::Mutability, format!("'{attr}' is read-only")))
-        } else {
-            Ok(())
-        };
+    if matches!(sub.map_or(def.mutability, |s| s.mutability), Mutability::ReadOnly) {
+        return read_only(attr.to_string());
     }
+    Ok(Some(Target { urn, def, sub }))
+}
+
+/// One operation on the attribute `path` names: the value coerced to its type, then removed, added
+/// or replaced (RFC 7644 §3.5.2).
+fn apply_path(
+    resource: &mut Map<String, Value>,
+    op: OpKind,
+    path: &PatchPath,
+    value: Option<Value>,
+    schema: &ResourceSchema,
+    named: Named,
+) -> Result<(), PatchError> {
+    let Some(Target { urn, def, sub }) = resolve(path, schema, named)? else {
+        return Ok(());
+    };
     let value = match value {
-        Some(v) => Some(match sub_def {
+        Some(v) => Some(match sub {
             Some(sub) => coerce(sub, v, false)?,
             None => coerce(def, v, path.filter.is_some())?,
         }),
@@ -248,8 +273,6 @@ fn apply_path(
             }
         }
     }
-    let name = def.name.clone();
-
     if let Some(filter) = &path.filter {
         if !def.multi_valued {
             return Err(PatchError::new(
@@ -257,120 +280,146 @@ fn apply_path(
                 format!("'{}' is not multi-valued", def.name),
             ));
         }
-        return apply_filtered(map, &name, op, filter, sub_def.map(|d| d.name.clone()), value);
+        return apply_filtered(map, &def.name, op, filter, sub.map(|d| d.name.clone()), value);
     }
-
-    match (op, sub_def) {
+    match (op, sub) {
         (OpKind::Remove, Some(sub)) => {
-            match map.get_mut(&name) {
-                Some(Value::Object(obj)) => {
-                    if let Some(k) = find_key(obj, &sub.name) {
-                        obj.remove(&k);
-                    }
-                    if obj.is_empty() {
-                        map.remove(&name);
-                    }
-                }
-                Some(Value::Array(items)) => {
-                    for item in items.iter_mut() {
-                        if let Some(obj) = item.as_object_mut() {
-                            if let Some(k) = find_key(obj, &sub.name) {
-                                obj.remove(&k);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
+            remove_sub_attribute(map, &def.name, sub);
             Ok(())
         }
         (OpKind::Remove, None) => {
-            match (value, def.multi_valued) {
-                (Some(value), true) => {
-                    let targets = as_array(value);
-                    if let Some(Value::Array(items)) = map.get_mut(&name) {
-                        items.retain(|item| !targets.iter().any(|t| same_value(item, t)));
-                        if items.is_empty() {
-                            map.remove(&name);
-                        }
-                    }
-                }
-                _ => {
-                    map.remove(&name);
-                }
+            remove_values(map, def, value);
+            Ok(())
+        }
+        (_, Some(sub)) => value.map_or(Ok(()), |value| set_sub_attribute(map, op, def, sub, value)),
+        (_, None) => {
+            if let Some(value) = value {
+                set_attribute(map, op, def, value);
             }
             Ok(())
         }
-        (_, Some(sub)) => {
-            let Some(value) = value else { return Ok(()) };
-            match map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new())) {
-                Value::Object(obj) => {
+    }
+}
+
+/// `remove` of `name.sub`: from the complex value, or from every element of a multi-valued one.
+fn remove_sub_attribute(map: &mut Map<String, Value>, name: &str, sub: &AttributeDef) {
+    match map.get_mut(name) {
+        Some(Value::Object(obj)) => {
+            if let Some(k) = find_key(obj, &sub.name) {
+                obj.remove(&k);
+            }
+            if obj.is_empty() {
+                map.remove(name);
+            }
+        }
+        Some(Value::Array(items)) => {
+            for item in items.iter_mut() {
+                if let Some(obj) = item.as_object_mut() {
                     if let Some(k) = find_key(obj, &sub.name) {
                         obj.remove(&k);
                     }
-                    obj.insert(sub.name.clone(), value);
-                    Ok(())
                 }
-                Value::Array(items) if op == OpKind::Replace => {
-                    for item in items.iter_mut().filter_map(Value::as_object_mut) {
-                        if let Some(k) = find_key(item, &sub.name) {
-                            item.remove(&k);
-                        }
-                        item.insert(sub.name.clone(), value.clone());
-                    }
-                    Ok(())
-                }
-                _ => Err(PatchError::new(
-                    ScimType::InvalidPath,
-                    format!("'{}.{}' needs a value filter", def.name, sub.name),
-                )),
             }
         }
-        (_, None) => {
-            let Some(value) = value else { return Ok(()) };
-            if value.is_null() {
-                map.remove(&name);
-                return Ok(());
+        _ => {}
+    }
+}
+
+/// `remove` of an attribute: of the given values of a multi-valued one, else of all of it.
+fn remove_values(map: &mut Map<String, Value>, def: &AttributeDef, value: Option<Value>) {
+    let name = &def.name;
+    match (value, def.multi_valued) {
+        (Some(value), true) => {
+            let targets = as_array(value);
+            if let Some(Value::Array(items)) = map.get_mut(name) {
+                items.retain(|item| !targets.iter().any(|t| same_value(item, t)));
+                if items.is_empty() {
+                    map.remove(name);
+                }
             }
-            if def.multi_valued {
-                let incoming = as_array(value);
-                if op == OpKind::Replace {
-                    set_or_remove(map, &name, Value::Array(incoming));
-                } else {
-                    let items = map.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
-                    if !items.is_array() {
-                        *items = Value::Array(Vec::new());
-                    }
-                    if let Value::Array(items) = items {
-                        for value in incoming {
-                            if !items.iter().any(|item| same_value(item, &value)) {
-                                items.push(value);
-                            }
-                        }
-                    }
+        }
+        _ => {
+            map.remove(name);
+        }
+    }
+}
+
+/// `add` or `replace` of `name.sub`: in the complex value; in every element of a multi-valued one
+/// only by `replace` (an `add` there needs a value filter to say which element).
+fn set_sub_attribute(
+    map: &mut Map<String, Value>,
+    op: OpKind,
+    def: &AttributeDef,
+    sub: &AttributeDef,
+    value: Value,
+) -> Result<(), PatchError> {
+    match map.entry(def.name.clone()).or_insert_with(|| Value::Object(Map::new())) {
+        Value::Object(obj) => {
+            if let Some(k) = find_key(obj, &sub.name) {
+                obj.remove(&k);
+            }
+            obj.insert(sub.name.clone(), value);
+            Ok(())
+        }
+        Value::Array(items) if op == OpKind::Replace => {
+            for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(k) = find_key(item, &sub.name) {
+                    item.remove(&k);
                 }
-                enforce_single_primary(map, &name);
-            } else if def.kind == AttrType::Complex {
-                // RFC 7644 §3.5.2.3: sub-attributes not named in the value are left unchanged.
-                let current = map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
-                if let (Value::Object(current), Value::Object(incoming)) = (current, value) {
-                    for (k, v) in incoming {
-                        if let Some(existing) = find_key(current, &k) {
-                            current.remove(&existing);
-                        }
-                        if !v.is_null() {
-                            current.insert(k, v);
-                        }
-                    }
-                }
-                if map.get(&name).and_then(Value::as_object).is_some_and(Map::is_empty) {
-                    map.remove(&name);
-                }
-            } else {
-                map.insert(name, value);
+                item.insert(sub.name.clone(), value.clone());
             }
             Ok(())
         }
+        _ => Err(PatchError::new(
+            ScimType::InvalidPath,
+            format!("'{}.{}' needs a value filter", def.name, sub.name),
+        )),
+    }
+}
+
+/// `add` or `replace` of a whole attribute; a null value removes it.
+fn set_attribute(map: &mut Map<String, Value>, op: OpKind, def: &AttributeDef, value: Value) {
+    let name = &def.name;
+    if value.is_null() {
+        map.remove(name);
+        return;
+    }
+    if def.multi_valued {
+        let incoming = as_array(value);
+        if op == OpKind::Replace {
+            set_or_remove(map, name, Value::Array(incoming));
+        } else {
+            let items = map.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            if !items.is_array() {
+                *items = Value::Array(Vec::new());
+            }
+            if let Value::Array(items) = items {
+                for value in incoming {
+                    if !items.iter().any(|item| same_value(item, &value)) {
+                        items.push(value);
+                    }
+                }
+            }
+        }
+        enforce_single_primary(map, name);
+    } else if def.kind == AttrType::Complex {
+        // RFC 7644 §3.5.2.3: sub-attributes not named in the value are left unchanged.
+        let current = map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
+        if let (Value::Object(current), Value::Object(incoming)) = (current, value) {
+            for (k, v) in incoming {
+                if let Some(existing) = find_key(current, &k) {
+                    current.remove(&existing);
+                }
+                if !v.is_null() {
+                    current.insert(k, v);
+                }
+            }
+        }
+        if map.get(name).and_then(Value::as_object).is_some_and(Map::is_empty) {
+            map.remove(name);
+        }
+    } else {
+        map.insert(name.clone(), value);
     }
 }
 
@@ -687,252 +736,4 @@ pub fn normalize(body: &Map<String, Value>, schema: &ResourceSchema) -> Result<M
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scim::schema::SchemaDef;
-    use pretty_assertions::assert_eq;
-    use serde_json::json;
-
-    fn schema() -> ResourceSchema {
-        let mut emails = AttributeDef::new("emails", AttrType::Complex);
-        emails.multi_valued = true;
-        emails.sub_attributes = vec![
-            AttributeDef::new("value", AttrType::String),
-            AttributeDef::new("type", AttrType::String),
-            AttributeDef::new("primary", AttrType::Boolean),
-        ];
-        let mut name = AttributeDef::new("name", AttrType::Complex);
-        name.sub_attributes = vec![
-            AttributeDef::new("givenName", AttrType::String),
-            AttributeDef::new("familyName", AttrType::String),
-        ];
-        let mut members = AttributeDef::new("members", AttrType::Complex);
-        members.multi_valued = true;
-        members.sub_attributes = vec![AttributeDef::new("value", AttrType::String)];
-        ResourceSchema {
-            refuse_unmapped: false,
-            name: "User".into(),
-            endpoint: "/Users".into(),
-            core: SchemaDef {
-                id: "urn:ietf:params:scim:schemas:core:2.0:User".into(),
-                name: "User".into(),
-                attributes: vec![
-                    AttributeDef::new("userName", AttrType::String),
-                    AttributeDef::new("active", AttrType::Boolean),
-                    name,
-                    emails,
-                    members,
-                ],
-            },
-            extensions: vec![(
-                SchemaDef {
-                    id: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".into(),
-                    name: "EnterpriseUser".into(),
-                    attributes: vec![AttributeDef::new("department", AttrType::String)],
-                },
-                false,
-            )],
-        }
-    }
-
-    fn run(start: Value, ops: Value) -> Result<Value, PatchError> {
-        let mut resource = start.as_object().cloned().unwrap_or_default();
-        let ops: Vec<PatchOperation> = serde_json::from_value(ops).map_err(|e| PatchError::new(ScimType::InvalidSyntax, e.to_string()))?;
-        apply(&mut resource, &ops, &schema())?;
-        Ok(Value::Object(resource))
-    }
-
-    #[test]
-    fn entra_capitalised_replace_with_boolean_string() {
-        let out = run(
-            json!({"active": true}),
-            json!([{"op": "Replace", "path": "active", "value": "False"}]),
-        );
-        assert_eq!(out, Ok(json!({"active": false})));
-    }
-
-    #[test]
-    fn pathless_replace_with_dotted_and_urn_keys() {
-        let out = run(
-            json!({"userName": "a", "name": {"givenName": "A", "familyName": "B"}}),
-            json!([{"op": "replace", "value": {
-                "name.givenName": "Z",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "R&D",
-                "id": "ignored"
-            }}]),
-        );
-        assert_eq!(
-            out,
-            Ok(json!({
-                "userName": "a",
-                "name": {"givenName": "Z", "familyName": "B"},
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
-            }))
-        );
-    }
-
-    #[test]
-    fn path_naming_an_extension_schema_applies_its_object() {
-        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-        let start = json!({"userName": "a", ENTERPRISE: {"department": "Ops"}});
-        let replaced = run(
-            start.clone(),
-            json!([{"op": "replace", "path": ENTERPRISE, "value": {"department": "R&D"}}]),
-        );
-        assert_eq!(replaced, Ok(json!({"userName": "a", ENTERPRISE: {"department": "R&D"}})));
-        let removed = run(start.clone(), json!([{"op": "remove", "path": ENTERPRISE}]));
-        assert_eq!(removed, Ok(json!({"userName": "a"})));
-        let not_an_object = run(start, json!([{"op": "add", "path": ENTERPRISE, "value": "R&D"}]));
-        assert_eq!(not_an_object.map_err(|e| e.scim_type), Err(ScimType::InvalidValue));
-    }
-
-    #[test]
-    fn filtered_replace_creates_the_missing_element() {
-        let out = run(
-            json!({}),
-            json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "a@x"}]),
-        );
-        assert_eq!(out, Ok(json!({"emails": [{"type": "work", "value": "a@x"}]})));
-    }
-
-    #[test]
-    fn member_removal_shapes_remove_only_named_members() {
-        let start = json!({"members": [{"value": "1"}, {"value": "2"}, {"value": "3"}]});
-        let by_value = run(
-            start.clone(),
-            json!([{"op": "Remove", "path": "members", "value": [{"value": "2"}]}]),
-        );
-        assert_eq!(by_value, Ok(json!({"members": [{"value": "1"}, {"value": "3"}]})));
-        let by_filter = run(start.clone(), json!([{"op": "remove", "path": "members[value eq \"2\"]"}]));
-        assert_eq!(by_filter, Ok(json!({"members": [{"value": "1"}, {"value": "3"}]})));
-        let absent = run(start.clone(), json!([{"op": "remove", "path": "members[value eq \"9\"]"}]));
-        assert_eq!(absent, Ok(start.clone()));
-        let all = run(start, json!([{"op": "remove", "path": "members"}]));
-        assert_eq!(all, Ok(json!({})));
-    }
-
-    #[test]
-    fn add_of_present_value_is_a_no_op() {
-        let start = json!({"members": [{"value": "1"}]});
-        let out = run(start.clone(), json!([{"op": "add", "path": "members", "value": [{"value": "1"}]}]));
-        assert_eq!(out, Ok(start));
-    }
-
-    #[test]
-    fn errors_carry_scim_types() {
-        let kind = |ops: Value| run(json!({"userName": "a"}), ops).err().map(|e| e.scim_type);
-        assert_eq!(kind(json!([{"op": "remove"}])), Some(ScimType::NoTarget));
-        assert_eq!(
-            kind(json!([{"op": "replace", "path": "id", "value": "x"}])),
-            Some(ScimType::Mutability)
-        );
-        assert_eq!(
-            kind(json!([{"op": "replace", "path": "nope", "value": "x"}])),
-            None,
-            "unmapped: ignored"
-        );
-        let mut strict = schema();
-        strict.refuse_unmapped = true;
-        let mut resource = Map::new();
-        let ops: Vec<PatchOperation> = serde_json::from_value(json!([{"op": "replace", "path": "nope", "value": "x"}])).unwrap_or_default();
-        let refused = apply(&mut resource, &ops, &strict);
-        assert_eq!(refused.err().map(|e| e.scim_type), Some(ScimType::InvalidPath));
-        let refused = normalize(json!({"userName": "a", "nope": 1}).as_object().unwrap_or(&Map::new()), &strict);
-        assert_eq!(refused.err().map(|e| e.scim_type), Some(ScimType::InvalidValue));
-        assert_eq!(
-            kind(json!([{"op": "replace", "path": "emails[", "value": "x"}])),
-            Some(ScimType::InvalidPath)
-        );
-        assert_eq!(
-            kind(json!([{"op": "replace", "path": "active", "value": "maybe"}])),
-            Some(ScimType::InvalidValue)
-        );
-    }
-
-    #[test]
-    fn every_path_form() {
-        let start = json!({
-            "userName": "a",
-            "name": {"givenName": "A", "familyName": "B"},
-            "emails": [{"type": "work", "value": "w@x", "primary": true}, {"type": "home", "value": "h@x"}]
-        });
-        // Sub-attribute replace and remove.
-        let out = run(
-            start.clone(),
-            json!([{"op": "replace", "path": "NAME.GIVENNAME", "value": "Z"}, {"op": "remove", "path": "name.familyName"}]),
-        );
-        assert_eq!(out.map(|v| v["name"].clone()), Ok(json!({"givenName": "Z"})));
-        // Filtered sub-attribute on an existing element, case-insensitive operator and value.
-        let out = run(
-            start.clone(),
-            json!([{"op": "replace", "path": "emails[TYPE EQ \"HOME\"].value", "value": "n@x"}]),
-        );
-        assert_eq!(out.map(|v| v["emails"][1]["value"].clone()), Ok(json!("n@x")));
-        // Remove of a filtered element, and of one sub-attribute of it.
-        let out = run(start.clone(), json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]));
-        assert_eq!(out.map(|v| v["emails"].as_array().map(Vec::len)), Ok(Some(1)));
-        let out = run(start.clone(), json!([{"op": "remove", "path": "emails[type eq \"work\"].primary"}]));
-        assert_eq!(out.map(|v| v["emails"][0].get("primary").is_none()), Ok(true));
-        // A value array removes just those values.
-        let out = run(
-            start.clone(),
-            json!([{"op": "remove", "path": "emails", "value": [{"value": "H@X"}]}]),
-        );
-        assert_eq!(out.map(|v| v["emails"].as_array().map(Vec::len)), Ok(Some(1)));
-        // Replace of a whole multi-valued attribute.
-        let out = run(
-            start.clone(),
-            json!([{"op": "replace", "path": "emails", "value": [{"type": "work", "value": "only@x"}]}]),
-        );
-        assert_eq!(out.map(|v| v["emails"].clone()), Ok(json!([{"type": "work", "value": "only@x"}])));
-        // URN-qualified path, and the extension object as a pathless key.
-        let out = run(
-            start.clone(),
-            json!([
-                {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "D"},
-                {"op": "replace", "value": {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "E"}}}
-            ]),
-        );
-        assert_eq!(
-            out.map(|v| v["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].clone()),
-            Ok(json!({"department": "E"}))
-        );
-        // A core-URN-qualified path is the core attribute.
-        let out = run(
-            start.clone(),
-            json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:userName", "value": "b"}]),
-        );
-        assert_eq!(out.map(|v| v["userName"].clone()), Ok(json!("b")));
-    }
-
-    #[test]
-    fn primary_stays_unique() {
-        let start = json!({"emails": [{"type": "work", "value": "w@x", "primary": true}]});
-        let out = run(
-            start,
-            json!([{"op": "add", "path": "emails", "value": [{"type": "home", "value": "h@x", "primary": true}]}]),
-        );
-        assert_eq!(
-            out.map(|v| v["emails"].clone()),
-            Ok(json!([{"type": "work", "value": "w@x", "primary": false}, {"type": "home", "value": "h@x", "primary": true}]))
-        );
-    }
-
-    #[test]
-    fn errors_name_the_failing_operation() {
-        let start = json!({"userName": "a"});
-        let ops = json!([{"op": "replace", "path": "userName", "value": "b"}, {"op": "replace", "path": "active", "value": "maybe"}]);
-        let err = run(start, ops).err();
-        assert!(
-            err.as_ref().is_some_and(|e| e.detail.starts_with("operation 2 (replace)")),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn normalize_canonicalises_names_and_drops_read_only() {
-        let body = json!({"UserName": "a", "ID": "x", "meta": {}, "ACTIVE": "True", "unknown": 1});
-        let out = normalize(body.as_object().unwrap_or(&Map::new()), &schema());
-        assert_eq!(out.map(Value::Object), Ok(json!({"userName": "a", "active": true})));
-    }
-}
+mod tests;
