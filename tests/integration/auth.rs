@@ -131,10 +131,7 @@ async fn tokens_and_mappings_reload_without_a_restart() {
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
     };
     write_config("first-token-0123456789");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = crate::support::endpoint::free_port();
     let log = dir.path().join("gateway.log");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim2ldap"))
         .args(["serve", "--config"])

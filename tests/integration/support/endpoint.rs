@@ -7,12 +7,23 @@ use std::time::{Duration, Instant};
 
 use ldap3::{LdapConnAsync, Scope, SearchEntry};
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1 for a server this test process starts, never the same twice: the
+/// probe's port is free again once it returns, and the kernel may offer it to the next probe before
+/// the first server has bound it, so that two directories started at once would share one port
+/// (the second fails to listen, and its tests talk to the first, until that one stops).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
 }
 
 pub struct Endpoint {

@@ -34,10 +34,7 @@ impl Drop for Process {
 }
 
 pub(crate) async fn spawn_gateway(slapd: &Slapd, log: &std::path::Path) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = super::endpoint::free_port();
     let child = scim2ldap_command(slapd, std::path::Path::new(SHIPPED_MAPPING))
         .arg("serve")
         .env("SCIM2LDAP__SERVER__LISTEN", format!("127.0.0.1:{port}"))
