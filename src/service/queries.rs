@@ -372,27 +372,16 @@ impl ResourceView<'_> {
             Err(e) if e.result_code() == Some(crate::ldap::error::rc::SIZE_LIMIT_EXCEEDED) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let sort_attr = listing.sort_attr.as_deref();
-        let mut keyed: Vec<(Option<String>, String, Entry)> = entries
-            .into_iter()
-            .filter_map(|e| {
-                let id = e.first(&m.id_attr)?.to_string();
-                let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
-                Some((sort_key, id, e))
-            })
-            .collect();
-        if sort_attr.is_some() || self.sorted_by_id().is_some() {
-            keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, listing.descending));
-        }
+        let keyed = self.in_list_order(entries, listing.sort_attr.as_deref(), listing.descending);
         let total = keyed.len();
         self.check_matches(total)?;
         // Only a result that goes on past this page has later pages to continue.
         if listing.start_index - 1 + listing.count < total {
-            let ids = keyed.iter().map(|(_, id, _)| id.clone()).collect();
+            let ids = keyed.iter().map(|(id, _)| id.clone()).collect();
             self.snapshots.insert(listing.key.clone(), Arc::new(ids)).await;
         }
         let mut resources = Vec::new();
-        for (_, _, entry) in keyed.iter().skip(listing.start_index - 1).take(listing.count) {
+        for (_, entry) in keyed.iter().skip(listing.start_index - 1).take(listing.count) {
             resources.push(self.render(entry).await?);
         }
         Ok(Some(Page {
@@ -487,20 +476,26 @@ impl ResourceView<'_> {
             .directory
             .search_all(&SearchRequest::new(&m.base, m.scope, ldap_filter, attrs), ID_PAGE)
             .await?;
-        let mut keyed: Vec<(Option<String>, String)> = entries
+        let ids = self.in_list_order(entries, sort_attr, descending).into_iter().map(|(id, _)| id);
+        Ok(Arc::new(ids.collect()))
+    }
+
+    /// `entries` with their ids (those without one left out), in the order lists are served: by
+    /// `sort_attr` then id when sorted; unsorted, the order the other paths read in: by id where the
+    /// directory sorts (`sorted_by_id`), else the directory's own, which its paged searches follow.
+    fn in_list_order(&self, entries: Vec<Entry>, sort_attr: Option<&str>, descending: bool) -> Vec<(String, Entry)> {
+        let mut keyed: Vec<(Option<String>, String, Entry)> = entries
             .into_iter()
             .filter_map(|e| {
-                let id = e.first(&m.id_attr)?.to_string();
+                let id = e.first(&self.m.id_attr)?.to_string();
                 let sort_key = sort_attr.and_then(|a| e.first(a)).map(str::to_lowercase);
-                Some((sort_key, id))
+                Some((sort_key, id, e))
             })
             .collect();
-        // Unsorted lists keep the order the other paths read in: by id where the directory sorts
-        // (`sorted_by_id`), else the directory's own, which its paged searches follow too.
         if sort_attr.is_some() || self.sorted_by_id().is_some() {
-            keyed.sort_by(|(ka, ia), (kb, ib)| order(ka, ia, kb, ib, descending));
+            keyed.sort_by(|(ka, ia, _), (kb, ib, _)| order(ka, ia, kb, ib, descending));
         }
-        Ok(Arc::new(keyed.into_iter().map(|(_, id)| id).collect()))
+        keyed.into_iter().map(|(_, id, entry)| (id, entry)).collect()
     }
 }
 
