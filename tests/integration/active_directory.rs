@@ -16,7 +16,7 @@ fn flags(entry: &std::collections::HashMap<String, Vec<String>>) -> u32 {
         .get("useraccountcontrol")
         .and_then(|v| v.first())
         .and_then(|v| v.parse().ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no userAccountControl in {entry:?}"))
 }
 
 /// The objectGUID of the entry at `dn`, as the 16 bytes AD stores.
@@ -31,7 +31,7 @@ async fn stored_guid(gw: &Gateway<SambaDc>, dn: &str) -> Vec<u8> {
     let binary = entry.bin_attrs.get("objectGUID").and_then(|v| v.first()).cloned();
     binary
         .or_else(|| entry.attrs.get("objectGUID").and_then(|v| v.first()).map(|s| s.as_bytes().to_vec()))
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no objectGUID in {dn}"))
 }
 
 #[tokio::test]

@@ -67,7 +67,7 @@ async fn oauth_bearer_jwts_are_checked_for_signature_issuer_audience_and_expiry(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or_else(|e| panic!("clock before 1970: {e}"));
     let sign = |key: &[u8], kid: &str, claims: serde_json::Value| {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some(kid.to_string());
@@ -149,6 +149,7 @@ async fn tokens_and_mappings_reload_without_a_restart() {
     let client = reqwest::Client::new();
     let status_with = |token: &'static str| {
         let request = client.get(format!("{}/scim/v2/Users", gateway.base)).bearer_auth(token).send();
+        // 0 while the gateway does not answer yet (polled until it does); no assertion expects 0.
         async move { request.await.map(|r| r.status().as_u16()).unwrap_or(0) }
     };
     let up = eventually(100, Duration::from_millis(50), || async {
@@ -193,7 +194,7 @@ async fn tokens_and_mappings_reload_without_a_restart() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let metrics = metrics.text().await.unwrap_or_default();
+    let metrics = crate::support::body_text(metrics).await;
     let reloads = metrics
         .lines()
         .find_map(|l| l.strip_prefix("scim2ldap_config_reloads_total{result=\"ok\"} "))
@@ -239,7 +240,7 @@ async fn each_target_has_its_own_directory_url_and_tokens() {
         .headers()
         .get("location")
         .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no Location on the created user"))
         .to_string();
     assert!(location.starts_with(&format!("{base}/scim/v2/acme/Users/")), "{location}");
     assert_eq!(acme.find("(uid=wile)").await.len(), 1);
@@ -260,7 +261,11 @@ async fn each_target_has_its_own_directory_url_and_tokens() {
             .map(|r| r.status().as_u16());
         assert_eq!(status.ok(), Some(expected), "{path} with {token}");
     }
-    let id = location.rsplit('/').next().unwrap_or_default();
+    let id = location
+        .rsplit_once('/')
+        .map(|(_, id)| id)
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| panic!("no id at the end of {location}"));
     let status = client
         .get(format!("{base}/scim/v2/globex/Users/{id}"))
         .bearer_auth("globex-token-0123456789")

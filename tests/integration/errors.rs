@@ -28,7 +28,7 @@ async fn authentication_routes_and_methods_answer_scim_errors() {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no x-request-id on /healthz"));
     assert!(uuid::Uuid::parse_str(request_id).is_ok(), "every response carries its request id");
     let ready = gw.raw(Method::GET, "/readyz", None, None).await;
     assert_eq!(ready.status(), 200);

@@ -32,7 +32,11 @@ impl std::io::Write for Captured {
 impl Captured {
     /// The `writes` field of the last audit line.
     fn last_audited_writes(&self) -> String {
-        let text = self.0.lock().map(|b| String::from_utf8_lossy(&b).to_string()).unwrap_or_default();
+        let text = self
+            .0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).to_string())
+            .unwrap_or_else(|e| panic!("captured log poisoned: {e}"));
         text.lines()
             .rev()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -69,6 +73,7 @@ impl Flow<'_> {
         let (service, _) = scim2ldap::app::dry_run_service(&config, &targets[0])
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        // No body is an empty request body, as an HTTP request without one.
         let text = body.as_ref().map(Value::to_string).unwrap_or_default();
         let explained = scim2ldap::service::explain(&service, method.as_str(), path, &text);
         let (outcome, _, foreseen) = scim2ldap::audit::recorded(explained).await;
@@ -349,7 +354,7 @@ async fn explain_lists_the_ldap_operations_without_writing() {
         .and_then(|e| e.get("entryuuid"))
         .and_then(|v| v.first())
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no entryUUID of jsmith in {jsmith:?}"));
     let (ok, out) = run_explain(
         &slapd,
         "PATCH",

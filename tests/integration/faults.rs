@@ -91,7 +91,7 @@ async fn a_directory_crash_loses_nothing_acknowledged_and_service_resumes() {
     let mut acknowledged = HashMap::new();
     let mut answers = Vec::new();
     for worker in workers {
-        let seen = worker.await.unwrap_or_default();
+        let seen = worker.await.unwrap_or_else(|e| panic!("a worker failed: {e}"));
         acknowledged.extend(seen.acknowledged);
         answers.extend(seen.answers);
     }

@@ -60,11 +60,11 @@ async fn dn_and_filter_specials_are_stored_exactly_or_refused() {
         assert_eq!(entries[0].get("uid"), Some(&vec![value.to_string()]), "{value:?}");
         assert_eq!(entries[0].get("title"), Some(&vec![value.to_string()]), "{value:?}");
         // An exact filter finds it and only it; no value widens a filter.
-        let filter = format!("userName eq {}", serde_json::to_string(value).unwrap_or_default());
+        let filter = format!("userName eq {}", crate::support::json_string(value));
         let (status, found) = gw.get(&format!("/Users?filter={}", encoded(&filter))).await;
         assert_eq!((status, found["totalResults"].clone()), (200, json!(1)), "{value:?}: {found}");
         assert_eq!(found["Resources"][0]["id"], id, "{value:?}");
-        let filter = format!("title co {}", serde_json::to_string(value).unwrap_or_default());
+        let filter = format!("title co {}", crate::support::json_string(value));
         let (status, found) = gw.get(&format!("/Users?filter={}", encoded(&filter))).await;
         assert_eq!(status, 200, "{value:?}: {found}");
         let titles: Vec<&str> = found["Resources"]
@@ -78,7 +78,7 @@ async fn dn_and_filter_specials_are_stored_exactly_or_refused() {
         assert!(titles.iter().all(|t| t.contains(value.trim())), "{value:?}: {titles:?}");
         assert!(!titles.is_empty() || value.trim() != value, "{value:?} finds itself");
         // The value as a PATCH filter value and as a path filter stays a literal.
-        let patch = json!([{"op": "replace", "path": format!("emails[value eq {}].value", serde_json::to_string(value).unwrap_or_default()), "value": "e@example.org"}]);
+        let patch = json!([{"op": "replace", "path": format!("emails[value eq {}].value", crate::support::json_string(value)), "value": "e@example.org"}]);
         let (status, body) = gw.patch(&format!("/Users/{id}"), patch).await;
         assert_refused_or(&format!("patch {value:?}"), status, &body, 200);
     }

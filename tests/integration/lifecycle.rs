@@ -26,6 +26,7 @@ struct Flavour {
     created: &'static str,
 }
 
+/// The first value of `attr`, empty when absent (which the `disabled` checks read as not locked).
 fn first(entry: &HashMap<String, Vec<String>>, attr: &str) -> String {
     entry.get(attr).and_then(|v| v.first()).cloned().unwrap_or_default()
 }
@@ -330,7 +331,7 @@ async fn passwords_are_set_by_the_directory_only_when_the_mapping_says_so() {
         .flatten()
         .find(|a| a["name"] == "password")
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no password attribute in {schemas}"));
     assert_eq!(
         (password["mutability"].clone(), password["returned"].clone()),
         (json!("writeOnly"), json!("never"))
@@ -402,7 +403,10 @@ async fn disabled_accounts_move_suite<S: Server>(server: S, flavour: Flavour, ba
     let ldap = gw.slapd.endpoint();
     let dn_in = |parent: &str, name: &str| {
         let user = (flavour.user_dn)(name);
-        let rdn = user.split(',').next().unwrap_or_default().to_string();
+        let rdn = user
+            .split_once(',')
+            .map(|(rdn, _)| rdn)
+            .unwrap_or_else(|| panic!("{user} has no parent"));
         format!("{rdn},{parent}")
     };
     let name = "robin@example.org";

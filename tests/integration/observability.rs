@@ -156,7 +156,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
         .unwrap_or_else(|e| panic!("{e}"))
         .json()
         .await
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("the created user is not JSON: {e}"));
     let id = id_of(&created).to_string();
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                        "Operations": [{"op": "replace", "path": "active", "value": false}]});
@@ -166,19 +166,19 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
         .json(&patch)
         .send()
         .await;
-    assert_eq!(patched.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    assert_eq!(patched.map(|r| r.status().as_u16()).unwrap_or_else(|e| panic!("patched: {e}")), 200);
     let refused = client
         .delete(format!("{scim}/Users/{id}"))
         .bearer_auth("a-token-nobody-has")
         .send()
         .await;
-    assert_eq!(refused.map(|r| r.status().as_u16()).unwrap_or_default(), 401);
+    assert_eq!(refused.map(|r| r.status().as_u16()).unwrap_or_else(|e| panic!("refused: {e}")), 401);
     let read = client
         .get(format!("{scim}/Users/{id}"))
         .bearer_auth(crate::support::TOKEN)
         .send()
         .await;
-    assert_eq!(read.map(|r| r.status().as_u16()).unwrap_or_default(), 200);
+    assert_eq!(read.map(|r| r.status().as_u16()).unwrap_or_else(|e| panic!("read: {e}")), 200);
     drop(gateway);
 
     let text = read_text(&log);
@@ -197,7 +197,7 @@ async fn every_write_leaves_one_audit_line_without_values_or_tokens() {
         ),
         (Some("env"), Some("POST"), Some(201))
     );
-    let writes = audit[0]["writes"].as_str().unwrap_or_default();
+    let writes = audit[0]["writes"].as_str().unwrap_or_else(|| panic!("no writes in {}", audit[0]));
     assert!(
         writes.starts_with("add uid=audited,ou=people,dc=example,dc=org [") && writes.contains("title") && writes.ends_with("result=ok"),
         "{writes}"

@@ -173,7 +173,7 @@ async fn etags_guard_writes_and_answer_not_modified() {
         .headers()
         .get("etag")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no ETag on GET {path}"))
         .to_string();
     let (_, user) = read(response).await;
     assert!(
@@ -210,7 +210,7 @@ async fn etags_guard_writes_and_answer_not_modified() {
         .headers()
         .get("etag")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no ETag on the answer to the PATCH"))
         .to_string();
     let (status, body) = read(response).await;
     assert_eq!(status, 200, "{body}");

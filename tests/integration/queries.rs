@@ -128,7 +128,7 @@ async fn sorting_and_search_requests() {
     let types: Vec<&str> = list["Resources"]
         .as_array()
         .map(|r| r.iter().filter_map(|x| x["meta"]["resourceType"].as_str()).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no Resources in {list}"));
     assert_eq!(types, vec!["User", "User", "Group"]);
     let (_, list) = gw
         .post("/.search", json!({"filter": "userName sw \"o\"", "sortBy": "userName"}))
@@ -206,12 +206,7 @@ async fn large_results_page_from_a_paged_id_scan() {
 
 /// The gateway's metrics, and how many LDAP operations of a kind it counted (any result).
 async fn ldap_operations(gw: &Gateway) -> (String, impl Fn(&str) -> u64) {
-    let metrics = gw
-        .raw(reqwest::Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let metrics = crate::support::metrics(gw).await;
     let text = metrics.clone();
     let operations = move |op: &str| -> u64 {
         text.lines()
@@ -262,7 +257,7 @@ async fn sequential_pages_are_read_ahead_and_other_pages_are_one_window() {
         page["Resources"]
             .as_array()
             .map(|r| r.iter().filter_map(|u| u["id"].as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
+            .unwrap_or_else(|| panic!("no Resources in {page}"))
     };
     let mut sequential = Vec::new();
     let mut start = 1;

@@ -63,7 +63,7 @@ async fn three_gateways_hand_out_no_number_twice() {
         .collect();
     let mut answers = Vec::new();
     for writer in writers {
-        answers.extend(writer.await.unwrap_or_default());
+        answers.extend(writer.await.unwrap_or_else(|e| panic!("a writer failed: {e}")));
     }
     let failed: Vec<&(u16, Value)> = answers.iter().filter(|(status, _)| *status != 201).collect();
     assert!(
@@ -212,7 +212,7 @@ async fn a_provider_dies_under_writers_and_both_end_up_with_every_acknowledged_w
 
     let mut seen = Seen::default();
     for worker in workers {
-        let one = worker.await.unwrap_or_default();
+        let one = worker.await.unwrap_or_else(|e| panic!("a writer failed: {e}"));
         seen.acknowledged.extend(one.acknowledged);
         seen.answers.extend(one.answers);
     }
@@ -283,7 +283,7 @@ async fn writes_fail_over_to_the_next_directory() {
     };
     tokio::time::sleep(Duration::from_millis(400)).await;
     gw.slapd.kill();
-    let statuses = writer.await.unwrap_or_default();
+    let statuses = writer.await.unwrap_or_else(|e| panic!("the writer failed: {e}"));
     let failed = statuses.iter().filter(|s| **s != 201).count();
     assert!(statuses.iter().all(|s| matches!(s, 201 | 503)), "{statuses:?}");
     assert!(failed <= 1, "at most the write in flight when the primary died fails: {statuses:?}");

@@ -10,7 +10,7 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-use crate::support::{Gateway, Slapd, ENTERPRISE, TOKEN};
+use crate::support::{body_text, path_str, read_text, Gateway, Slapd, ENTERPRISE, TOKEN};
 
 const DATA: &str = "tests/fixtures/ldif/sample-users.ldif";
 
@@ -106,7 +106,7 @@ fn normalize(value: &mut Value) {
                 normalize(inner);
             }
             if let Some(Value::Array(resources)) = object.get_mut("Resources") {
-                resources.sort_by_key(|r| name_of(r).unwrap_or_default());
+                resources.sort_by_key(|r| name_of(r).unwrap_or_default()); // a sort key only
             }
         }
         Value::Array(items) => {
@@ -134,7 +134,7 @@ async fn people_and_groups(directory: &Slapd) -> BTreeMap<String, BTreeMap<Strin
             .get("entrydn")
             .and_then(|d| d.first())
             .map(|d| d.to_lowercase())
-            .unwrap_or_default();
+            .unwrap_or_else(|| panic!("no entryDN in {entry:?}"));
         let attrs: BTreeMap<String, Vec<String>> = entry
             .into_iter()
             // Passwords never reach the plan: the IdP sets them at its next cycle.
@@ -180,7 +180,7 @@ fn ldapmodify(directory: &Slapd, plan: &std::path::Path) {
         output.status.success(),
         "ldapmodify -f plan failed: {}\n{}",
         String::from_utf8_lossy(&output.stderr),
-        std::fs::read_to_string(plan).unwrap_or_default()
+        std::fs::read_to_string(plan).unwrap_or_else(|e| format!("(plan unreadable: {e})"))
     );
 }
 
@@ -234,7 +234,7 @@ async fn get(client: &reqwest::Client, base: &str, path: &str) -> (u16, Value) {
 async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_reproduces_the_live_directory() {
     let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let plan = plan_dir.path().join("plan.ldif");
-    let plan_setting = plan.to_str().unwrap_or_default().to_string();
+    let plan_setting = path_str(&plan).to_string();
     let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
     let (live, shadow) = tokio::join!(Gateway::start_with(&[DATA], &[]), Gateway::start_with(&[DATA], &shadow_settings));
     let untouched = everything(&shadow.slapd).await;
@@ -425,7 +425,7 @@ async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_re
         "{text}"
     );
     let metrics = twins.shadow.raw(Method::GET, "/metrics", None, None).await;
-    let metrics = metrics.text().await.unwrap_or_default();
+    let metrics = body_text(metrics).await;
     for (change, count) in [
         ("add", summary.adds),
         ("modify", summary.modifies),
@@ -446,7 +446,7 @@ async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_re
     let (_, gone) = get(&client, &base, &filter_by_user_name("bjensen")).await;
     assert_eq!(gone["totalResults"], 0, "{gone}");
     let _ = stop.send(());
-    assert_eq!(std::fs::read_to_string(&plan).unwrap_or_default(), text, "a replay appends nothing");
+    assert_eq!(read_text(&plan), text, "a replay appends nothing");
 
     // The plan, applied to the unchanged directory, gives what the live gateway wrote.
     ldapmodify(&twins.shadow.slapd, &plan);
@@ -469,7 +469,7 @@ async fn a_full_shadow_answers_writes_with_503_and_keeps_answering_reads() {
     let plan = plan_dir.path().join("plan.ldif");
     let settings = [
         ("SCIM2LDAP__MODE", "shadow"),
-        ("SCIM2LDAP__SHADOW__PLAN", plan.to_str().unwrap_or_default()),
+        ("SCIM2LDAP__SHADOW__PLAN", path_str(&plan)),
         ("SCIM2LDAP__SHADOW__MAX_ENTRIES", "1"),
     ];
     let gw = Gateway::start_with(&[DATA], &settings).await;
@@ -487,7 +487,7 @@ async fn a_full_shadow_answers_writes_with_503_and_keeps_answering_reads() {
 async fn okta_s_cycle_is_answered_alike_and_its_plan_holds_no_password() {
     let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let plan = plan_dir.path().join("plan.ldif");
-    let plan_setting = plan.to_str().unwrap_or_default().to_string();
+    let plan_setting = path_str(&plan).to_string();
     let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
     let (live, shadow) = tokio::join!(Gateway::start_with(&[DATA], &[]), Gateway::start_with(&[DATA], &shadow_settings));
     let untouched = everything(&shadow.slapd).await;
@@ -586,9 +586,9 @@ async fn large_listings_over_a_shadow_count_and_page_its_changes() {
     let data_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = data_dir.path().join("many.ldif");
     std::fs::write(&data, crate::support::people_ldif("p", 1100)).unwrap_or_else(|e| panic!("{e}"));
-    let data = [data.to_str().unwrap_or_default()];
+    let data = [path_str(&data)];
     let plan = data_dir.path().join("plan.ldif");
-    let plan_setting = plan.to_str().unwrap_or_default().to_string();
+    let plan_setting = path_str(&plan).to_string();
     let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
     let (live, shadow) = tokio::join!(Gateway::start_with(&data, &[]), Gateway::start_with(&data, &shadow_settings));
     let mut twins = Twins {

@@ -79,7 +79,7 @@ pub fn spawn_sandbox(script: &str, dir: &std::path::Path, arg: &str) -> Child {
 /// Waits until the directory answers, or fails the test with the sandbox's log.
 pub async fn ready_or_panic(endpoint: &Endpoint, server: &mut Child, dir: &std::path::Path, what: &str) {
     if !endpoint.wait_ready(server, Duration::from_secs(120)).await {
-        let log = std::fs::read_to_string(dir.join("sandbox.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(dir.join("sandbox.log")).unwrap_or_else(|e| format!("(sandbox.log unreadable: {e})"));
         panic!("{what} did not start: {log}");
     }
 }
@@ -174,12 +174,11 @@ impl Endpoint {
         self.entry(dn).await.unwrap_or_else(|| panic!("no entry {dn} in the directory"))
     }
 
-    /// The values of one attribute of the entry at `dn` (empty when the entry or attribute is absent).
+    /// The values of one attribute of the entry at `dn`, which the test expects to be there: empty
+    /// when the attribute is absent, and a missing entry fails the test (so that "no value left"
+    /// cannot pass for a DN that names nothing).
     pub async fn values(&self, dn: &str, attr: &str) -> Vec<String> {
-        self.entry(dn)
-            .await
-            .and_then(|e| e.get(&attr.to_ascii_lowercase()).cloned())
-            .unwrap_or_default()
+        self.existing_entry(dn).await.remove(&attr.to_ascii_lowercase()).unwrap_or_default()
     }
 
     /// The entries under the suffix that match an LDAP filter, with the named attributes (keys

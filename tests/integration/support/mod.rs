@@ -178,6 +178,11 @@ pub fn read_text(path: impl AsRef<std::path::Path>) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// `text` as a JSON string literal (for a SCIM filter value).
+pub fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|e| panic!("{text:?} as JSON: {e}"))
+}
+
 /// A temporary path as the `&str` settings and LDIF lists take.
 pub fn path_str(path: &std::path::Path) -> &str {
     path.to_str().unwrap_or_else(|| panic!("{} is not UTF-8", path.display()))

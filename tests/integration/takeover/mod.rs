@@ -78,7 +78,8 @@ pub async fn raw(ldap: &Endpoint, dn: &str) -> Entry {
         .collect()
 }
 
-/// The values of `attr` (any case) in `entry`, in the directory's order.
+/// The values of `attr` (any case) in `entry`, in the directory's order; none when absent (which
+/// the `disabled` checks read as not locked).
 pub fn values(entry: &Entry, attr: &str) -> Vec<String> {
     entry.get(&attr.to_ascii_lowercase()).cloned().unwrap_or_default()
 }
