@@ -22,7 +22,24 @@ struct Twins {
     ids: Vec<(String, String)>,
 }
 
+/// The settings of a shadow gateway that writes its plan to `plan`.
+fn shadow_settings(plan: &str) -> [(&'static str, &str); 2] {
+    [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan)]
+}
+
 impl Twins {
+    /// A live gateway and a shadow one (writing its plan to `plan`), each on a slapd of its own
+    /// loaded with `data`.
+    async fn start(data: &[&str], plan: &str) -> Twins {
+        let settings = shadow_settings(plan);
+        let (live, shadow) = tokio::join!(Gateway::start_with(data, &[]), Gateway::start_with(data, &settings));
+        Twins {
+            live,
+            shadow,
+            ids: Vec::new(),
+        }
+    }
+
     fn to_shadow(&self, text: &str) -> String {
         self.ids.iter().fold(text.to_string(), |t, (live, shadow)| t.replace(live, shadow))
     }
@@ -235,14 +252,8 @@ async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_re
     let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let plan = plan_dir.path().join("plan.ldif");
     let plan_setting = path_str(&plan).to_string();
-    let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
-    let (live, shadow) = tokio::join!(Gateway::start_with(&[DATA], &[]), Gateway::start_with(&[DATA], &shadow_settings));
-    let untouched = everything(&shadow.slapd).await;
-    let mut twins = Twins {
-        live,
-        shadow,
-        ids: Vec::new(),
-    };
+    let mut twins = Twins::start(&[DATA], &plan_setting).await;
+    let untouched = everything(&twins.shadow.slapd).await;
 
     // Test Connection: a user that cannot exist.
     let (status, _) = twins
@@ -439,7 +450,7 @@ async fn a_shadow_gateway_answers_as_the_live_one_writes_nothing_and_its_plan_re
     // A restarted shadow replays its plan: the same ids, the same answers.
     let shadow_grace = twins.to_shadow(&grace);
     let (_, before) = twins.shadow.get(&format!("/Users/{shadow_grace}")).await;
-    let (base, stop, client) = restarted(&twins, &shadow_settings).await;
+    let (base, stop, client) = restarted(&twins, &shadow_settings(&plan_setting)).await;
     let (status, after) = get(&client, &base, &format!("/Users/{shadow_grace}")).await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(comparable(&after, &base), comparable(&before, &twins.shadow.base));
@@ -488,14 +499,8 @@ async fn okta_s_cycle_is_answered_alike_and_its_plan_holds_no_password() {
     let plan_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let plan = plan_dir.path().join("plan.ldif");
     let plan_setting = path_str(&plan).to_string();
-    let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
-    let (live, shadow) = tokio::join!(Gateway::start_with(&[DATA], &[]), Gateway::start_with(&[DATA], &shadow_settings));
-    let untouched = everything(&shadow.slapd).await;
-    let mut twins = Twins {
-        live,
-        shadow,
-        ids: Vec::new(),
-    };
+    let mut twins = Twins::start(&[DATA], &plan_setting).await;
+    let untouched = everything(&twins.shadow.slapd).await;
     let name = "okta.user@example.org";
     let (_, probe) = twins
         .step(Method::GET, &format!("{}&startIndex=1&count=100", filter_by_user_name(name)), None)
@@ -589,13 +594,7 @@ async fn large_listings_over_a_shadow_count_and_page_its_changes() {
     let data = [path_str(&data)];
     let plan = data_dir.path().join("plan.ldif");
     let plan_setting = path_str(&plan).to_string();
-    let shadow_settings = [("SCIM2LDAP__MODE", "shadow"), ("SCIM2LDAP__SHADOW__PLAN", plan_setting.as_str())];
-    let (live, shadow) = tokio::join!(Gateway::start_with(&data, &[]), Gateway::start_with(&data, &shadow_settings));
-    let mut twins = Twins {
-        live,
-        shadow,
-        ids: Vec::new(),
-    };
+    let mut twins = Twins::start(&data, &plan_setting).await;
     let (status, _) = twins.step(Method::POST, "/Users", Some(json!({"userName": "newcomer"}))).await;
     assert_eq!(status, 201);
     let (_, leaver) = twins.step(Method::GET, &filter_by_user_name("p7"), None).await;
