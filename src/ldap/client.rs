@@ -10,16 +10,15 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, Mod, SearchOptions};
 
 use super::controls::{assertion_control, post_read, post_read_answer, SupportedControls};
+use super::directory::{read_entry, Directory, Window};
 use super::entry::{entries_of, entry_from, Entry};
 use super::error::LdapError;
 use super::filter::LdapFilter;
 use super::paged::PagedSearch;
 use super::pool::Pool;
+use super::request::{names_only, Modification, PasswordWrite, SearchRequest};
 use super::settings::LdapSettings;
 use crate::metrics::Metrics;
-// Also the paths other modules (and branches) name them by, from when they were defined here.
-pub use super::directory::{read_entry, Directory, Window};
-pub use super::request::{names_only, Modification, PasswordWrite, Scope, SearchRequest, NO_ATTRIBUTES};
 
 type Result<T> = std::result::Result<T, LdapError>;
 

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::client::{read_entry, Directory, Modification, PasswordWrite, Scope, SearchRequest, Window};
+use super::directory::{read_entry, Directory, Window};
 use super::dn;
 use super::entry::Entry;
 use super::error::{rc, LdapError};
 use super::filter::LdapFilter;
 use super::overlay::{self, Overlay};
+use super::request::{Modification, PasswordWrite, Scope, SearchRequest};
 use super::schema::Subschema;
 use crate::audit;
 

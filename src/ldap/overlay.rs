@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 
-use super::client::{Modification, Scope, SearchRequest};
 use super::dn;
 use super::entry::Entry;
 use super::error::rc;
 use super::filter::LdapFilter;
+use super::request::{Modification, Scope, SearchRequest};
 use super::schema::Subschema;
 
 /// Attributes that hold the entry's own DN, kept right across a rename.

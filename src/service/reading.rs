@@ -6,9 +6,8 @@ use serde_json::{Map, Value};
 use super::error::{Result, ServiceError};
 use super::view::ResourceView;
 use super::Service;
-use crate::ldap::client::read_entry;
 use crate::ldap::error::rc;
-use crate::ldap::{dn, Entry, LdapError, LdapFilter, SearchRequest};
+use crate::ldap::{dn, read_entry, Entry, LdapError, LdapFilter, SearchRequest};
 use crate::mapping::from_ldap::{from_ldap, referenced_dns};
 use crate::mapping::{IdFormat, ResourceMapping};
 
