@@ -8,16 +8,16 @@ use serde_json::Value;
 
 use crate::ldap::Modification;
 use crate::mapping::patch_plan::direct_modifications;
-use crate::mapping::ResourceMapping;
+use crate::mapping::{AttrMap, ResourceMapping};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{OpKind, PatchOperation};
 use crate::scim::path::PatchPath;
 
-/// How a PATCH is written.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum PatchStrategy {
-    /// Members only, on a type with members.
-    MemberFastPath(MemberPlan),
+/// How a PATCH is written (`'m`: the resource type's mapping).
+#[derive(Debug)]
+pub(super) enum PatchStrategy<'m> {
+    /// Members only, on a type with members (`members`, the mapping's entry for them).
+    MemberFastPath { members: &'m AttrMap, plan: MemberPlan },
     /// These modifications, asserted on the cached entry (falls back to `General` when the id is
     /// not cached or the cache was stale).
     DirectModify(Vec<Modification>),
@@ -27,12 +27,12 @@ pub(super) enum PatchStrategy {
 
 /// The strategy for `ops` on a resource of mapping `m`. A precondition (`If-Match`) needs the
 /// entry's current version, so it always takes the general path.
-pub(super) fn strategy(m: &ResourceMapping, ops: &[PatchOperation], has_precondition: bool) -> PatchStrategy {
+pub(super) fn strategy<'m>(m: &'m ResourceMapping, ops: &[PatchOperation], has_precondition: bool) -> PatchStrategy<'m> {
     if has_precondition {
         return PatchStrategy::General;
     }
-    if let (Some(_), Some(plan)) = (m.members(), member_plan(ops)) {
-        return PatchStrategy::MemberFastPath(plan);
+    if let (Some(members), Some(plan)) = (m.members(), member_plan(ops)) {
+        return PatchStrategy::MemberFastPath { members, plan };
     }
     match direct_modifications(m, ops) {
         Some(mods) => PatchStrategy::DirectModify(mods),
@@ -195,14 +195,14 @@ mod tests {
     fn members_only_on_a_group_takes_the_fast_path_unless_a_precondition_needs_the_entry() {
         let group = mapping(crate::mapping::ResourceKind::Group);
         let add = ops(json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}]));
-        assert_eq!(
-            strategy(&group, &add, false),
-            PatchStrategy::MemberFastPath(MemberPlan::Delta {
-                add: vec!["a".into()],
-                remove: vec![]
-            })
+        let delta = MemberPlan::Delta {
+            add: vec!["a".into()],
+            remove: vec![],
+        };
+        assert!(
+            matches!(strategy(&group, &add, false), PatchStrategy::MemberFastPath { members, plan } if members.ldap == "member" && plan == delta)
         );
-        assert_eq!(strategy(&group, &add, true), PatchStrategy::General);
+        assert!(matches!(strategy(&group, &add, true), PatchStrategy::General));
     }
 
     #[test]
@@ -211,7 +211,7 @@ mod tests {
         let title = ops(json!([{"op": "replace", "path": "title", "value": "Boss"}]));
         assert!(matches!(strategy(&user, &title, false), PatchStrategy::DirectModify(mods) if mods.len() == 1));
         let pathless_remove = ops(json!([{"op": "remove", "value": {"title": "Boss"}}]));
-        assert_eq!(strategy(&user, &pathless_remove, false), PatchStrategy::General);
+        assert!(matches!(strategy(&user, &pathless_remove, false), PatchStrategy::General));
     }
 
     #[test]

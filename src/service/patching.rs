@@ -21,11 +21,9 @@ impl ResourceView<'_> {
     pub async fn patch(&self, id: &str, request: &PatchRequest, if_match: Option<&IfMatch>) -> Result<Option<Map<String, Value>>> {
         let m = self.m;
         match patch_strategy::strategy(m, &request.operations, if_match.is_some()) {
-            PatchStrategy::MemberFastPath(plan) => {
-                if let Some(members) = m.members() {
-                    self.patch_members(members, id, plan).await?;
-                    return Ok(None);
-                }
+            PatchStrategy::MemberFastPath { members, plan } => {
+                self.patch_members(members, id, plan).await?;
+                return Ok(None);
             }
             PatchStrategy::DirectModify(mods) => {
                 if let Some(resource) = self.patch_directly(id, &mods).await? {
