@@ -242,16 +242,11 @@ pub async fn patch(
     JsonBody(body): JsonBody<PatchRequest>,
 ) -> Result<Response, ErrorResponse> {
     let asks_for_attributes = params.contains_key("attributes") || params.contains_key("excludedAttributes");
-    let resource = match state.service.view(kind, &base)?.patch(&id, &body, if_match.as_ref()).await? {
+    let view = state.service.view(kind, &base)?;
+    let resource = match view.patch(&id, &body, if_match.as_ref()).await? {
         Some(_) if state.patch_no_content && !asks_for_attributes => return Ok(StatusCode::NO_CONTENT.into_response()),
         Some(resource) => resource,
-        None if asks_for_attributes => {
-            state
-                .service
-                .view(kind, &base)?
-                .get(&id, without_members(kind, &state, &params))
-                .await?
-        }
+        None if asks_for_attributes => view.get(&id, without_members(kind, &state, &params)).await?,
         None => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
     Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
