@@ -130,6 +130,11 @@ pub enum ValueKind {
 }
 
 impl AttrMap {
+    /// Whether this is the core `members` reference (of a group's mapping).
+    pub fn is_members(&self) -> bool {
+        self.kind == ValueKind::Reference && self.scim.urn.is_none() && self.scim.name.eq_ignore_ascii_case("members")
+    }
+
     /// The value this reference attribute stores for the entry at `dn`: the DN itself, or its RDN
     /// value; `None` when the attribute cannot name that entry (not directly under the parent).
     pub fn ref_value(&self, entry_dn: &str) -> Option<String> {
@@ -370,9 +375,7 @@ impl ResourceMapping {
 
     /// The group's `members` attribute, when mapped.
     pub fn members(&self) -> Option<&AttrMap> {
-        self.attrs
-            .iter()
-            .find(|a| a.kind == ValueKind::Reference && a.scim.urn.is_none() && a.scim.name.eq_ignore_ascii_case("members"))
+        self.attrs.iter().find(|a| a.is_members())
     }
 
     /// Whether a DN lies where entries of this type live (under the base, one level down for `one`).

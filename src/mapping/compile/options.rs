@@ -7,8 +7,7 @@ use serde_saphyr::Spanned;
 use super::super::active::ActiveState;
 use super::super::model::{RawActive, RawChoice, RawResource};
 use super::super::{
-    ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, RdnReference, ResourceKind,
-    ResourceMapping, ValueKind,
+    ActiveMap, Allocation, AttrMap, Computed, DeleteStrategy, EmptyGroup, MetaAttrs, Placement, RdnReference, ResourceKind, ResourceMapping,
 };
 use super::{check_ldap_name, schema, At, MappingError};
 use crate::ldap::{dn, PasswordWrite, Scope};
@@ -160,10 +159,7 @@ pub(super) fn empty_group(
 }
 
 fn maps_members(kind: ResourceKind, attrs: &[AttrMap]) -> bool {
-    kind == ResourceKind::Group
-        && attrs
-            .iter()
-            .any(|a| a.kind == ValueKind::Reference && a.scim.name.eq_ignore_ascii_case("members"))
+    kind == ResourceKind::Group && attrs.iter().any(AttrMap::is_members)
 }
 
 /// Whether the gateway itself removes deleted entries from the groups that list them and follows
@@ -176,7 +172,8 @@ pub(super) fn member_cleanup(raw: &RawResource, kind: ResourceKind, attrs: &[Att
         "gateway" => true,
         other => return Err(at(line, format!("member_cleanup strategy '{other}' is not directory or gateway"))),
     };
-    if by_gateway && !maps_members(kind, attrs) {
+    // Either strategy names who keeps memberships in step: meaningless where there are none.
+    if !maps_members(kind, attrs) {
         return Err(at(line, "member_cleanup applies to groups that map members".into()));
     }
     Ok(by_gateway)
@@ -333,9 +330,7 @@ pub(super) fn rdn_references(
         match entry.value.store.as_deref() {
             None | Some("dn") => {}
             Some("rdn") => {
-                let is_members =
-                    attr.kind == ValueKind::Reference && attr.scim.urn.is_none() && attr.scim.name.eq_ignore_ascii_case("members");
-                if !is_members {
+                if !attr.is_members() {
                     return Err(at(line, "store: rdn applies to a group's members.value".into()));
                 }
                 // The users' section has mistakes of its own, reported for it.

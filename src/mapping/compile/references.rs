@@ -28,7 +28,7 @@ pub(super) fn match_and_unknown(
             }
             continue;
         }
-        let is_members = attr.scim.urn.is_none() && attr.scim.name.eq_ignore_ascii_case("members");
+        let is_members = attr.is_members();
         let skip = match raw_attr.unknown.as_deref() {
             // A member dropped silently would be a group that grants less than the IdP says.
             None if is_members => false,

@@ -219,8 +219,18 @@ fn errors_name_file_line_and_reason() {
         ),
         (
             format!("{good}  empty_group: {{ strategy: refuse }}\n"),
-            0,
+            9,
             "empty_group applies to groups only",
+        ),
+        (
+            format!("{good}  member_cleanup: {{ strategy: directory }}\n"),
+            9,
+            "member_cleanup applies to groups that map members",
+        ),
+        (
+            good.replace("rdn: uid", "rdn: uid\n  delete: { strategy: hard, placeholder: x }"),
+            6,
+            "unknown key 'placeholder'",
         ),
         (
             good.replace("rdn: uid", "rdn: uid\n  delete: { strategy: disable }"),

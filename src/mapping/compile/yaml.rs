@@ -54,14 +54,17 @@ pub(super) fn plain(message: &str) -> String {
         .map_or_else(|| reason.to_string(), |(_, meant)| meant.to_string())
 }
 
-/// Keys of the shapes before the current one, with what replaced them.
-const REPLACED_KEYS: &[(&str, &str)] = &[
+/// Keys of the shapes before the current one: the key, a key only the section it belonged to takes
+/// now (so that the same word elsewhere gets the usual answer), and what replaced it.
+const REPLACED_KEYS: &[(&str, &str, &str)] = &[
     (
         "placeholder",
+        "fallback",
         "an attribute's `placeholder: \"{userName}\"` is now `fallback: \"{userName}\"` (a placeholder is the member DN of an empty group only: `empty_group: { strategy: placeholder, placeholder: DN }`)",
     ),
     (
         "unknown_members",
+        "member_cleanup",
         "`unknown_members: skip` is now `unknown: skip` on the members.value entry: `{ scim: members.value, ldap: member, type: reference, unknown: skip }`",
     ),
 ];
@@ -70,9 +73,6 @@ const REPLACED_KEYS: &[(&str, &str)] = &[
 /// key with the nearest known one and the list of those the section takes.
 fn unknown_key(rest: &str) -> String {
     let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
-    if let Some((_, now)) = REPLACED_KEYS.iter().find(|(old, _)| *old == key) {
-        return (*now).to_string();
-    }
     let expected = expected.trim_start_matches(',').trim();
     let known = expected
         .strip_prefix("expected one of ")
@@ -84,6 +84,12 @@ fn unknown_key(rest: &str) -> String {
         .map(|n| n.trim().trim_matches('`'))
         .filter(|n| !n.is_empty())
         .collect();
+    let replaced = REPLACED_KEYS
+        .iter()
+        .find(|(old, section_key, _)| *old == key && names.contains(section_key));
+    if let Some((_, _, now)) = replaced {
+        return (*now).to_string();
+    }
     match names.as_slice() {
         [] => format!("unknown key '{key}'"),
         _ => format!(
