@@ -15,14 +15,11 @@ use super::entry::Entry;
 use super::error::{rc, LdapError};
 use super::filter::LdapFilter;
 use super::overlay::{self, Overlay};
-use super::request::{Modification, PasswordWrite, Scope, SearchRequest};
+use super::request::{is_secret, Modification, PasswordWrite, Scope, SearchRequest};
 use super::schema::Subschema;
 use crate::audit;
 
 type Result<T> = std::result::Result<T, LdapError>;
-
-/// Attributes whose values are never printed.
-const SECRET_ATTRIBUTES: [&str; 2] = ["userPassword", "unicodePwd"];
 
 pub struct DryRun<D> {
     inner: D,
@@ -125,15 +122,11 @@ fn refused(op: &'static str, code: u32) -> LdapError {
 }
 
 fn modified(mods: &[Modification]) -> Vec<&str> {
-    mods.iter()
-        .map(|m| match m {
-            Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name.as_str(),
-        })
-        .collect()
+    mods.iter().map(Modification::attribute).collect()
 }
 
 fn shown(name: &str, values: &[String]) -> String {
-    if SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+    if is_secret(name) {
         return "<secret>".into();
     }
     values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")

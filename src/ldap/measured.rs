@@ -42,11 +42,7 @@ fn audit_outcome<T>(result: &Result<T>) -> String {
 }
 
 fn modified(mods: &[Modification]) -> Vec<&str> {
-    mods.iter()
-        .map(|m| match m {
-            Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name.as_str(),
-        })
-        .collect()
+    mods.iter().map(Modification::attribute).collect()
 }
 
 #[async_trait]

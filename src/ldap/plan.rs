@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::dn;
@@ -43,9 +44,11 @@ impl PlanFile {
             Err(e) => return Err(format!("cannot read the shadow plan {shown}: {e}")),
         };
         let records = ldif::read(&text).map_err(|e| format!("the shadow plan {shown}: {e}"))?;
+        // The plan holds people's names, mail addresses and memberships: readable by its owner only.
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(path)
             .map_err(|e| format!("cannot open the shadow plan {shown}: {e}"))?;
         if text.is_empty() {
@@ -64,7 +67,8 @@ impl PlanFile {
         ))
     }
 
-    /// Appends `text` (whole records or comments) and flushes it, so that a crash loses nothing answered.
+    /// Appends `text` (whole records or comments) at once, unbuffered, so that a crash of the gateway
+    /// loses nothing it answered.
     pub fn append(&mut self, text: &str) -> Result<(), String> {
         self.file
             .write_all(text.as_bytes())
@@ -106,7 +110,7 @@ impl Summary {
             Change::Modify { mods, .. } => {
                 self.modifies += 1;
                 let mut names: Vec<&str> = Vec::new();
-                for name in mods.iter().map(modified_name) {
+                for name in mods.iter().map(Modification::attribute) {
                     if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                         names.push(name);
                     }
@@ -172,12 +176,6 @@ fn password_notes(text: &str) -> usize {
     text.lines().filter(|l| l.trim_start_matches(['#', ' ']) == PASSWORD_NOTE).count()
 }
 
-fn modified_name(m: &Modification) -> &str {
-    match m {
-        Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +237,7 @@ dn: uid=b,ou=people,dc=x\nchangetype: delete\n\n";
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(text.starts_with("# scim2ldap shadow plan"), "{text}");
         assert_eq!(text.matches("version: 1").count(), 1, "{text}");
+        let mode = std::fs::metadata(&path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
+        assert_eq!(mode.unwrap_or_else(|e| panic!("{e}")) & 0o077, 0, "the plan is its owner's alone");
     }
 }

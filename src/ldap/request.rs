@@ -82,6 +82,23 @@ pub enum Modification {
     Replace(String, Vec<String>),
 }
 
+impl Modification {
+    /// The attribute it changes.
+    pub fn attribute(&self) -> &str {
+        match self {
+            Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name,
+        }
+    }
+}
+
+/// Attributes that hold passwords: their values are never shown, logged or kept.
+pub(crate) const SECRET_ATTRIBUTES: [&str; 2] = ["userPassword", "unicodePwd"];
+
+/// Whether `attribute` holds passwords (`userPassword`, AD's `unicodePwd`).
+pub fn is_secret(attribute: &str) -> bool {
+    SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(attribute))
+}
+
 /// How a password reaches the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordWrite {

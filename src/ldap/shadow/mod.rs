@@ -28,7 +28,7 @@ use super::ldif::{self, Change, Record};
 use super::overlay;
 use super::paged::PagedSearch;
 use super::plan::{PlanFile, DEACTIVATION_NOTE, PASSWORD_NOTE};
-use super::request::{Modification, PasswordWrite, Scope, SearchRequest};
+use super::request::{is_secret, Modification, PasswordWrite, Scope, SearchRequest};
 use super::schema::Subschema;
 use crate::audit;
 use crate::metrics::Metrics;
@@ -36,9 +36,6 @@ use crate::metrics::Metrics;
 mod state;
 
 type Result<T> = std::result::Result<T, LdapError>;
-
-/// Attributes whose values never reach the plan nor the shadow's memory.
-const SECRET_ATTRIBUTES: [&str; 2] = ["userPassword", "unicodePwd"];
 
 /// The plan's counts on `/metrics`, by kind of change.
 const CHANGES_GAUGE: &str = "scim2ldap_shadow_plan_changes";
@@ -237,9 +234,6 @@ impl<D: Directory> Shadow<D> {
         if overlay::lacks_required(&self.schema, &entry, &modified(mods)) || self.disallows(&entry, &modified(mods)) {
             return Err(refused("modify", rc::OBJECT_CLASS_VIOLATION));
         }
-        for name in SECRET_ATTRIBUTES {
-            entry.set(name, Vec::new());
-        }
         self.stamp(&mut entry, self.with_state(|s| s.records).unwrap_or(0));
         Ok(Effect::Put(entry))
     }
@@ -430,7 +424,7 @@ fn for_the_plan(change: &Change, assertion: Option<&LdapFilter>, deactivates: bo
         }
         Change::Modify { mods, .. } => {
             let before = mods.len();
-            mods.retain(|m| !is_secret(modified_name(m)));
+            mods.retain(|m| !is_secret(m.attribute()));
             before != mods.len()
         }
         Change::Rename { .. } | Change::Delete { .. } => false,
@@ -452,22 +446,12 @@ fn replace(entry: &mut Entry, name: &str, values: Vec<String>) {
     entry.set(name, values);
 }
 
-fn is_secret(name: &str) -> bool {
-    SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(name))
-}
-
 fn without_secrets(attrs: &[(String, Vec<String>)]) -> Vec<(String, Vec<String>)> {
     attrs.iter().filter(|(name, _)| !is_secret(name)).cloned().collect()
 }
 
-fn modified_name(m: &Modification) -> &str {
-    match m {
-        Modification::Add(name, _) | Modification::Delete(name, _) | Modification::Replace(name, _) => name,
-    }
-}
-
 fn modified(mods: &[Modification]) -> Vec<&str> {
-    mods.iter().map(modified_name).collect()
+    mods.iter().map(Modification::attribute).collect()
 }
 
 /// The request the write belongs to, for the plan's comment.

@@ -10,7 +10,7 @@ use super::ShadowSettings;
 use crate::ldap::dn;
 use crate::ldap::entry::Entry;
 use crate::ldap::overlay;
-use crate::ldap::request::SearchRequest;
+use crate::ldap::request::{SearchRequest, SECRET_ATTRIBUTES};
 
 /// What the shadow holds about one entry: as it would be stored now, or gone.
 pub(super) struct Slot {
@@ -31,7 +31,12 @@ pub(super) struct State {
 }
 
 impl State {
-    pub(super) fn put(&mut self, entry: Entry) {
+    /// Keeps `entry` as the shadow's version of it, without any password value (a hash read from
+    /// the directory included): those never stay in the shadow's memory.
+    pub(super) fn put(&mut self, mut entry: Entry) {
+        for name in SECRET_ATTRIBUTES {
+            entry.set(name, Vec::new());
+        }
         let key = dn::normalize(&entry.dn);
         let order = match self.slots.get(&key) {
             Some(slot) => slot.order,
