@@ -616,11 +616,13 @@ fn refresh_member_of(entries: &mut HashMap<String, Stored>) {
 }
 
 /// The refint overlay: references to `old_dn` follow it to `new_dn`, or are removed (a group left
-/// without members holding `refint_nothing`); then memberof follows.
+/// without members holding `refint_nothing`), each a modify of its own with a new version, as
+/// slapd's internal modifies are; then memberof follows.
 fn follow_reference(state: &mut State, old_dn: &str, new_dn: Option<&str>) {
     let old_key = dn::normalize(old_dn);
     let nothing = state.refint_nothing.clone();
-    for stored in state.entries.values_mut() {
+    let mut changed = Vec::new();
+    for (key, stored) in state.entries.iter_mut() {
         for attr in REFINT_ATTRIBUTES {
             let values = stored.entry.get(attr);
             if !values.iter().any(|v| dn::normalize(v) == old_key) {
@@ -632,6 +634,14 @@ fn follow_reference(state: &mut State, old_dn: &str, new_dn: Option<&str>) {
                 kept.extend(nothing.clone());
             }
             replace(&mut stored.entry, attr, kept);
+            changed.push(key.clone());
+        }
+    }
+    changed.dedup();
+    for key in changed {
+        if let Some(mut stored) = state.entries.remove(&key) {
+            stamp_modified(state, &mut stored.entry);
+            state.entries.insert(key, stored);
         }
     }
     refresh_member_of(&mut state.entries);

@@ -14,8 +14,14 @@ async fn a_deleted_user_is_gone_from_the_directory_and_its_groups() {
     ));
     let svc = service_over(directory.clone());
     let alice = id_at(&directory, &user_dn("alice"));
+    let staff_version = directory.values(&group_dn("Staff"), "entryCSN");
     ok(delete(&svc, ResourceKind::User, &alice, None).await);
     assert!(directory.entry(&user_dn("alice")).is_none());
+    assert_ne!(
+        directory.values(&group_dn("Staff"), "entryCSN"),
+        staff_version,
+        "refint's change is a modify: the group's version (its ETag) moves"
+    );
     assert_eq!(
         members_in(&directory, &group_dn("Staff")),
         [user_dn("bob")],

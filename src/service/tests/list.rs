@@ -179,7 +179,9 @@ async fn a_server_size_limit_below_the_matches_still_lists_them_all_by_paged_sea
 
 #[tokio::test]
 async fn sorted_lists_order_by_the_mapped_attribute_either_way() {
-    let svc = service_over(directory_with(STAFF));
+    // Zoe Abbott: first by family name, last by userName, DN and the order she was loaded in.
+    let zoe = format!("dn: uid=zoe,ou=people,{BASE_DN}\nobjectClass: inetOrgPerson\nuid: zoe\ncn: Zoe Abbott\nsn: Abbott\n");
+    let svc = service_over(directory_with(&format!("{STAFF}\n{zoe}")));
     let sorted = |descending| ListQuery {
         sort_by: Some("name.familyName".into()),
         descending,
@@ -187,11 +189,11 @@ async fn sorted_lists_order_by_the_mapped_attribute_either_way() {
     };
     assert_eq!(
         user_names(&ok(list(&svc, ResourceKind::User, &sorted(false)).await)),
-        ["alice", "bob", "jlegacy"]
+        ["zoe", "alice", "bob", "jlegacy"]
     );
     assert_eq!(
         user_names(&ok(list(&svc, ResourceKind::User, &sorted(true)).await)),
-        ["jlegacy", "bob", "alice"]
+        ["jlegacy", "bob", "alice", "zoe"]
     );
     let unknown = ListQuery {
         sort_by: Some("nickName".into()),
