@@ -77,6 +77,13 @@ pub struct ShadowSettings {
     pub label: String,
 }
 
+/// A write as judged: what it does to the shadow, and whether it deactivates an account that was
+/// active (told from the entry as read for the judging, so without another read).
+struct Judged {
+    effect: Effect,
+    deactivates: bool,
+}
+
 /// One write's effect on the state, decided before the plan is written and applied after.
 enum Effect {
     Put(Entry),
@@ -134,7 +141,7 @@ impl<D: Directory> Shadow<D> {
 
     async fn replay(&self, record: &Record) -> Result<()> {
         let effect = match self.judge(&record.change, None).await {
-            Ok(effect) => effect,
+            Ok(judged) => judged.effect,
             Err(e) => {
                 self.with_state(|s| s.records += 1);
                 return Err(e);
@@ -146,13 +153,17 @@ impl<D: Directory> Shadow<D> {
     }
 
     /// What `change` would do, or the directory's refusal.
-    async fn judge(&self, change: &Change, assertion: Option<&LdapFilter>) -> Result<Effect> {
-        match change {
-            Change::Add { dn, attrs } => self.judge_add(dn, attrs).await,
-            Change::Modify { dn, mods } => self.judge_modify(dn, mods, assertion).await,
-            Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await,
-            Change::Delete { dn } => self.judge_delete(dn).await,
-        }
+    async fn judge(&self, change: &Change, assertion: Option<&LdapFilter>) -> Result<Judged> {
+        let effect = match change {
+            Change::Add { dn, attrs } => self.judge_add(dn, attrs).await?,
+            Change::Modify { dn, mods } => return self.judge_modify(dn, mods, assertion).await,
+            Change::Rename { dn, new_rdn, new_superior } => self.judge_rename(dn, new_rdn, new_superior.as_deref()).await?,
+            Change::Delete { dn } => self.judge_delete(dn).await?,
+        };
+        Ok(Judged {
+            effect,
+            deactivates: false,
+        })
     }
 
     fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
@@ -225,17 +236,22 @@ impl<D: Directory> Shadow<D> {
         Ok(Effect::Put(entry))
     }
 
-    async fn judge_modify(&self, entry_dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<Effect> {
+    async fn judge_modify(&self, entry_dn: &str, mods: &[Modification], assertion: Option<&LdapFilter>) -> Result<Judged> {
         let mut entry = self.target("modify", entry_dn).await?;
         if assertion.is_some_and(|a| !overlay::matches(a, &entry)) {
             return Err(refused("modify", rc::ASSERTION_FAILED));
         }
+        let deactivated = |entry: &Entry| self.settings.deactivated.as_ref().is_some_and(|f| overlay::matches(f, entry));
+        let was_deactivated = deactivated(&entry);
         overlay::apply(&mut entry, mods).map_err(|code| refused("modify", code))?;
         if overlay::lacks_required(&self.schema, &entry, &modified(mods)) || self.disallows(&entry, &modified(mods)) {
             return Err(refused("modify", rc::OBJECT_CLASS_VIOLATION));
         }
         self.stamp(&mut entry, self.with_state(|s| s.records).unwrap_or(0));
-        Ok(Effect::Put(entry))
+        Ok(Judged {
+            deactivates: deactivated(&entry) && !was_deactivated,
+            effect: Effect::Put(entry),
+        })
     }
 
     async fn judge_rename(&self, entry_dn: &str, new_rdn: &str, new_parent: Option<&str>) -> Result<Effect> {
@@ -313,8 +329,7 @@ impl<D: Directory> Shadow<D> {
         let mut plan = self.writing.lock().await;
         let outcome: Result<Option<Entry>> = async {
             self.admit(op)?;
-            let effect = self.judge(&change, assertion).await?;
-            let deactivates = self.deactivates(&change, &effect).await;
+            let Judged { effect, deactivates } = self.judge(&change, assertion).await?;
             let (comments, recorded) = for_the_plan(&change, assertion, deactivates);
             let text = match &recorded {
                 Some(change) => ldif::write_record(&Record {
@@ -349,15 +364,6 @@ impl<D: Directory> Shadow<D> {
         };
         audit::note_write(op, audited_dn, attributes, &result);
         outcome
-    }
-
-    /// Whether a modify leaves an account deactivated that was not.
-    async fn deactivates(&self, change: &Change, effect: &Effect) -> bool {
-        let (Some(filter), Change::Modify { dn, .. }, Effect::Put(after)) = (&self.settings.deactivated, change, effect) else {
-            return false;
-        };
-        let before = self.stored(dn).await.ok().flatten();
-        overlay::matches(filter, after) && !before.is_some_and(|b| overlay::matches(filter, &b))
     }
 
     fn count_change(&self, change: &Change, deactivates: bool) {
