@@ -390,7 +390,10 @@ impl<D: Directory> Shadow<D> {
     /// The entry as the directory would show it after the shadow's writes: references to renamed or
     /// deleted entries followed, back-links recomputed where `attrs` asks for them.
     fn viewed(&self, entry: Entry, attrs: &[String]) -> Entry {
-        self.with_state(|s| s.view(&self.settings, entry.clone(), attrs)).unwrap_or(entry)
+        match self.state.lock() {
+            Ok(state) => state.view(&self.settings, entry, attrs),
+            Err(_) => entry,
+        }
     }
 
     /// The answer to `request` given what the directory `found`, with what the shadow holds.
