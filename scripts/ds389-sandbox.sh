@@ -41,6 +41,9 @@ else
   sed -i "s|^user = .*|user = $(id -un)|; s|^group = .*|group = $(id -gn)|" "$root/share/dirsrv/inf/defaults.inf"
 fi
 
+# dscreate runs the new instance for a while and stops it again: on port 0 it listens on LDAPI only,
+# so that nobody waiting for PORT binds to it and loses the connection when dscreate stops it. The
+# real port is set with the offline edits below.
 cat > "$dir/instance.inf" <<INF
 [general]
 config_version = 2
@@ -52,7 +55,7 @@ strict_host_checking = False
 
 [slapd]
 instance_name = $name
-port = $port
+port = 0
 secure_port = 0
 root_dn = cn=Directory Manager
 root_password = $rootpw
@@ -83,6 +86,7 @@ def set_attr(dn, attr, value):
         new = block + f"\n{attr}: {value}"
     text = text[:start] + new + text[end:]
 set_attr("cn=config", "nsslapd-listenhost", "127.0.0.1")
+set_attr("cn=config", "nsslapd-port", port)
 set_attr("cn=config", "passwordStorageScheme", "SSHA512")
 set_attr("cn=config", "nsslapd-rootpwstoragescheme", "SSHA512")
 set_attr("cn=config,cn=ldbm database,cn=plugins,cn=config", "nsslapd-db-durable-transaction", "off")
