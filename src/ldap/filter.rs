@@ -97,6 +97,17 @@ impl LdapFilter {
         LdapFilter::Not(Box::new(LdapFilter::any()))
     }
 
+    /// Whether a directory finds this filter's matches by equality lookups: an equality (other than
+    /// of `objectClass`, whose index key lists a whole type), an AND with one, an OR of them.
+    pub fn found_by_equality(&self) -> bool {
+        match self {
+            LdapFilter::Equal(attr, _) => !attr.eq_ignore_ascii_case("objectClass"),
+            LdapFilter::And(parts) => parts.iter().any(LdapFilter::found_by_equality),
+            LdapFilter::Or(parts) => !parts.is_empty() && parts.iter().all(LdapFilter::found_by_equality),
+            _ => false,
+        }
+    }
+
     /// Joins with AND, flattening and dropping no-op terms.
     pub fn and(filters: Vec<LdapFilter>) -> Self {
         let mut parts = Vec::new();
@@ -183,6 +194,21 @@ impl fmt::Display for LdapFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equality_lookups_are_told_from_scans() {
+        let eq = |a: &str| LdapFilter::eq(a, "x");
+        assert!(eq("uid").found_by_equality());
+        assert!(LdapFilter::and(vec![LdapFilter::Present("title".into()), eq("mail")]).found_by_equality());
+        assert!(LdapFilter::or(vec![eq("entryUUID"), eq("entryUUID")]).found_by_equality());
+        assert!(!LdapFilter::or(vec![eq("uid"), LdapFilter::Present("mail".into())]).found_by_equality());
+        assert!(!eq("objectClass").found_by_equality(), "an objectClass key lists a whole type");
+        assert!(!LdapFilter::Not(Box::new(eq("uid"))).found_by_equality());
+        assert!(
+            !LdapFilter::Raw("(uid=x)".into()).found_by_equality(),
+            "an administrator's filter is not looked into"
+        );
+    }
 
     #[test]
     fn orders_on_attributes_without_an_ordering_rule_become_equality_matches() {

@@ -343,6 +343,23 @@ impl ResourceMapping {
         }
     }
 
+    /// `filter`, restricted to this type's entries, its own condition first.
+    ///
+    /// When `filter` finds its entries by equality, the type's test is written `(!(!type))`, which
+    /// matches exactly the same entries. OpenLDAP's back-mdb gathers an AND's candidates from every
+    /// indexed part, and an `objectClass` index key lists every entry of the type: up to 65,536 ids
+    /// copied on every search: 25 µs of slapd's CPU per `userName eq` search among 50,000 users, 8 to
+    /// 14 µs among 20,000. A NOT part it passes over, and tests on the few entries the equality found. Other
+    /// filters keep the plain form, whose index narrows what the directory has to scan.
+    pub fn of_type(&self, filter: LdapFilter) -> LdapFilter {
+        let of_type = self.type_filter();
+        let of_type = match filter.found_by_equality() {
+            true => LdapFilter::Not(Box::new(LdapFilter::Not(Box::new(of_type)))),
+            false => of_type,
+        };
+        LdapFilter::and(vec![filter, of_type])
+    }
+
     /// The parent DN an entry for `resource` belongs under.
     pub fn parent_for(&self, resource: &serde_json::Map<String, serde_json::Value>) -> &str {
         if let Some(disabled) = self.disabled_parent.as_ref().filter(|_| !active::wants_active(resource)) {

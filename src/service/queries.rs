@@ -405,10 +405,7 @@ impl ResourceView<'_> {
         let mut by_id = HashMap::new();
         for chunk in ids.chunks(FETCH_CHUNK) {
             let any = LdapFilter::or(chunk.iter().map(|id| LdapFilter::eq(&m.id_attr, id)).collect());
-            let found = self
-                .directory
-                .search(&shown_resources(m, LdapFilter::and(vec![any, m.type_filter()]), without_members))
-                .await?;
+            let found = self.directory.search(&shown_resources(m, m.of_type(any), without_members)).await?;
             for entry in found {
                 if let Some(id) = entry.first(&m.id_attr) {
                     by_id.insert(id.to_string(), entry);
@@ -450,12 +447,7 @@ impl ResourceView<'_> {
             let holders = self
                 .directory
                 .search_all(
-                    &SearchRequest::new(
-                        &m.base,
-                        m.scope,
-                        LdapFilter::and(vec![m.type_filter(), LdapFilter::Present(attr.clone())]),
-                        vec![attr.clone()],
-                    ),
+                    &SearchRequest::new(&m.base, m.scope, m.of_type(LdapFilter::Present(attr.clone())), vec![attr.clone()]),
                     ID_PAGE,
                 )
                 .await?;

@@ -22,7 +22,7 @@ impl Service {
         if m.id_format == IdFormat::Uuid && uuid::Uuid::parse_str(id).is_err() {
             return Err(not_found());
         }
-        let by_id = LdapFilter::and(vec![LdapFilter::eq(&m.id_attr, id), m.type_filter()]);
+        let by_id = m.of_type(LdapFilter::eq(&m.id_attr, id));
         if let Some(cached) = self.ids.get(id).await {
             let found = self
                 .directory

@@ -203,12 +203,7 @@ impl Service {
         let what = format!("{} entries below {}", m.kind.name(), m.base);
         let found = self
             .directory
-            .search(&SearchRequest::new(
-                &m.base,
-                m.scope,
-                LdapFilter::and(vec![filter, m.type_filter()]),
-                attrs,
-            ))
+            .search(&SearchRequest::new(&m.base, m.scope, m.of_type(filter), attrs))
             .await;
         super::lookup::every(found, &what)
     }

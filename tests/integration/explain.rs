@@ -364,7 +364,7 @@ async fn explain_lists_the_ldap_operations_without_writing() {
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!(
-            "search (read) base=\"ou=people,dc=example,dc=org\" scope=One filter=(&(entryUUID={id})(objectClass=inetOrgPerson))"
+            "search (read) base=\"ou=people,dc=example,dc=org\" scope=One filter=(&(entryUUID={id})(!(!(objectClass=inetOrgPerson))))"
         )),
         "finding the id, with the type filter serve sends (the most specific class):\n{out}"
     );
