@@ -318,11 +318,20 @@ fn location(raw: &RawResource, base_dn: &str, line: u64, at: &At<'_>) -> Result<
     let filter = match &raw.filter {
         Some(f) => {
             ldap3::parse_filter(&f.value).map_err(|_| at(f.referenced.line(), format!("'{}' is not a valid LDAP filter", f.value)))?;
-            Some(LdapFilter::Raw(f.value.clone()))
+            Some(LdapFilter::Raw(parenthesized(&f.value)))
         }
         None => None,
     };
     Ok((base, scope, filter))
+}
+
+/// An administrator's filter as one RFC 4515 filter: ldap3 accepts `objectCategory=person` without
+/// parentheses, which inside the gateway's `(&…)` would make an invalid filter.
+fn parenthesized(filter: &str) -> String {
+    match filter.starts_with('(') {
+        true => filter.to_string(),
+        false => format!("({filter})"),
+    }
 }
 
 fn check_ldap_name(name: &str) -> Result<(), String> {

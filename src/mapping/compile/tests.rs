@@ -1,7 +1,7 @@
 //! Every mistake the compiler catches, with its line and reason.
 
 use super::*;
-use crate::mapping::test_mappings::{compile, users_with, GROUPS};
+use crate::mapping::test_mappings::{compile, users_with, GROUPS, USERS};
 
 /// Users whose family name defaults to the userName (line 8).
 fn good() -> String {
@@ -30,6 +30,23 @@ fn members_stored_by_rdn_convert_both_ways() {
     assert_eq!(members.ref_dn("a,b"), "uid=a\\2cb,ou=people,dc=x");
     let plain = mapping.users.attrs.first().unwrap_or_else(|| panic!("no attributes"));
     assert_eq!(plain.ref_value("uid=a,ou=x"), Some("uid=a,ou=x".to_string()));
+}
+
+#[test]
+fn an_administrators_filter_joins_the_type_filter_as_one_filter() {
+    for written in ["objectCategory=person", "(objectCategory=person)"] {
+        let text = USERS.replace(
+            "  object_classes: [inetOrgPerson]\n",
+            &format!("  filter: '{written}'\n  object_classes: [inetOrgPerson]\n"),
+        );
+        let mapping = compile_str(&text, "test.yaml", "dc=x").unwrap_or_else(|e| panic!("{e}"));
+        let searched = mapping.users.of_type(crate::ldap::LdapFilter::eq("uid", "a")).to_string();
+        assert_eq!(
+            searched, "(&(uid=a)(!(!(&(objectClass=inetOrgPerson)(objectCategory=person)))))",
+            "from {written:?}"
+        );
+        assert!(ldap3::parse_filter(&searched).is_ok(), "{searched}");
+    }
 }
 
 fn error(text: &str) -> MappingError {
