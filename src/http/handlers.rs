@@ -6,7 +6,6 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde_json::Value;
 
 use super::response::{ErrorResponse, JsonBody, Scim};
@@ -34,6 +33,24 @@ impl FromRequestParts<AppState> for BaseUrl {
         let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         Ok(BaseUrl(format!("http://{host}{}", state.base_path)))
     }
+}
+
+/// The resource type a route serves, as a type parameter of its handlers: known when routing, at no
+/// cost per request.
+pub trait Kind: Send + Sync + 'static {
+    const KIND: ResourceKind;
+}
+
+pub struct Users;
+
+impl Kind for Users {
+    const KIND: ResourceKind = ResourceKind::User;
+}
+
+pub struct Groups;
+
+impl Kind for Groups {
+    const KIND: ResourceKind = ResourceKind::Group;
 }
 
 /// The `If-Match` header, when present (RFC 7644 §3.14).
@@ -85,22 +102,14 @@ fn parse_number(params: &HashMap<String, String>, name: &str) -> Result<Option<i
         .map_err(|_| ErrorResponse(ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer"))))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
-    BaseUrl(base): BaseUrl,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
+pub async fn list<K: Kind>(State(state): State<AppState>, BaseUrl(base): BaseUrl, Query(params): Query<HashMap<String, String>>) -> Answer {
+    let kind = K::KIND;
     run_list(&state, kind, &base, &params).await
 }
 
 /// RFC 7644 §3.4.3: a query sent as a SearchRequest body (`POST /Users/.search`).
-pub async fn search(
-    State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody<Value>,
-) -> Answer {
+pub async fn search<K: Kind>(State(state): State<AppState>, BaseUrl(base): BaseUrl, JsonBody(body): JsonBody<Value>) -> Answer {
+    let kind = K::KIND;
     run_list(&state, kind, &base, &search_params(body)?).await
 }
 
@@ -172,14 +181,14 @@ fn list_query(params: &HashMap<String, String>) -> Result<ListQuery, ErrorRespon
     })
 }
 
-pub async fn get(
+pub async fn get<K: Kind>(
     State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ErrorResponse> {
+    let kind = K::KIND;
     let resource = state
         .service
         .view(kind, &base)?
@@ -205,12 +214,8 @@ pub async fn get(
     Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
-    BaseUrl(base): BaseUrl,
-    JsonBody(body): JsonBody<Value>,
-) -> Answer {
+pub async fn create<K: Kind>(State(state): State<AppState>, BaseUrl(base): BaseUrl, JsonBody(body): JsonBody<Value>) -> Answer {
+    let kind = K::KIND;
     let resource = state.service.view(kind, &base)?.create(&body).await?;
     Ok(Scim {
         status: StatusCode::CREATED,
@@ -218,29 +223,29 @@ pub async fn create(
     })
 }
 
-pub async fn replace(
+pub async fn replace<K: Kind>(
     State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<Value>,
 ) -> Answer {
+    let kind = K::KIND;
     let resource = state.service.view(kind, &base)?.replace(&id, &body, if_match.as_ref()).await?;
     Ok(Scim::ok(Value::Object(resource)))
 }
 
 /// 200 with the resource, or 204 for a member change that was written without reading the group
 /// (RFC 7644 §3.5.2 allows either) unless the request asks for attributes.
-pub async fn patch(
+pub async fn patch<K: Kind>(
     State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     Precondition(if_match): Precondition,
     JsonBody(body): JsonBody<PatchRequest>,
 ) -> Result<Response, ErrorResponse> {
+    let kind = K::KIND;
     let asks_for_attributes = params.contains_key("attributes") || params.contains_key("excludedAttributes");
     let view = state.service.view(kind, &base)?;
     let resource = match view.patch(&id, &body, if_match.as_ref()).await? {
@@ -252,13 +257,13 @@ pub async fn patch(
     Ok(Scim::ok(project(kind, &state, resource, &params)).into_response())
 }
 
-pub async fn delete(
+pub async fn delete<K: Kind>(
     State(state): State<AppState>,
-    Extension(kind): Extension<ResourceKind>,
     BaseUrl(base): BaseUrl,
     Path(id): Path<String>,
     Precondition(if_match): Precondition,
 ) -> Result<StatusCode, ErrorResponse> {
+    let kind = K::KIND;
     state.service.view(kind, &base)?.delete(&id, if_match.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

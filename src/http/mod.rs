@@ -17,14 +17,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::{ListenerExt, TapIo};
-use axum::{Extension, Router};
+use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use auth::{JwtVerifier, TokenHash, Tokens};
 
-use crate::mapping::ResourceKind;
 use crate::metrics::Metrics;
 use crate::scim::ScimError;
 use crate::service::Service;
@@ -83,22 +82,27 @@ pub struct TargetState {
     pub metrics: Arc<Metrics>,
 }
 
-fn resource_routes(kind: ResourceKind) -> Router<AppState> {
-    Router::new()
-        .route("/", get(handlers::list).post(handlers::create))
-        .route("/.search", post(handlers::search))
+/// The routes of one resource type under `path` (`/Users`).
+fn resource_routes<K: handlers::Kind>(router: Router<AppState>, path: &str) -> Router<AppState> {
+    router
+        .route(path, get(handlers::list::<K>).post(handlers::create::<K>))
+        .route(&format!("{path}/.search"), post(handlers::search::<K>))
         .route(
-            "/{id}",
-            get(handlers::get)
-                .put(handlers::replace)
-                .patch(handlers::patch)
-                .delete(handlers::delete),
+            &format!("{path}/{{id}}"),
+            get(handlers::get::<K>)
+                .put(handlers::replace::<K>)
+                .patch(handlers::patch::<K>)
+                .delete(handlers::delete::<K>),
         )
-        .layer(Extension(kind))
 }
 
 /// The whole application: each target's SCIM routes behind its own tokens, health probes and metrics
 /// without.
+///
+/// Only what needs the matched route (metrics, auth, the per-target limit and audit) is a layer of the
+/// routers; the rest wraps the whole router once. Axum stacks a router's layers on every route and
+/// clones a route's whole stack below each middleware on every request, so each layer moved out of
+/// the routers saves allocations on every request.
 pub fn router(app: App) -> Router {
     let readiness = app.readiness.clone();
     let metrics = app.metrics.clone();
@@ -113,10 +117,11 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(move || handlers::readyz(readiness.clone())))
         .route("/metrics", get(move || handlers::metrics(metrics.clone())))
         .fallback(handlers::not_found)
-        .layer(DefaultBodyLimit::max(app.max_body_bytes))
-        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
-        .layer(middleware::from_fn_with_state(app.metrics, measure))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(middleware::from_fn_with_state((app.metrics, timeout), measured_within_limit));
+    let whole = tower::ServiceBuilder::new()
+        // Paths are made canonical before anything reads them.
+        .map_request(paths::canonical_request)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -128,16 +133,16 @@ pub fn router(app: App) -> Router {
                 // repeated every 5xx without saying why.
                 .on_failure(()),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
-    // Paths are made canonical before routing, which a layer of `routes` would run after.
-    Router::new().fallback_service(tower::ServiceExt::map_request(routes, paths::canonical_request))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(DefaultBodyLimit::max(app.max_body_bytes))
+        .service(routes);
+    Router::new().fallback_service(whole)
 }
 
 /// One target's SCIM API, behind that target's tokens.
 fn scim_routes(state: AppState) -> Router {
-    Router::new()
-        .nest("/Users", resource_routes(ResourceKind::User))
-        .nest("/Groups", resource_routes(ResourceKind::Group))
+    let router = resource_routes::<handlers::Users>(Router::new(), "/Users");
+    resource_routes::<handlers::Groups>(router, "/Groups")
         .route("/ServiceProviderConfig", get(handlers::service_provider))
         .route("/ResourceTypes", get(handlers::list_resource_types))
         .route("/ResourceTypes/{name}", get(handlers::get_resource_type))
@@ -148,15 +153,15 @@ fn scim_routes(state: AppState) -> Router {
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .fallback(handlers::not_found)
         .route_layer(middleware::from_fn_with_state(state.tokens.clone(), auth::require_bearer))
-        .layer(middleware::from_fn(audited))
-        .layer(middleware::from_fn_with_state(state.clone(), limit_concurrency))
+        .layer(middleware::from_fn_with_state(state.clone(), limited_and_audited))
         .with_state(state)
 }
 
-/// Serves a request when a permit is free; otherwise answers 503 with Retry-After at once.
-async fn limit_concurrency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Serves a request when a permit is free, audited; otherwise answers 503 with Retry-After at once.
+/// One middleware rather than two: see `router`.
+async fn limited_and_audited(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match state.in_flight.clone().try_acquire_owned() {
-        Ok(_permit) => next.run(request).await,
+        Ok(_permit) => audited(request, next).await,
         Err(_) => {
             state.metrics.increment("scim2ldap_http_rejected_total", &[]);
             tracing::warn!(status = 503, "request refused: server.max_concurrent_requests are in progress");
@@ -202,15 +207,26 @@ async fn audited(request: Request, next: Next) -> Response {
 }
 
 /// Counts and times every request by route template, method and status, each from a closed set of
-/// values (`crate::metrics::route_label`), so that junk requests add no series. Routing has happened
-/// when a `Router::layer` middleware runs.
-async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+/// values (`crate::metrics::route_label`), so that junk requests add no series; and bounds its time:
+/// a request that takes longer is answered 503 (the directory is slow), and counted as such. Routing
+/// has happened when a `Router::layer` middleware runs.
+async fn measured_within_limit(State((metrics, limit)): State<(Arc<Metrics>, Duration)>, request: Request, next: Next) -> Response {
     // A clone of the matched template is a reference count, not a copy of the text.
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let route = crate::metrics::route_label(matched.as_ref().map(MatchedPath::as_str));
     let method = crate::metrics::method_label(request.method().as_str());
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
+    let response = match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(
+                status = 503,
+                limit_ms = limit.as_millis(),
+                "request failed: it took longer than server.request_timeout_ms"
+            );
+            ErrorResponse(ScimError::new(503, None, "the request took too long; retry later")).into_response()
+        }
+    };
     let code = response.status();
     let status = crate::metrics::status_label(&code);
     metrics.increment(
@@ -223,21 +239,6 @@ async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
         started.elapsed(),
     );
     response
-}
-
-/// Bounds every request's time; a request that takes longer is answered 503 (the directory is slow).
-async fn with_timeout(limit: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::error!(
-                status = 503,
-                limit_ms = limit.as_millis(),
-                "request failed: it took longer than server.request_timeout_ms"
-            );
-            ErrorResponse(ScimError::new(503, None, "the request took too long; retry later")).into_response()
-        }
-    }
 }
 
 /// Serves whatever application `live` holds when each request arrives, so that a reload can swap it:
